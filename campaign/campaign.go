@@ -1,0 +1,229 @@
+// Package campaign is spotcast's domain: what a campaign is, how it is
+// validated, how it becomes API requests, and how recipients are imported.
+// It knows nothing of HTTP or of the terminal UI.
+package campaign
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// MessageType is the WhatsSpot message type.
+type MessageType string
+
+const (
+	TypeText     MessageType = "TEXT"
+	TypeImage    MessageType = "IMAGE"
+	TypeVideo    MessageType = "VIDEO"
+	TypeDocument MessageType = "DOCUMENT"
+)
+
+// MessageTypes lists the types in the order the UI offers them.
+var MessageTypes = []MessageType{TypeText, TypeImage, TypeVideo, TypeDocument}
+
+// WhatsApp's own limits, applied client-side (API.md assumption 3).
+const (
+	MaxTextChars    = 4096
+	MaxCaptionChars = 1024
+	// BulkThreshold: more recipients than this (or any group) makes a bulk job.
+	BulkThreshold = 10
+)
+
+// ParseMessageType accepts a type name in any case.
+func ParseMessageType(s string) (MessageType, error) {
+	t := MessageType(strings.ToUpper(strings.TrimSpace(s)))
+	for _, k := range MessageTypes {
+		if t == k {
+			return t, nil
+		}
+	}
+	return "", fmt.Errorf("unknown message type %q: use TEXT, IMAGE, VIDEO or DOCUMENT", s)
+}
+
+// IsMedia reports whether the type carries a media URL and a caption.
+func (t MessageType) IsMedia() bool { return t == TypeImage || t == TypeVideo || t == TypeDocument }
+
+// Description is the one-line explanation shown when picking a type.
+func (t MessageType) Description() string {
+	switch t {
+	case TypeText:
+		return "A plain text message, up to 4096 characters."
+	case TypeImage:
+		return "A picture (JPEG/PNG, up to 5 MB) with an optional caption."
+	case TypeVideo:
+		return "A video (MP4/3GP, up to 16 MB) with an optional caption."
+	case TypeDocument:
+		return "A file such as a PDF (up to 100 MB) with an optional caption."
+	}
+	return ""
+}
+
+// ContentLimit is the character limit of the content field for this type:
+// the text for TEXT, the caption for media types.
+func (t MessageType) ContentLimit() int {
+	if t.IsMedia() {
+		return MaxCaptionChars
+	}
+	return MaxTextChars
+}
+
+// Campaign is one message to many recipients.
+type Campaign struct {
+	Type MessageType `json:"type"`
+	// Content is the text (TEXT) or the caption (media types).
+	Content  string `json:"content"`
+	MediaURL string `json:"mediaUrl,omitempty"`
+	// Recipients are E.164 digits without '+', already normalised.
+	Recipients []string `json:"recipients,omitempty"`
+	GroupIDs   []string `json:"groupIds,omitempty"`
+	// ScheduledAt zero means "send now".
+	ScheduledAt time.Time `json:"scheduledAt,omitzero"`
+}
+
+// Problem is one thing wrong with a campaign, tied to the field it concerns.
+type Problem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (p Problem) String() string { return p.Field + ": " + p.Message }
+
+// Problems is every problem found at once; it is an error when non-empty.
+type Problems []Problem
+
+func (ps Problems) Error() string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// For returns the problems concerning one field.
+func (ps Problems) For(field string) Problems {
+	var out Problems
+	for _, p := range ps {
+		if p.Field == field {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Chars counts characters as WhatsApp does: Unicode code points, not bytes.
+func Chars(s string) int { return utf8.RuneCountInString(s) }
+
+// Field names used in problems; they match the CLI flag names.
+const (
+	FieldType       = "type"
+	FieldContent    = "content"
+	FieldMediaURL   = "media-url"
+	FieldRecipients = "recipients"
+	FieldGroups     = "group"
+	FieldSchedule   = "schedule"
+)
+
+// Validate returns every problem with the campaign at once, or nil.
+// now is the reference for "schedule in the past".
+func (c Campaign) Validate(now time.Time) Problems {
+	var ps Problems
+	add := func(f, format string, a ...any) { ps = append(ps, Problem{f, fmt.Sprintf(format, a...)}) }
+	if _, err := ParseMessageType(string(c.Type)); err != nil {
+		add(FieldType, "%v", err)
+	}
+	n := Chars(c.Content)
+	switch {
+	case !c.Type.IsMedia() && strings.TrimSpace(c.Content) == "":
+		add(FieldContent, "a TEXT message needs content (--content or --content-file)")
+	case n > c.Type.ContentLimit():
+		what := "text"
+		if c.Type.IsMedia() {
+			what = "caption"
+		}
+		add(FieldContent, "%s is %d characters; WhatsApp allows at most %d — shorten it by %d",
+			what, n, c.Type.ContentLimit(), n-c.Type.ContentLimit())
+	}
+	if c.Type.IsMedia() {
+		if msg := CheckMediaURL(c.MediaURL); msg != "" {
+			add(FieldMediaURL, "%s", msg)
+		}
+	} else if c.MediaURL != "" {
+		add(FieldMediaURL, "a TEXT message takes no media URL: choose IMAGE, VIDEO or DOCUMENT, or drop --media-url")
+	}
+	if len(c.Recipients) == 0 && len(c.GroupIDs) == 0 {
+		add(FieldRecipients, "no recipients: give at least one number (--to, --csv) or group (--group)")
+	}
+	for _, g := range c.GroupIDs {
+		if strings.TrimSpace(g) == "" {
+			add(FieldGroups, "a group ID is empty")
+			break
+		}
+	}
+	if !c.ScheduledAt.IsZero() && c.ScheduledAt.Before(now) {
+		add(FieldSchedule, "%s is in the past (it is now %s)",
+			c.ScheduledAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	return ps
+}
+
+// CheckMediaURL returns why a media URL is unusable, or "".
+func CheckMediaURL(raw string) string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "media types need a media URL (--media-url https://...)"
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Sprintf("%q is not an http(s) URL", raw)
+	}
+	return ""
+}
+
+// Request is the exact JSON body of POST /messages/send (API.md): documented
+// fields only, empty optional ones omitted.
+type Request struct {
+	Type        MessageType `json:"type"`
+	Content     string      `json:"content"`
+	MediaURL    string      `json:"mediaUrl,omitempty"`
+	Recipients  []string    `json:"recipients,omitempty"`
+	GroupIDs    []string    `json:"groupIds,omitempty"`
+	Caption     string      `json:"caption,omitempty"`
+	ScheduledAt string      `json:"scheduledAt,omitempty"`
+}
+
+// IsBulk reports whether the API will answer with a bulk job rather than a
+// synchronous result: more than 10 recipients, or any group.
+func (r Request) IsBulk() bool { return len(r.Recipients) > BulkThreshold || len(r.GroupIDs) > 0 }
+
+// Requests splits the campaign into request bodies of at most batchSize
+// recipients each (batchSize <= 0: one request). Groups travel with the
+// first request. The docs' own example repeats the caption in both content
+// and caption for media, so we do the same.
+func (c Campaign) Requests(batchSize int) []Request {
+	base := Request{Type: c.Type, Content: c.Content, MediaURL: strings.TrimSpace(c.MediaURL)}
+	if c.Type.IsMedia() {
+		base.Caption = c.Content
+	}
+	if !c.ScheduledAt.IsZero() {
+		base.ScheduledAt = c.ScheduledAt.UTC().Format(time.RFC3339)
+	}
+	if batchSize <= 0 || batchSize >= len(c.Recipients) {
+		r := base
+		r.Recipients = c.Recipients
+		r.GroupIDs = c.GroupIDs
+		return []Request{r}
+	}
+	var out []Request
+	for i := 0; i < len(c.Recipients); i += batchSize {
+		r := base
+		r.Recipients = c.Recipients[i:min(i+batchSize, len(c.Recipients))]
+		if i == 0 {
+			r.GroupIDs = c.GroupIDs
+		}
+		out = append(out, r)
+	}
+	return out
+}
