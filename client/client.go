@@ -100,3 +100,39 @@ func IsTerminal(status string) bool {
 func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
 	return nil, errors.New("not implemented")
 }
+
+// SendCampaignRequest adapts Send to campaign.SendFunc.
+func (c *Client) SendCampaignRequest(ctx context.Context, req campaign.Request) (campaign.SendOutcome, error) {
+	return campaign.SendOutcome{}, errors.New("not implemented")
+}
+
+// HeadMedia HEADs a media URL (no API key sent: it is a third-party URL).
+func (c *Client) HeadMedia(ctx context.Context, rawURL string) (campaign.MediaInfo, error) {
+	return campaign.MediaInfo{}, errors.New("not implemented")
+}
+
+// Backoff returns the delay before poll attempt n (0-based count of
+// consecutive failures; 0 = healthy): never under one second, exponential
+// with jitter on errors, capped; a *RateLimitError's RetryAfter wins.
+func Backoff(failures int, err error) time.Duration { return time.Second }
+
+// JobUpdate is one poll's outcome, handed to Watch's callback.
+type JobUpdate struct {
+	JobID    string
+	Job      *Job  // last known state (nil before the first success)
+	Err      error // this poll's error, if any (non-fatal)
+	NextPoll time.Duration
+}
+
+// WatchOptions tunes Watch.
+type WatchOptions struct {
+	Interval time.Duration // healthy poll interval; at least 1s
+	// Sleep waits (tests replace it); it returns ctx.Err() when cancelled.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Watch polls the jobs until every one is terminal or ctx ends, calling fn
+// after each poll. At most one request is in flight per job.
+func (c *Client) Watch(ctx context.Context, ids []string, opts WatchOptions, fn func(JobUpdate)) (map[string]*Job, error) {
+	return nil, errors.New("not implemented")
+}
