@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
+	"spotcast/campaign"
 	"spotcast/client"
 )
 
@@ -25,6 +26,12 @@ type Common struct {
 	Sandbox  bool
 	// DefaultCountry is the ISO region for national numbers ("" = none).
 	DefaultCountry string
+	// ImportDir confines CSV picking ("" = anywhere; SSH sets it).
+	ImportDir string
+	StateDir  string
+	Operator  string
+	// Journal records submissions (nil: none, e.g. in some tests).
+	Journal *campaign.Journal
 	// Now is the clock; tests freeze it.
 	Now func() time.Time
 }
