@@ -150,7 +150,7 @@ func (c Campaign) Validate(now time.Time) Problems {
 		if msg := CheckMediaURL(c.MediaURL); msg != "" {
 			add(FieldMediaURL, "%s", msg)
 		}
-	} else if c.MediaURL != "" {
+	} else if strings.TrimSpace(c.MediaURL) != "" {
 		add(FieldMediaURL, "a TEXT message takes no media URL: choose IMAGE, VIDEO or DOCUMENT, or drop --media-url")
 	}
 	if len(c.Recipients) == 0 && len(c.GroupIDs) == 0 {

@@ -1,9 +1,18 @@
 package campaign
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
+	"fmt"
 	"io"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/gocarina/gocsv"
 )
 
 // ImportOptions tunes Import.
@@ -65,7 +74,426 @@ var ErrNoRecipients = errors.New("no valid recipients")
 
 // Import reads a CSV contact list (SPEC section 4). size is the input size
 // for progress (0 if unknown). It returns an error only when the file cannot
-// be read or parsed at all; per-row problems go in the report.
+// be read or parsed at all; per-row problems go in the report. A file that
+// yields no valid number is not an error here: callers check Valid == 0
+// (and may wrap ErrNoRecipients).
 func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*ImportReport, error) {
-	return nil, errors.New("not implemented")
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	region := strings.ToUpper(strings.TrimSpace(opts.DefaultCountry))
+	def, err := defaultRegionInfo(region)
+	if err != nil {
+		return nil, fmt.Errorf("--default-country: %w", err)
+	}
+
+	cr := &countingReader{r: r, done: ctx.Err}
+	raw := bufio.NewReaderSize(cr, 64<<10)
+	src, err := decodeInput(raw)
+	if err != nil {
+		return nil, importReadErr(ctx, err)
+	}
+	text := &textReader{r: src}
+	in := bufio.NewReaderSize(text, 64<<10)
+	sample, err := in.Peek(64 << 10)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		return nil, importReadErr(ctx, err)
+	}
+	if len(bytes.TrimSpace(sample)) == 0 {
+		return nil, errEmptyFile
+	}
+
+	lay, err := detectLayout(sample, opts.PhoneColumn)
+	if err != nil {
+		return nil, err
+	}
+	if lay.headerBytes > 0 {
+		if _, err := in.Discard(lay.headerBytes); err != nil {
+			return nil, importReadErr(ctx, err)
+		}
+	}
+
+	// gocsv maps columns by header name, so the real header (or none) is
+	// replaced by one naming the chosen columns after importRow's tags;
+	// line numbers are shifted back by lineShift.
+	csvr := csv.NewReader(io.MultiReader(strings.NewReader(lay.syntheticHeader()), in))
+	csvr.Comma = lay.delim
+	csvr.FieldsPerRecord = -1
+	csvr.ReuseRecord = true
+	um, err := gocsv.NewUnmarshaller(csvr, importRow{})
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	lineShift := lay.headerLines - 1
+
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	rep := &ImportReport{Column: lay.column, HasNames: lay.hasNames, Problems: []ImportProblem{}}
+	work := make(chan *importChunk, workers*2)
+	results := make(chan *importChunk, workers*2)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range work {
+				c.normalize(region, def)
+				results <- c
+			}
+		}()
+	}
+	merged := make(chan struct{})
+	go func() {
+		mergeChunks(results, rep)
+		close(merged)
+	}()
+	finish := func() {
+		close(work)
+		wg.Wait()
+		close(results)
+		<-merged
+	}
+
+	const chunkRows = 4096
+	const progressEvery = 1 << 16
+	seq := 0
+	cur := &importChunk{rows: make([]importRaw, 0, chunkRows)}
+	var readErr error
+	for {
+		v, err := um.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+		row := v.(importRow)
+		name := row.Name
+		if lay.first >= 0 || lay.last >= 0 {
+			name = strings.TrimSpace(strings.TrimSpace(row.First) + " " + strings.TrimSpace(row.Last))
+		}
+		if strings.TrimSpace(row.Phone) == "" && strings.TrimSpace(name) == "" {
+			continue // a blank row such as ",,,"
+		}
+		line, _ := csvr.FieldPos(0)
+		cur.rows = append(cur.rows, importRaw{line: line + lineShift, phone: row.Phone, name: name})
+		rep.Rows++
+		if len(cur.rows) == chunkRows {
+			if err := ctx.Err(); err != nil {
+				readErr = err
+				break
+			}
+			cur.seq = seq
+			seq++
+			work <- cur
+			cur = &importChunk{rows: make([]importRaw, 0, chunkRows)}
+		}
+		if opts.Progress != nil && rep.Rows%progressEvery == 0 {
+			opts.Progress(ImportProgress{Bytes: cr.n, TotalBytes: size, Rows: rep.Rows})
+		}
+	}
+	if readErr == nil && len(cur.rows) > 0 {
+		cur.seq = seq
+		work <- cur
+	}
+	finish()
+	if readErr != nil {
+		return nil, importParseErr(ctx, readErr, lineShift)
+	}
+	if opts.Progress != nil {
+		opts.Progress(ImportProgress{Bytes: cr.n, TotalBytes: size, Rows: rep.Rows})
+	}
+	return rep, nil
+}
+
+// importRow is what gocsv fills from each record (see syntheticHeader).
+type importRow struct {
+	Phone string `csv:"phone"`
+	Name  string `csv:"name"`
+	First string `csv:"first"`
+	Last  string `csv:"last"`
+}
+
+// importRaw is one record's cells; importResult one number from it.
+type importRaw struct {
+	line        int
+	phone, name string
+}
+
+type importResult struct {
+	line   int
+	phone  string // E.164 digits, "" when rejected
+	name   string
+	value  string // sanitised raw value, for problems
+	reason string
+}
+
+type importChunk struct {
+	seq  int
+	rows []importRaw
+	out  []importResult
+}
+
+// normalize runs on a worker: split multi-number cells, normalise each.
+func (c *importChunk) normalize(region string, def *phoneRegion) {
+	c.out = make([]importResult, 0, len(c.rows))
+	for _, row := range c.rows {
+		name := cleanName(row.name)
+		for _, v := range splitNumbers(row.phone) {
+			e164, reason := normalizePhone(v, region, def)
+			if reason != "" {
+				c.out = append(c.out, importResult{line: row.line, value: Sanitize(strings.TrimSpace(v)), reason: reason})
+				continue
+			}
+			c.out = append(c.out, importResult{line: row.line, phone: e164, name: name})
+		}
+	}
+	c.rows = nil
+}
+
+// splitNumbers splits a cell holding several numbers (Google's " ::: ", or
+// ';'); an empty cell yields one empty value so that it is reported.
+func splitNumbers(cell string) []string {
+	var parts []string
+	switch {
+	case strings.Contains(cell, ":::"):
+		parts = strings.Split(cell, ":::")
+	case strings.Contains(cell, ";"):
+		parts = strings.Split(cell, ";")
+	default:
+		return []string{cell}
+	}
+	out := parts[:0]
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			out = append(out, p)
+		}
+	}
+	if len(out) == 0 {
+		return []string{""}
+	}
+	return out
+}
+
+// cleanName sanitises a name and copies it off the CSV record's memory.
+func cleanName(s string) string {
+	s = strings.TrimSpace(s)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return Sanitize(s)
+		}
+	}
+	// Printable ASCII holds no escape sequence: Sanitize would return it as is.
+	return strings.Clone(s)
+}
+
+// mergeChunks puts chunks back in file order and de-duplicates: the first
+// occurrence wins.
+func mergeChunks(results <-chan *importChunk, rep *ImportReport) {
+	pending := map[int]*importChunk{}
+	next := 0
+	seen := map[uint64]struct{}{}
+	var seenLong map[string]struct{}
+	for c := range results {
+		pending[c.seq] = c
+		for {
+			c, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			for _, res := range c.out {
+				if res.phone == "" {
+					rep.Invalid++
+					rep.Problems = append(rep.Problems, ImportProblem{Line: res.line, Value: res.value, Reason: res.reason})
+					continue
+				}
+				dup := false
+				if k, ok := phoneKey(res.phone); ok {
+					if _, dup = seen[k]; !dup {
+						seen[k] = struct{}{}
+					}
+				} else {
+					if seenLong == nil {
+						seenLong = map[string]struct{}{}
+					}
+					if _, dup = seenLong[res.phone]; !dup {
+						seenLong[res.phone] = struct{}{}
+					}
+				}
+				if dup {
+					rep.Duplicates++
+					continue
+				}
+				rep.Valid++
+				rep.Recipients = append(rep.Recipients, Recipient{Phone: res.phone, Name: res.name, Line: res.line})
+			}
+		}
+	}
+}
+
+// phoneKey packs E.164 digits into an integer (they never start with 0),
+// which keeps the de-duplication set small.
+func phoneKey(p string) (uint64, bool) {
+	if len(p) > 19 {
+		return 0, false
+	}
+	var k uint64
+	for i := 0; i < len(p); i++ {
+		k = k*10 + uint64(p[i]-'0')
+	}
+	return k, true
+}
+
+// decodeInput strips a UTF-8 BOM and turns UTF-16 with a BOM into UTF-8.
+func decodeInput(br *bufio.Reader) (io.Reader, error) {
+	head, err := br.Peek(3)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		_, err = br.Discard(3)
+		return br, err
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		_, err = br.Discard(2)
+		return &utf16Reader{r: br}, err
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		_, err = br.Discard(2)
+		return &utf16Reader{r: br, big: true}, err
+	}
+	return br, nil
+}
+
+// importLayout is what the first record tells: delimiter, header or not,
+// which columns hold the phone and the name.
+type importLayout struct {
+	delim             rune
+	ncols             int
+	phone             int
+	full, first, last int
+	headerBytes       int
+	headerLines       int
+	column            string
+	hasNames          bool
+}
+
+func detectLayout(sample []byte, phoneColumn string) (*importLayout, error) {
+	lay := &importLayout{delim: sniffDelimiter(sample), full: -1, first: -1, last: -1}
+	hr := csv.NewReader(bytes.NewReader(sample))
+	hr.Comma = lay.delim
+	hr.FieldsPerRecord = -1
+	first, err := hr.Read()
+	if err != nil {
+		if err == io.EOF {
+			return nil, errEmptyFile
+		}
+		return nil, importParseErr(context.Background(), err, 0)
+	}
+	lay.ncols = len(first)
+	header := true
+	lay.phone = -1
+	if want := compactName(phoneColumn); want != "" {
+		for i, h := range first {
+			if compactName(h) == want {
+				lay.phone = i
+				break
+			}
+		}
+		if lay.phone < 0 {
+			if n, ok := columnNumber(phoneColumn); ok && n < len(first) {
+				lay.phone = n
+				header = !phoneLike(first[n])
+			}
+		}
+		if lay.phone < 0 {
+			cols := first
+			if phoneLike(first[0]) {
+				cols = make([]string, len(first))
+				for i := range cols {
+					cols[i] = fmt.Sprintf("column %d", i+1)
+				}
+			}
+			return nil, fmt.Errorf("--phone-column %q: no such column; the file's columns are %s — name one of them", Sanitize(phoneColumn), quoteList(cols))
+		}
+	} else if phoneLike(first[0]) {
+		header, lay.phone = false, 0
+	} else {
+		best := 0
+		for i, h := range first {
+			if s := phoneHeaderScore(h); s > best {
+				best, lay.phone = s, i
+			}
+		}
+		if lay.phone < 0 {
+			return nil, fmt.Errorf("no phone column found: the header has %s — name the column with --phone-column", quoteList(first))
+		}
+	}
+	if !header {
+		lay.column = fmt.Sprintf("column %d", lay.phone+1)
+		return lay, nil
+	}
+	off := int(hr.InputOffset())
+	lay.headerBytes = off
+	lay.headerLines = bytes.Count(sample[:off], []byte{'\n'})
+	lay.column = Sanitize(strings.TrimSpace(first[lay.phone]))
+	lay.full, lay.first, lay.last = nameColumns(first, lay.phone)
+	lay.hasNames = lay.full >= 0 || lay.first >= 0 || lay.last >= 0
+	return lay, nil
+}
+
+// syntheticHeader names the columns after importRow's csv tags.
+func (l *importLayout) syntheticHeader() string {
+	n := l.ncols
+	if l.phone >= n {
+		n = l.phone + 1
+	}
+	cols := make([]string, n)
+	for i := range cols {
+		cols[i] = "_"
+	}
+	cols[l.phone] = "phone"
+	if l.full >= 0 {
+		cols[l.full] = "name"
+	}
+	if l.first >= 0 {
+		cols[l.first] = "first"
+	}
+	if l.last >= 0 {
+		cols[l.last] = "last"
+	}
+	return strings.Join(cols, string(l.delim)) + "\n"
+}
+
+func importReadErr(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+		return ctxErr
+	}
+	var bin errBinary
+	if errors.As(err, &bin) {
+		return bin
+	}
+	return fmt.Errorf("reading the file: %w", err)
+}
+
+// importParseErr explains a CSV syntax error with the file's line numbers.
+func importParseErr(ctx context.Context, err error, lineShift int) error {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return importReadErr(ctx, err)
+	}
+	start, line := pe.StartLine+lineShift, pe.Line+lineShift
+	switch {
+	case errors.Is(pe.Err, csv.ErrQuote) && line > start:
+		return fmt.Errorf("line %d: the quoted field that starts here is not closed properly (still open at line %d) — check its \" characters or re-export the file", start, line)
+	case errors.Is(pe.Err, csv.ErrQuote):
+		return fmt.Errorf("line %d, column %d: a quoted field is not closed properly — a \" inside a quoted field must be doubled (\"\")", line, pe.Column)
+	case errors.Is(pe.Err, csv.ErrBareQuote):
+		return fmt.Errorf("line %d, column %d: a \" inside an unquoted field — quote the whole field (\"...\") and double the inner quote, or remove it", line, pe.Column)
+	}
+	return fmt.Errorf("line %d: %v — check the file is a CSV export", line, pe.Err)
 }

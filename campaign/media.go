@@ -1,5 +1,13 @@
 package campaign
 
+import (
+	"fmt"
+	"mime"
+	"net/url"
+	"path"
+	"strings"
+)
+
 // MediaInfo is what a HEAD request learned about a media URL.
 type MediaInfo struct {
 	StatusCode  int
@@ -7,11 +15,129 @@ type MediaInfo struct {
 	Size        int64 // -1 when unknown
 }
 
+// WhatsApp's media size limits (SPEC §3 --check-media).
+const (
+	MaxImageBytes    = 5 << 20
+	MaxVideoBytes    = 16 << 20
+	MaxDocumentBytes = 100 << 20
+)
+
+// MaxMediaBytes is the size limit for a media type, 0 for TEXT.
+func (t MessageType) MaxMediaBytes() int64 {
+	switch t {
+	case TypeImage:
+		return MaxImageBytes
+	case TypeVideo:
+		return MaxVideoBytes
+	case TypeDocument:
+		return MaxDocumentBytes
+	}
+	return 0
+}
+
+var mediaContentTypes = map[MessageType][]string{
+	TypeImage: {"image/jpeg", "image/png"},
+	TypeVideo: {"video/mp4", "video/3gpp"},
+}
+
 // MediaWarnings returns human warnings (never errors: the operator may
 // override) when the media does not fit the type: unreachable, wrong content
 // type, over WhatsApp's size limit (image 5 MB, video 16 MB, document 100 MB).
-func MediaWarnings(t MessageType, info MediaInfo) []string { return nil }
+// The content type and size come from the remote server and are sanitised.
+func MediaWarnings(t MessageType, info MediaInfo) []string {
+	if !t.IsMedia() {
+		return nil
+	}
+	var ws []string
+	if info.StatusCode == 0 || info.StatusCode >= 400 {
+		if info.StatusCode == 0 {
+			ws = append(ws, "the media URL could not be reached; WhatsApp must be able to download it")
+		} else {
+			ws = append(ws, fmt.Sprintf("the media URL answered HTTP %d; WhatsApp must be able to download it without logging in", info.StatusCode))
+		}
+		// Headers of an error page say nothing about the media.
+		return ws
+	}
+	ct := SanitizeLine(info.ContentType, 80)
+	mt, _, err := mime.ParseMediaType(info.ContentType)
+	mt = strings.ToLower(mt)
+	switch {
+	case strings.TrimSpace(info.ContentType) == "":
+		ws = append(ws, "the server did not say what type the media is (no Content-Type)")
+	case err != nil:
+		ws = append(ws, fmt.Sprintf("the server sent an unreadable Content-Type %q", ct))
+	case t == TypeDocument:
+		if mt == "text/html" {
+			ws = append(ws, "the URL serves a web page (text/html), often a login or preview page, not the file itself; use a direct download link")
+		}
+	default:
+		if want := mediaContentTypes[t]; !contains(want, mt) {
+			ws = append(ws, fmt.Sprintf("the URL serves %s, but %s messages take %s", ct, t, strings.Join(want, " or ")))
+		}
+	}
+	limit := t.MaxMediaBytes()
+	switch {
+	case info.Size < 0:
+		ws = append(ws, fmt.Sprintf("the server did not say how large the file is; WhatsApp accepts %s files up to %s", t, formatMB(limit)))
+	case info.Size > limit:
+		ws = append(ws, fmt.Sprintf("the file is %s; WhatsApp accepts %s files up to %s", formatMB(info.Size), t, formatMB(limit)))
+	}
+	return ws
+}
+
+// formatMB shows a size in MB (MiB, as WhatsApp's limits are), rounded up
+// to a tenth so a file just over a limit never reads as equal to it.
+func formatMB(n int64) string {
+	tenths := (n*10 + (1<<20 - 1)) >> 20
+	if tenths%10 == 0 {
+		return fmt.Sprintf("%d MB", tenths/10)
+	}
+	return fmt.Sprintf("%d.%d MB", tenths/10, tenths%10)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	imageExts = []string{".jpg", ".jpeg", ".png", ".webp"}
+	videoExts = []string{".mp4", ".3gp"}
+)
 
 // ExtensionWarning returns a warning when the URL's extension does not fit
-// the type (the API's own example sends a .pdf as IMAGE), or "".
-func ExtensionWarning(t MessageType, rawURL string) string { return "" }
+// the type (the API's own example sends a .pdf as IMAGE), or "". A URL whose
+// path has no extension gets no warning: many media URLs are opaque.
+func ExtensionWarning(t MessageType, rawURL string) string {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil {
+		return ""
+	}
+	ext := strings.ToLower(path.Ext(u.Path))
+	if ext == "" || ext == "." {
+		return ""
+	}
+	shown := SanitizeLine(ext, 16)
+	switch t {
+	case TypeImage:
+		if !contains(imageExts, ext) {
+			return fmt.Sprintf("the URL ends in %s, which is not an image: IMAGE takes .jpg, .jpeg, .png or .webp (choose DOCUMENT to send a file)", shown)
+		}
+	case TypeVideo:
+		if !contains(videoExts, ext) {
+			return fmt.Sprintf("the URL ends in %s, which is not a video: VIDEO takes .mp4 or .3gp (choose DOCUMENT to send a file)", shown)
+		}
+	case TypeDocument:
+		if contains(imageExts, ext) {
+			return fmt.Sprintf("the URL ends in %s, an image: choose IMAGE to show it as a picture, or keep DOCUMENT to send it as a file", shown)
+		}
+		if contains(videoExts, ext) {
+			return fmt.Sprintf("the URL ends in %s, a video: choose VIDEO to play it inline, or keep DOCUMENT to send it as a file", shown)
+		}
+	}
+	return ""
+}

@@ -3,6 +3,9 @@ package campaign
 import (
 	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -43,7 +46,7 @@ func IsOutcomeUnknown(err error) bool {
 
 // BatchResult is one request's fate.
 type BatchResult struct {
-	Index      int         `json:"index"`
+	Index      int         `json:"index"` // 0-based; people see "batch Index+1"
 	Recipients int         `json:"recipients"`
 	Groups     int         `json:"groups"`
 	State      BatchState  `json:"state"`
@@ -54,8 +57,15 @@ type BatchResult struct {
 // SubmitOptions tunes Submit.
 type SubmitOptions struct {
 	BatchSize int
-	Operator  string // who submits (SSH key fingerprint, or local user)
-	Now       func() time.Time
+	Operator  string           // who submits (SSH key fingerprint, or local user)
+	Now       func() time.Time // the clock; nil means time.Now
+}
+
+func (o SubmitOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now()
+	}
+	return time.Now()
 }
 
 // Submission is a journaled campaign send.
@@ -68,11 +78,173 @@ type Submission struct {
 // before its request and as accepted/rejected/unknown after. It stops at the
 // first batch that is not accepted (the rest stay pending, for resume) and
 // never retries a request.
+//
+// Before anything is sent the campaign is saved to STATE/campaigns/ID.json
+// and its batch plan journaled, so it can be resumed without its CSV. A nil
+// journal journals nothing and saves nothing (tests, dry runs). The
+// campaign must pass Validate, except that a schedule which has slipped
+// into the past while the operator confirmed is the API's to judge.
+//
+// The Submission is returned even with an error: it says which batches
+// went where. The error is the first batch's that was not accepted, a
+// journal failure (nothing more is sent without a journal), or ctx's.
 func Submit(ctx context.Context, j *Journal, c Campaign, opts SubmitOptions, send SendFunc) (*Submission, error) {
-	return nil, errors.New("not implemented")
+	if send == nil {
+		return nil, errors.New("campaign.Submit: no SendFunc")
+	}
+	// The zero time is before every schedule, so only the structure is checked.
+	if ps := c.Validate(time.Time{}); len(ps) > 0 {
+		return nil, ps
+	}
+	now := opts.now()
+	reqs := c.Requests(opts.BatchSize)
+	sub := &Submission{CampaignID: NewCampaignID(now), Batches: make([]BatchResult, len(reqs))}
+	if release, ok := claim(sub.CampaignID); ok {
+		defer release()
+	}
+	plan := make([]BatchPlan, len(reqs))
+	for i, r := range reqs {
+		sub.Batches[i] = BatchResult{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs), State: StatePending}
+		plan[i] = BatchPlan{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs)}
+	}
+	if j != nil {
+		cf := CampaignFile{CampaignID: sub.CampaignID, CreatedAt: now.UTC(), Operator: opts.Operator, BatchSize: opts.BatchSize, Campaign: c}
+		if err := SaveCampaignFile(j.Dir(), cf); err != nil {
+			return sub, fmt.Errorf("nothing was sent: %w", err)
+		}
+		err := j.Append(Event{
+			Kind: EventCreated, At: now, CampaignID: sub.CampaignID, CreatedAt: now.UTC(),
+			Operator: opts.Operator, Type: c.Type, Recipients: len(c.Recipients), Groups: len(c.GroupIDs),
+			BatchSize: opts.BatchSize, Plan: plan, ScheduledAt: c.ScheduledAt.UTC(),
+		})
+		if err != nil {
+			return sub, fmt.Errorf("nothing was sent: %w", err)
+		}
+	}
+	all := make([]int, len(reqs))
+	for i := range all {
+		all[i] = i
+	}
+	return sub, sendBatches(ctx, j, sub, reqs, all, opts, send)
 }
 
-// Journal is the append-only submission journal (STATE/journal.jsonl).
-type Journal struct {
-	path string
+// sendBatches sends reqs[i] for each i in which, in order, journaling each,
+// and stops at the first batch that is not accepted.
+func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Request, which []int, opts SubmitOptions, send SendFunc) error {
+	appendEvent := func(e Event) error {
+		e.At, e.CampaignID = opts.now(), sub.CampaignID
+		return j.Append(e)
+	}
+	for _, i := range which {
+		if err := ctx.Err(); err != nil {
+			return err // not begun: stays pending
+		}
+		res := &sub.Batches[i]
+		if err := appendEvent(Event{Kind: EventPending, Batch: &i}); err != nil {
+			return fmt.Errorf("batch %d not sent: %w", i+1, err)
+		}
+		out, err := send(ctx, reqs[i])
+		res.Err = err
+		e := Event{Kind: EventAccepted, Batch: &i}
+		switch {
+		case err == nil:
+			res.State, res.Outcome = StateAccepted, out
+			e.JobID, e.Status = Sanitize(out.JobID), Sanitize(out.Status)
+			for _, m := range out.Messages {
+				e.Messages = append(e.Messages, SentMessage{ID: Sanitize(m.ID), Status: Sanitize(m.Status)})
+			}
+		// A send cut short by cancellation may have reached the API even
+		// when the client did not say so.
+		case IsOutcomeUnknown(err) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+			res.State = StateUnknown
+			e.Kind, e.Error = EventUnknown, Sanitize(err.Error())
+		default:
+			res.State = StateRejected
+			e.Kind, e.Error = EventRejected, Sanitize(err.Error())
+		}
+		if jerr := appendEvent(e); jerr != nil {
+			jerr = fmt.Errorf("batch %d was %s but the journal could not record it, so nothing more is sent: %w", i+1, res.State, jerr)
+			return errors.Join(err, jerr)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sending holds the campaigns being sent or resumed in this process, so two
+// SSH sessions cannot send the same batch at once. (Separate processes are
+// not guarded: do not resume a campaign another spotcast is still sending.)
+var sending sync.Map
+
+func claim(campaignID string) (release func(), ok bool) {
+	if _, busy := sending.LoadOrStore(campaignID, true); busy {
+		return nil, false
+	}
+	return func() { sending.Delete(campaignID) }, true
+}
+
+// Resume sends the batches of a journaled campaign that were never sent:
+// pending ones (never begun) and rejected ones (the API refused them, so
+// nothing arrived), plus, with includeUnknown, those whose outcome is
+// unknown — which may reach their recipients twice. The campaign comes from
+// its file in stateDir; its journal state from j (or stateDir's journal
+// when j is nil, in which case nothing new is journaled). Batches are sent
+// and journaled as Submit does, stopping at the first one not accepted.
+// The returned Submission holds every batch, sent now or before.
+func Resume(ctx context.Context, j *Journal, stateDir, campaignID string, includeUnknown bool, opts SubmitOptions, send SendFunc) (*Submission, error) {
+	if send == nil {
+		return nil, errors.New("campaign.Resume: no SendFunc")
+	}
+	release, ok := claim(campaignID)
+	if !ok {
+		return nil, fmt.Errorf("campaign %s is being sent right now in this spotcast; wait for it to finish", campaignID)
+	}
+	defer release()
+
+	cf, err := LoadCampaignFile(stateDir, campaignID)
+	if err != nil {
+		return nil, err
+	}
+	journalPath := filepath.Join(stateDir, JournalFile)
+	if j != nil {
+		journalPath = j.Path()
+	}
+	records, _, err := ReadJournal(journalPath)
+	if err != nil {
+		return nil, err
+	}
+	rec := FindCampaign(records, campaignID)
+	if rec == nil {
+		return nil, fmt.Errorf("campaign %s is not in the journal %s", campaignID, journalPath)
+	}
+	reqs := cf.Campaign.Requests(cf.BatchSize)
+	if len(reqs) != len(rec.Batches) {
+		return nil, fmt.Errorf("campaign %s: its file plans %d batches but the journal has %d; not resuming", campaignID, len(reqs), len(rec.Batches))
+	}
+	sub := &Submission{CampaignID: campaignID, Batches: make([]BatchResult, len(reqs))}
+	var which []int
+	for i, b := range rec.Batches {
+		if b.Recipients != len(reqs[i].Recipients) {
+			return nil, fmt.Errorf("campaign %s: batch %d has %d recipients in its file but %d in the journal; not resuming",
+				campaignID, i+1, len(reqs[i].Recipients), b.Recipients)
+		}
+		res := BatchResult{Index: i, Recipients: b.Recipients, Groups: len(reqs[i].GroupIDs), State: b.State}
+		if b.State == StateAccepted {
+			res.Outcome = SendOutcome{Async: b.JobID != "", JobID: b.JobID, Status: b.JobStatus, Messages: b.Messages}
+		}
+		if b.Error != "" {
+			res.Err = errors.New(b.Error)
+		}
+		sub.Batches[i] = res
+		switch {
+		case b.State == StatePending, b.State == StateRejected, b.State == StateUnknown && includeUnknown:
+			which = append(which, i)
+		}
+	}
+	for _, i := range which {
+		sub.Batches[i].State, sub.Batches[i].Err = StatePending, nil
+	}
+	return sub, sendBatches(ctx, j, sub, reqs, which, opts, send)
 }

@@ -1,10 +1,22 @@
 // Package client talks to the WhatsSpot HTTP API. It knows nothing of the UI.
+//
+// Our assumptions about what the docs leave out (API.md "Not documented")
+// live in this package only: DefaultJobPath and the job shape (DecodeJob,
+// here), the error body and status meanings (errors.go), and the poll
+// cadence (watch.go).
 package client
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
+	"math"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"spotcast/campaign"
@@ -17,6 +29,11 @@ const DefaultBaseURL = "https://api.whatsspot.in"
 // (API.md assumption 1).
 const DefaultJobPath = "/bulk-jobs/{id}"
 
+// DefaultTimeout bounds one API call when no other timeout is given.
+const DefaultTimeout = 30 * time.Second
+
+const sendPath = "/messages/send"
+
 // Client is a WhatsSpot API client. Safe for concurrent use.
 type Client struct {
 	baseURL   string
@@ -24,25 +41,172 @@ type Client struct {
 	jobPath   string
 	userAgent string
 	http      *http.Client
+	timeout   time.Duration
+	// scrub removes the key from any text an error carries.
+	scrub func(string) string
 }
 
 // Option configures a Client.
 type Option func(*Client)
 
-func WithBaseURL(u string) Option          { return func(c *Client) { c.baseURL = u } }
-func WithAPIKey(k string) Option           { return func(c *Client) { c.apiKey = k } }
-func WithJobPath(p string) Option          { return func(c *Client) { c.jobPath = p } }
-func WithUserAgent(ua string) Option       { return func(c *Client) { c.userAgent = ua } }
+// WithBaseURL sets the API root; it may carry a path prefix
+// (https://api.whatsspot.com/v1) under which every endpoint is resolved.
+// A query string is dropped: the key never travels in a URL.
+func WithBaseURL(u string) Option { return func(c *Client) { c.baseURL = u } }
+
+// WithAPIKey sets the key sent in the x-api-key header.
+func WithAPIKey(k string) Option { return func(c *Client) { c.apiKey = strings.TrimSpace(k) } }
+
+// WithJobPath sets the job status path template; {id} is replaced by the
+// path-escaped job ID.
+func WithJobPath(p string) Option { return func(c *Client) { c.jobPath = p } }
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(ua string) Option { return func(c *Client) { c.userAgent = ua } }
+
+// WithHTTPClient uses h's transport and settings. h itself is never
+// modified: the client works on a copy.
 func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
-func WithTimeout(d time.Duration) Option   { return func(c *Client) { c.http.Timeout = d } }
+
+// WithTimeout bounds each call (0 = no client-side bound beyond ctx). It
+// applies whatever the order of options.
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
 // New returns a client; options apply in order.
 func New(opts ...Option) *Client {
-	c := &Client{baseURL: DefaultBaseURL, jobPath: DefaultJobPath, userAgent: "spotcast", http: &http.Client{Timeout: 30 * time.Second}}
+	c := &Client{baseURL: DefaultBaseURL, jobPath: DefaultJobPath, userAgent: "spotcast", timeout: DefaultTimeout}
 	for _, o := range opts {
 		o(c)
 	}
+	// Work on a copy so WithTimeout and the redirect policy never change an
+	// http.Client the caller shares with other code.
+	var hc http.Client
+	if c.http != nil {
+		hc = *c.http
+	}
+	hc.Timeout = c.timeout
+	hc.CheckRedirect = keepKeyOnHost(hc.CheckRedirect)
+	c.http = &hc
+	if c.jobPath == "" {
+		c.jobPath = DefaultJobPath
+	}
+	c.scrub = redactor(c.apiKey)
 	return c
+}
+
+// BaseURL is the configured API root (for display; it never holds the key).
+func (c *Client) BaseURL() string { return c.scrub(c.baseURL) }
+
+// keepKeyOnHost drops the x-api-key header when a redirect leaves the
+// original host (Go strips Authorization itself, but not custom headers),
+// and refuses redirects to anything but http(s).
+func keepKeyOnHost(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+			return fmt.Errorf("refusing redirect to a %q URL", req.URL.Scheme)
+		}
+		if len(via) > 0 && req.URL.Host != via[0].URL.Host {
+			req.Header.Del("x-api-key")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+}
+
+// endpoint resolves an escaped path under the base URL, keeping the base's
+// own path prefix.
+func (c *Client) endpoint(escapedPath string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(c.baseURL))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("base URL %q is not an http(s) URL: set --base-url or WHATSSPOT_BASE_URL like %s", c.scrub(c.baseURL), DefaultBaseURL)
+	}
+	u.RawQuery, u.Fragment, u.User = "", "", nil
+	return strings.TrimRight(u.String(), "/") + "/" + strings.TrimLeft(escapedPath, "/"), nil
+}
+
+// jobEndpoint fills the job path template with the escaped ID.
+func (c *Client) jobEndpoint(id string) (string, error) {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "\x00\r\n") {
+		return "", fmt.Errorf("job ID %q is not valid: use the jobId the API returned (spotcast jobs lists them)", campaign.Sanitize(id))
+	}
+	if !strings.Contains(c.jobPath, "{id}") {
+		return "", fmt.Errorf("job path %q has no {id} placeholder: set --job-path or WHATSSPOT_JOB_PATH like %s", campaign.Sanitize(c.jobPath), DefaultJobPath)
+	}
+	return c.endpoint(strings.ReplaceAll(c.jobPath, "{id}", url.PathEscape(id)))
+}
+
+// do sends one API request with the key and returns the status and a
+// bounded body. Transport failures come back unwrapped (but scrubbed) for
+// the caller to classify; non-2xx answers become *APIError.
+func (c *Client) do(ctx context.Context, method, target string, body []byte) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return 0, nil, scrubErr(err, c.scrub)
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
+	}
+	if c.apiKey != "" {
+		req.Header.Set("x-api-key", c.apiKey)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, nil, scrubErr(err, c.scrub)
+	}
+	defer resp.Body.Close()
+	op := c.opOf(method, target)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		return resp.StatusCode, nil, newAPIError(op, resp, b, c.scrub)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+	if err != nil {
+		return resp.StatusCode, nil, scrubErr(fmt.Errorf("reading the response: %w", err), c.scrub)
+	}
+	if len(b) > maxSuccessBody {
+		return resp.StatusCode, nil, fmt.Errorf("%s: the response is over %d MiB; refusing to read it", op, maxSuccessBody>>20)
+	}
+	return resp.StatusCode, b, nil
+}
+
+// opOf names a request for error messages: method and path, no host.
+func (c *Client) opOf(method, target string) string {
+	if u, err := url.Parse(target); err == nil {
+		target = u.EscapedPath()
+	}
+	return method + " " + c.scrub(target)
+}
+
+// scrubAPI names the request in a decoded "success": false error and
+// removes the key from the text the server sent.
+func (c *Client) scrubAPI(a *APIError, op string) *APIError {
+	a.Op, a.Message, a.Body = op, c.scrub(a.Message), c.scrub(a.Body)
+	return a
+}
+
+// encodeJSON encodes without HTML escaping: message text with <, > and &
+// must reach the API as typed.
+func encodeJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // Message is one synchronous send result.
@@ -62,10 +226,148 @@ type SendResult struct {
 	Messages []Message `json:"messages,omitempty"`
 }
 
-// Send submits one request. It is never retried: on a transport failure the
-// error is an *UnknownOutcomeError.
+// Send submits one request. It is never retried: on a transport failure, a
+// 5xx, or a 2xx body we cannot read, the error is an *UnknownOutcomeError.
 func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, error) {
-	return nil, errors.New("not implemented")
+	if err := ctx.Err(); err != nil {
+		return nil, err // nothing left: the outcome is known
+	}
+	target, err := c.endpoint(sendPath)
+	if err != nil {
+		return nil, err
+	}
+	body, err := encodeJSON(req)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the request: %w", err)
+	}
+	op := c.opOf(http.MethodPost, target)
+	_, b, err := c.do(ctx, http.MethodPost, target, body)
+	if err != nil {
+		var a *APIError
+		if errors.As(err, &a) {
+			if a.StatusCode >= 500 {
+				a.Op = "" // the wrapper names the request
+				return nil, &UnknownOutcomeError{Op: op, Err: err}
+			}
+			if a.StatusCode == http.StatusNotFound {
+				a.Hint = "check --base-url / WHATSSPOT_BASE_URL (a path prefix such as /v1 belongs in it)"
+			}
+			return nil, err
+		}
+		return nil, &UnknownOutcomeError{Op: op, Err: err}
+	}
+	res, err := DecodeSend(b)
+	if err != nil {
+		var a *APIError
+		if errors.As(err, &a) {
+			return nil, c.scrubAPI(a, op)
+		}
+		// The API took the request (2xx) but said something we cannot read.
+		return nil, &UnknownOutcomeError{Op: op, Err: scrubErr(err, c.scrub)}
+	}
+	return res, nil
+}
+
+// rawSend holds both documented shapes of the send answer.
+type rawSend struct {
+	Success  *bool           `json:"success"`
+	JobID    json.RawMessage `json:"jobId"`
+	Status   string          `json:"status"`
+	Async    *bool           `json:"async"`
+	Message  json.RawMessage `json:"message"`
+	Messages []rawMessage    `json:"messages"`
+	Error    json.RawMessage `json:"error"`
+	Errors   json.RawMessage `json:"errors"`
+}
+
+type rawMessage struct {
+	ID     json.RawMessage `json:"id"`
+	Status string          `json:"status"`
+	SentAt string          `json:"sentAt"`
+}
+
+func (m rawMessage) clean() Message {
+	return Message{ID: sanitizeID(m.ID), Status: campaign.Sanitize(m.Status), SentAt: campaign.Sanitize(m.SentAt)}
+}
+
+// sanitizeID accepts a string or a number as an ID.
+func sanitizeID(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return clip(campaign.Sanitize(s), 200)
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) == nil {
+		return n.String()
+	}
+	return ""
+}
+
+// DecodeSend decodes a 2xx send answer. The two documented shapes differ in
+// "message" (a string beside "jobId", an object otherwise), so the shape is
+// chosen by the presence of jobId; 2–10 recipients may add "messages".
+// "success": false is an *APIError.
+func DecodeSend(body []byte) (*SendResult, error) {
+	var r rawSend
+	if err := json.Unmarshal(body, &r); err != nil {
+		return nil, fmt.Errorf("the send response is not the documented JSON (%v): %q", err, excerpt(body))
+	}
+	if r.Success != nil && !*r.Success {
+		return nil, &APIError{StatusCode: http.StatusOK, Status: "200 OK", Message: errorMessage(body), Body: excerpt(body)}
+	}
+	res := &SendResult{Status: campaign.Sanitize(r.Status)}
+	if id := sanitizeID(r.JobID); id != "" {
+		res.Async, res.JobID = true, id
+		var s string
+		if json.Unmarshal(r.Message, &s) == nil {
+			res.Message = clip(campaign.Sanitize(s), 500)
+		}
+		return res, nil
+	}
+	seen := map[string]bool{}
+	var one rawMessage
+	if len(r.Message) > 0 && json.Unmarshal(r.Message, &one) == nil {
+		if m := one.clean(); m.ID != "" || m.Status != "" {
+			res.Messages = append(res.Messages, m)
+			seen[m.ID] = true
+		}
+	} else if len(r.Message) > 0 {
+		var s string
+		if json.Unmarshal(r.Message, &s) == nil {
+			res.Message = clip(campaign.Sanitize(s), 500)
+		}
+	}
+	for _, rm := range r.Messages {
+		m := rm.clean()
+		if m.ID != "" && seen[m.ID] {
+			continue // "message" repeats the first of "messages"
+		}
+		seen[m.ID] = true
+		res.Messages = append(res.Messages, m)
+	}
+	if r.Async != nil {
+		res.Async = *r.Async
+	}
+	if len(res.Messages) == 0 {
+		return nil, fmt.Errorf("the send response has neither a jobId nor message details: %q", excerpt(body))
+	}
+	if res.Status == "" {
+		res.Status = res.Messages[0].Status
+	}
+	return res, nil
+}
+
+// SendCampaignRequest adapts Send to campaign.SendFunc.
+func (c *Client) SendCampaignRequest(ctx context.Context, req campaign.Request) (campaign.SendOutcome, error) {
+	res, err := c.Send(ctx, req)
+	if err != nil {
+		return campaign.SendOutcome{}, err
+	}
+	out := campaign.SendOutcome{Async: res.Async, JobID: res.JobID, Status: res.Status}
+	for _, m := range res.Messages {
+		out.Messages = append(out.Messages, campaign.SentMessage{ID: m.ID, Status: m.Status})
+	}
+	return out, nil
 }
 
 // Failure is one failed recipient of a bulk job, when the API reports them.
@@ -86,53 +388,155 @@ type Job struct {
 	UpdatedAt   string    `json:"updatedAt,omitempty"`
 	ScheduledAt string    `json:"scheduledAt,omitempty"`
 	Failures    []Failure `json:"failures,omitempty"`
+	// HasFailures is true when the API sent a failures array (even empty);
+	// without it, per-recipient failures are not available (API.md).
+	HasFailures bool `json:"hasFailures,omitempty"`
 }
 
 // Terminal reports whether the status is final.
 func (j *Job) Terminal() bool { return IsTerminal(j.Status) }
 
 // IsTerminal: COMPLETED, FAILED, CANCELLED end a job; anything else runs.
+// Case is ignored: an API that answers "completed" has still finished.
 func IsTerminal(status string) bool {
-	return status == "COMPLETED" || status == "FAILED" || status == "CANCELLED"
+	return strings.EqualFold(status, "COMPLETED") || strings.EqualFold(status, "FAILED") || strings.EqualFold(status, "CANCELLED")
 }
 
-// GetJob fetches a bulk job's status.
+// GetJob fetches a bulk job's status. It does not retry; Watch does.
 func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
-	return nil, errors.New("not implemented")
+	target, err := c.jobEndpoint(id)
+	if err != nil {
+		return nil, err
+	}
+	op := c.opOf(http.MethodGet, target)
+	_, b, err := c.do(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		var a *APIError
+		if errors.As(err, &a) {
+			if a.StatusCode == http.StatusNotFound {
+				a.Hint = "check the job ID, and --job-path / WHATSSPOT_JOB_PATH: the job endpoint is not documented upstream (default " + DefaultJobPath + ")"
+			}
+			return nil, err
+		}
+		return nil, &TransportError{Op: op, Err: err}
+	}
+	j, err := DecodeJob(b)
+	if err != nil {
+		var a *APIError
+		if errors.As(err, &a) {
+			return nil, c.scrubAPI(a, op)
+		}
+		return nil, fmt.Errorf("%s: %w", op, scrubErr(err, c.scrub))
+	}
+	if j.ID == "" {
+		j.ID = campaign.Sanitize(id)
+	}
+	return j, nil
 }
 
-// SendCampaignRequest adapts Send to campaign.SendFunc.
-func (c *Client) SendCampaignRequest(ctx context.Context, req campaign.Request) (campaign.SendOutcome, error) {
-	return campaign.SendOutcome{}, errors.New("not implemented")
+// rawJob is lenient: counts may be numbers, numeric strings, or missing.
+type rawJob struct {
+	ID          json.RawMessage `json:"id"`
+	JobID       json.RawMessage `json:"jobId"`
+	Status      string          `json:"status"`
+	Total       json.RawMessage `json:"total"`
+	Sent        json.RawMessage `json:"sent"`
+	Failed      json.RawMessage `json:"failed"`
+	Pending     json.RawMessage `json:"pending"`
+	CreatedAt   string          `json:"createdAt"`
+	UpdatedAt   string          `json:"updatedAt"`
+	ScheduledAt string          `json:"scheduledAt"`
+	Failures    json.RawMessage `json:"failures"`
 }
 
-// HeadMedia HEADs a media URL (no API key sent: it is a third-party URL).
-func (c *Client) HeadMedia(ctx context.Context, rawURL string) (campaign.MediaInfo, error) {
-	return campaign.MediaInfo{}, errors.New("not implemented")
+// DecodeJob decodes a 2xx job answer, taking the job object at the top
+// level or under "job" or "data" (API.md assumption 1).
+func DecodeJob(body []byte) (*Job, error) {
+	var env struct {
+		Success *bool           `json:"success"`
+		Job     json.RawMessage `json:"job"`
+		Data    json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("the job response is not JSON (%v): %q", err, excerpt(body))
+	}
+	if env.Success != nil && !*env.Success {
+		return nil, &APIError{StatusCode: http.StatusOK, Status: "200 OK", Message: errorMessage(body), Body: excerpt(body)}
+	}
+	obj := json.RawMessage(body)
+	for _, cand := range []json.RawMessage{env.Job, env.Data} {
+		if t := bytes.TrimSpace(cand); len(t) > 0 && t[0] == '{' {
+			obj = cand
+			break
+		}
+	}
+	var r rawJob
+	if err := json.Unmarshal(obj, &r); err != nil {
+		return nil, fmt.Errorf("the job response does not hold a job object (%v): %q", err, excerpt(body))
+	}
+	j := &Job{
+		ID:          sanitizeID(r.ID),
+		Status:      clip(campaign.Sanitize(strings.TrimSpace(r.Status)), 40),
+		Total:       count(r.Total),
+		Sent:        count(r.Sent),
+		Failed:      count(r.Failed),
+		Pending:     count(r.Pending),
+		CreatedAt:   clip(campaign.Sanitize(r.CreatedAt), 64),
+		UpdatedAt:   clip(campaign.Sanitize(r.UpdatedAt), 64),
+		ScheduledAt: clip(campaign.Sanitize(r.ScheduledAt), 64),
+	}
+	if j.ID == "" {
+		j.ID = sanitizeID(r.JobID)
+	}
+	if t := bytes.TrimSpace(r.Failures); len(t) > 0 && t[0] == '[' {
+		var fs []struct {
+			Recipient json.RawMessage `json:"recipient"`
+			Error     json.RawMessage `json:"error"`
+			Message   json.RawMessage `json:"message"`
+		}
+		if json.Unmarshal(t, &fs) == nil {
+			j.HasFailures = true
+			for _, f := range fs {
+				msg := textOf(f.Error)
+				if msg == "" {
+					msg = textOf(f.Message)
+				}
+				j.Failures = append(j.Failures, Failure{
+					Recipient: sanitizeID(f.Recipient),
+					Error:     clip(campaign.Sanitize(msg), 300),
+				})
+			}
+		}
+	}
+	return j, nil
 }
 
-// Backoff returns the delay before poll attempt n (0-based count of
-// consecutive failures; 0 = healthy): never under one second, exponential
-// with jitter on errors, capped; a *RateLimitError's RetryAfter wins.
-func Backoff(failures int, err error) time.Duration { return time.Second }
-
-// JobUpdate is one poll's outcome, handed to Watch's callback.
-type JobUpdate struct {
-	JobID    string
-	Job      *Job  // last known state (nil before the first success)
-	Err      error // this poll's error, if any (non-fatal)
-	NextPoll time.Duration
-}
-
-// WatchOptions tunes Watch.
-type WatchOptions struct {
-	Interval time.Duration // healthy poll interval; at least 1s
-	// Sleep waits (tests replace it); it returns ctx.Err() when cancelled.
-	Sleep func(ctx context.Context, d time.Duration) error
-}
-
-// Watch polls the jobs until every one is terminal or ctx ends, calling fn
-// after each poll. At most one request is in flight per job.
-func (c *Client) Watch(ctx context.Context, ids []string, opts WatchOptions, fn func(JobUpdate)) (map[string]*Job, error) {
-	return nil, errors.New("not implemented")
+// count reads a non-negative count from a number or numeric string; nil
+// when missing or unusable, so the UI shows "unknown", never a fake 0.
+func count(raw json.RawMessage) *int {
+	if len(raw) == 0 {
+		return nil
+	}
+	var n json.Number
+	if json.Unmarshal(raw, &n) != nil {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return nil
+		}
+		n = json.Number(strings.TrimSpace(s))
+	}
+	v, err := n.Int64()
+	if err != nil {
+		// 29.0 is a count too; 29.5 is not.
+		f, ferr := n.Float64()
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<40 {
+			return nil
+		}
+		v = int64(f)
+	}
+	if v < 0 || v > 1<<40 {
+		return nil
+	}
+	i := int(v)
+	return &i
 }

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/textarea"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -32,8 +34,37 @@ type Common struct {
 	Operator  string
 	// Journal records submissions (nil: none, e.g. in some tests).
 	Journal *campaign.Journal
+	// JournalErr says why the journal could not be opened; sending is then
+	// refused (an unjournaled send could not be resumed or audited).
+	JournalErr error
 	// Now is the clock; tests freeze it.
 	Now func() time.Time
+	// Loc is the operator's time zone for schedules (nil: time.Local).
+	Loc *time.Location
+	// BatchSize splits a campaign into requests (0: one request).
+	BatchSize int
+}
+
+// now is the injected clock, or the real one.
+func (c *Common) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Common) loc() *time.Location {
+	if c.Loc != nil {
+		return c.Loc
+	}
+	return time.Local
+}
+
+func (c *Common) ctx() context.Context {
+	if c.Ctx != nil {
+		return c.Ctx
+	}
+	return context.Background()
 }
 
 // Component is one screen: a model that can be sized and explains its keys.
@@ -58,6 +89,13 @@ type Styles struct {
 	Card     lipgloss.Style
 	Bubble   lipgloss.Style
 	Help     lipgloss.Style
+	// HelpKey is the key part of a help entry (the description uses Help).
+	HelpKey lipgloss.Style
+	// Label is a field name on a card ("To", "When").
+	Label lipgloss.Style
+	// Plain is an unstyled style from this renderer, for bubbles' fields
+	// that must not fall back to the global renderer.
+	Plain lipgloss.Style
 }
 
 // DefaultStyles builds the palette for one renderer (one terminal).
@@ -76,5 +114,63 @@ func DefaultStyles(r *lipgloss.Renderer) *Styles {
 		Card:     r.NewStyle().Border(lipgloss.RoundedBorder()).Padding(0, 1),
 		Bubble:   r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(green).Padding(0, 1),
 		Help:     r.NewStyle().Faint(true),
+		HelpKey:  r.NewStyle().Bold(true),
+		Label:    r.NewStyle().Bold(true),
+		Plain:    r.NewStyle(),
 	}
+}
+
+// NewTextInput returns a bubbles textinput whose styles come from this
+// session's renderer (bubbles' defaults use the global one, which over SSH
+// describes the server's terminal).
+func (c *Common) NewTextInput() textinput.Model {
+	in := textinput.New()
+	s := c.Styles
+	in.PromptStyle = s.Muted
+	in.TextStyle = s.Plain
+	in.PlaceholderStyle = s.Muted
+	in.CompletionStyle = s.Muted
+	in.Cursor.Style = s.Plain
+	in.Cursor.TextStyle = s.Plain
+	return in
+}
+
+// NewTextArea returns a bubbles textarea styled from this session's renderer.
+func (c *Common) NewTextArea() textarea.Model {
+	ta := textarea.New()
+	s := c.Styles
+	st := textarea.Style{
+		Base:             s.Plain,
+		CursorLine:       s.Plain,
+		CursorLineNumber: s.Muted,
+		EndOfBuffer:      s.Muted,
+		LineNumber:       s.Muted,
+		Placeholder:      s.Muted,
+		Prompt:           s.Muted,
+		Text:             s.Plain,
+	}
+	ta.FocusedStyle = st
+	blurred := st
+	blurred.Text = s.Muted
+	ta.BlurredStyle = blurred
+	ta.Cursor.Style = s.Plain
+	ta.Cursor.TextStyle = s.Plain
+	ta.Blur() // re-point the active style at ours rather than bubbles' default
+	return ta
+}
+
+// NewHelp returns a bubbles help model styled from this session's renderer.
+func (c *Common) NewHelp() help.Model {
+	h := help.New()
+	s := c.Styles
+	h.Styles = help.Styles{
+		Ellipsis:       s.Help,
+		ShortKey:       s.HelpKey,
+		ShortDesc:      s.Help,
+		ShortSeparator: s.Help,
+		FullKey:        s.HelpKey,
+		FullDesc:       s.Help,
+		FullSeparator:  s.Help,
+	}
+	return h
 }

@@ -3,10 +3,15 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"spotcast/campaign"
 	"spotcast/client"
@@ -31,6 +36,14 @@ type Options struct {
 	Input     io.Reader          // nil: stdin
 	Output    io.Writer          // nil: stdout
 	Now       func() time.Time   // nil: time.Now
+	// Ctx bounds the session's requests (nil: Run's ctx, or Background for
+	// New). Over SSH it is the session's context.
+	Ctx context.Context
+	// Loc is the operator's time zone for schedules (nil: time.Local).
+	Loc *time.Location
+	// Journal is shared when given (the SSH server has one for every
+	// session); nil: New opens STATE/journal.jsonl and Close closes it.
+	Journal *campaign.Journal
 }
 
 // Result is how the TUI ended.
@@ -42,7 +55,182 @@ type Result struct {
 	Message string
 }
 
+// New builds the root model without running it (the SSH server runs it in
+// its own program). Call Close on the model when the program ends.
+func New(opts Options) (tea.Model, error) {
+	t := opts.Prefill.Type
+	if t == "" {
+		t = campaign.TypeText
+	}
+	if _, err := campaign.ParseMessageType(string(t)); err != nil {
+		return nil, err
+	}
+	r := opts.Renderer
+	if r == nil {
+		var out io.Writer = os.Stdout
+		if opts.Output != nil {
+			out = opts.Output
+		}
+		r = lipgloss.NewRenderer(out)
+		if os.Getenv("NO_COLOR") != "" {
+			r.SetColorProfile(termenv.Ascii)
+		}
+	}
+	c := &Common{
+		Ctx:            opts.Ctx,
+		Renderer:       r,
+		Styles:         DefaultStyles(r),
+		Client:         opts.Client,
+		Sandbox:        opts.Sandbox,
+		DefaultCountry: opts.DefaultCountry,
+		ImportDir:      opts.ImportDir,
+		StateDir:       opts.StateDir,
+		Operator:       opts.Operator,
+		Journal:        opts.Journal,
+		Now:            opts.Now,
+		Loc:            opts.Loc,
+		BatchSize:      opts.BatchSize,
+	}
+	ownJournal := false
+	if c.Journal == nil {
+		if opts.StateDir == "" {
+			c.JournalErr = errors.New("no state directory is configured (--state-dir)")
+		} else if j, err := campaign.OpenJournal(opts.StateDir); err != nil {
+			c.JournalErr = err
+		} else {
+			c.Journal, ownJournal = j, true
+		}
+	}
+	m := newModel(c)
+	m.ownJournal = ownJournal
+	m.prefill(opts, t)
+	return m, nil
+}
+
+// prefill applies what the flags gave; a complete campaign opens on Review.
+func (m *Model) prefill(opts Options, t campaign.MessageType) {
+	p := opts.Prefill
+	m.typ.Select(t)
+	m.syncType()
+	m.content.SetValue(p.Content)
+	m.media.SetValue(p.MediaURL)
+	if !p.ScheduledAt.IsZero() {
+		m.schedule.SetCustom(p.ScheduledAt)
+	}
+	// Prefilled recipients are already E.164 digits; the "+" keeps them from
+	// being read as national numbers.
+	nums := make([]string, len(p.Recipients))
+	for i, n := range p.Recipients {
+		if n != "" && strings.Trim(n, "0123456789") == "" {
+			n = "+" + n
+		}
+		nums[i] = n
+	}
+	if cmd := m.recipients.Prefill(opts.CSVPath, nums, p.GroupIDs); cmd != nil {
+		m.initCmds = append(m.initCmds, cmd)
+	}
+	if len(opts.WatchJobIDs) > 0 {
+		m.active = stepProgress
+		m.initCmds = append(m.initCmds, m.progress.StartWatch(opts.WatchJobIDs))
+		return
+	}
+	if p.Content == "" && p.MediaURL == "" && len(p.Recipients) == 0 && len(p.GroupIDs) == 0 && opts.CSVPath == "" {
+		return // nothing given: start at the beginning
+	}
+	pc := p
+	pc.Type = t
+	complete := true
+	for _, pr := range pc.Validate(m.c.now()) {
+		// The CSV is still to be imported: its recipients come later.
+		if pr.Field == campaign.FieldRecipients && opts.CSVPath != "" {
+			continue
+		}
+		complete = false
+	}
+	if complete {
+		m.active = stepReview
+		m.refreshReview()
+	}
+}
+
+// Close releases what New opened (the journal, unless it was shared).
+func (m *Model) Close() error {
+	if m.ownJournal && m.c.Journal != nil {
+		return m.c.Journal.Close()
+	}
+	return nil
+}
+
+// FinalResult is how the model ended: the exit code, the jobs still running,
+// and what to tell the operator.
+func FinalResult(tm tea.Model) Result {
+	m, ok := tm.(*Model)
+	if !ok {
+		return Result{ExitCode: 1, Message: "spotcast: the interface ended unexpectedly"}
+	}
+	var r Result
+	if m.active == stepProgress {
+		done := m.progress.Done()
+		if done {
+			r.ExitCode = m.progress.ExitCode()
+		}
+		r.Detached = m.progress.Running()
+		if len(r.Detached) > 0 {
+			r.Message = detachMessage(r.Detached)
+		}
+		if m.interrupted && !done {
+			r.ExitCode = 130
+		}
+		return r
+	}
+	if m.interrupted {
+		r.ExitCode = 130
+		r.Message = "Nothing was sent."
+	}
+	return r
+}
+
+func detachMessage(ids []string) string {
+	clean := make([]string, len(ids))
+	for i, id := range ids {
+		clean[i] = campaign.SanitizeLine(id, 64)
+	}
+	list := strings.Join(clean, " ")
+	if len(ids) == 1 {
+		return fmt.Sprintf("Job %s is still running. Re-attach with: spotcast watch %s", list, list)
+	}
+	return fmt.Sprintf("Jobs %s are still running. Re-attach with: spotcast watch %s", strings.Join(clean, ", "), list)
+}
+
 // Run runs the TUI until the operator quits.
 func Run(ctx context.Context, opts Options) (Result, error) {
-	return Result{}, errors.New("the TUI is not built yet")
+	if opts.Ctx == nil {
+		opts.Ctx = ctx
+	}
+	tm, err := New(opts)
+	if err != nil {
+		return Result{ExitCode: 2}, err
+	}
+	m := tm.(*Model)
+	defer m.Close()
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	if opts.Output != nil {
+		popts = append(popts, tea.WithOutput(opts.Output))
+	}
+	final, err := tea.NewProgram(m, popts...).Run()
+	if final == nil {
+		final = m
+	}
+	res := FinalResult(final)
+	if err != nil {
+		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+			res.ExitCode = 130 // the caller cancelled (signal, dropped session)
+			return res, nil
+		}
+		return res, fmt.Errorf("running the terminal interface: %w", err)
+	}
+	return res, nil
 }

@@ -1,0 +1,394 @@
+package campaign
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+)
+
+// JournalFile is the journal's name inside the state directory.
+const JournalFile = "journal.jsonl"
+
+// EventKind names a journal event.
+type EventKind string
+
+const (
+	EventCreated  EventKind = "created"  // a campaign and its batch plan
+	EventPending  EventKind = "pending"  // a batch's request is about to be sent
+	EventAccepted EventKind = "accepted" // the API accepted a batch
+	EventRejected EventKind = "rejected" // the API refused a batch
+	EventUnknown  EventKind = "unknown"  // a batch's request may or may not have arrived
+	EventJob      EventKind = "job"      // a bulk job's status, from a poll
+)
+
+// BatchPlan is one batch as planned when the campaign was created.
+type BatchPlan struct {
+	Index      int `json:"index"`
+	Recipients int `json:"recipients"`
+	Groups     int `json:"groups,omitempty"`
+}
+
+// Event is one journal line. Which fields are set depends on Kind. There is
+// no field for the API key, and there must never be one.
+type Event struct {
+	Kind       EventKind `json:"event"`
+	At         time.Time `json:"at"`
+	CampaignID string    `json:"campaignId"`
+
+	// created
+	CreatedAt   time.Time   `json:"createdAt,omitzero"`
+	Operator    string      `json:"operator,omitempty"`
+	Type        MessageType `json:"type,omitempty"`
+	Recipients  int         `json:"recipients,omitempty"`
+	Groups      int         `json:"groups,omitempty"`
+	BatchSize   int         `json:"batchSize,omitempty"`
+	Plan        []BatchPlan `json:"batches,omitempty"`
+	ScheduledAt time.Time   `json:"scheduledAt,omitzero"`
+
+	// batch events; Batch is 0-based and always present on them.
+	Batch    *int          `json:"batch,omitempty"`
+	JobID    string        `json:"jobId,omitempty"`
+	Status   string        `json:"status,omitempty"`
+	Messages []SentMessage `json:"messages,omitempty"`
+	Error    string        `json:"error,omitempty"`
+
+	// job: counts the API reported (absent when it did not).
+	Total   *int `json:"total,omitempty"`
+	Sent    *int `json:"sent,omitempty"`
+	Failed  *int `json:"failed,omitempty"`
+	Pending *int `json:"pending,omitempty"`
+}
+
+// Journal is the append-only submission journal (STATE/journal.jsonl).
+// Each event is one JSON line written with a single write on an O_APPEND
+// file and fsynced before Append returns; a mutex serialises writers in
+// this process.
+type Journal struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	now  func() time.Time
+}
+
+// OpenJournal opens (creating it 0600, and its directory 0700) the journal
+// in stateDir. If a crash left a torn last line, a newline is added so the
+// next event starts a line of its own.
+func OpenJournal(stateDir string) (*Journal, error) {
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating state directory: %w", err)
+	}
+	p := filepath.Join(stateDir, JournalFile)
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening journal: %w", err)
+	}
+	j := &Journal{path: p, f: f, now: time.Now}
+	if err := j.repairTail(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("journal %s: %w", p, err)
+	}
+	return j, nil
+}
+
+func (j *Journal) repairTail() error {
+	st, err := j.f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	var last [1]byte
+	if _, err := j.f.ReadAt(last[:], st.Size()-1); err != nil {
+		return err
+	}
+	if last[0] == '\n' {
+		return nil
+	}
+	if _, err := j.f.Write([]byte{'\n'}); err != nil {
+		return err
+	}
+	return j.f.Sync()
+}
+
+// A nil *Journal is a journal that records nothing (dry runs, tests): its
+// methods do nothing and succeed.
+
+// Path is the journal file's path ("" for a nil journal).
+func (j *Journal) Path() string {
+	if j == nil {
+		return ""
+	}
+	return j.path
+}
+
+// Dir is the state directory the journal lives in ("" for a nil journal).
+func (j *Journal) Dir() string {
+	if j == nil {
+		return ""
+	}
+	return filepath.Dir(j.path)
+}
+
+// Close closes the journal file.
+func (j *Journal) Close() error {
+	if j == nil {
+		return nil
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+// Append writes one event durably. A zero At is set to now.
+func (j *Journal) Append(e Event) error {
+	if j == nil {
+		return nil
+	}
+	if e.At.IsZero() {
+		e.At = j.now()
+	}
+	e.At = e.At.UTC()
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal: encoding %s event: %w", e.Kind, err)
+	}
+	line = append(line, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return errors.New("journal: append after Close")
+	}
+	if _, err := j.f.Write(line); err != nil {
+		return fmt.Errorf("journal %s: %w (the state directory may be full or read-only)", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// RecordJobStatus journals a bulk job's status as a poll saw it. Counts
+// are nil when the API did not report them.
+func (j *Journal) RecordJobStatus(campaignID string, batch int, jobID, status string, total, sent, failed, pending *int) error {
+	return j.Append(Event{
+		Kind: EventJob, CampaignID: campaignID, Batch: &batch, JobID: jobID,
+		Status: Sanitize(status), Total: total, Sent: sent, Failed: failed, Pending: pending,
+	})
+}
+
+// CampaignRecord is one campaign as the journal tells it.
+type CampaignRecord struct {
+	CampaignID  string        `json:"campaignId"`
+	CreatedAt   time.Time     `json:"createdAt"`
+	Operator    string        `json:"operator,omitempty"`
+	Type        MessageType   `json:"type"`
+	Recipients  int           `json:"recipients"`
+	Groups      int           `json:"groups"`
+	BatchSize   int           `json:"batchSize,omitempty"`
+	ScheduledAt time.Time     `json:"scheduledAt,omitzero"`
+	Batches     []BatchRecord `json:"batches"`
+	// Incomplete: events were found without the created event (it was lost
+	// or torn); counts and type may be missing.
+	Incomplete bool `json:"incomplete,omitempty"`
+}
+
+// BatchRecord is one batch's latest known state.
+type BatchRecord struct {
+	Index      int           `json:"index"`
+	Recipients int           `json:"recipients"`
+	Groups     int           `json:"groups,omitempty"`
+	State      BatchState    `json:"state"`
+	JobID      string        `json:"jobId,omitempty"`
+	JobStatus  string        `json:"jobStatus,omitempty"`
+	Messages   []SentMessage `json:"messages,omitempty"`
+	Error      string        `json:"error,omitempty"`
+	Total      *int          `json:"total,omitempty"`
+	Sent       *int          `json:"sent,omitempty"`
+	Failed     *int          `json:"failed,omitempty"`
+	Pending    *int          `json:"pending,omitempty"`
+	UpdatedAt  time.Time     `json:"updatedAt,omitzero"`
+}
+
+// interruptedError is the error reported for a batch whose request was
+// begun but whose outcome never reached the journal (spotcast stopped
+// mid-send).
+const interruptedError = "spotcast stopped while sending this batch; the request may have reached the API"
+
+// FindCampaign returns the campaign with the given ID, or nil.
+func FindCampaign(records []CampaignRecord, id string) *CampaignRecord {
+	for i := range records {
+		if records[i].CampaignID == id {
+			return &records[i]
+		}
+	}
+	return nil
+}
+
+// Counts returns how many batches are in each state.
+func (r CampaignRecord) Counts() map[BatchState]int {
+	m := map[BatchState]int{}
+	for _, b := range r.Batches {
+		m[b.State]++
+	}
+	return m
+}
+
+// ReadJournal folds the journal into campaigns, newest first. A line that
+// cannot be read (a torn last line after a crash, or damage) is skipped and
+// reported as a warning with its line number. A missing file is an empty
+// journal.
+//
+// A batch whose "pending" event has no outcome after it is reported as
+// unknown: the request was begun, so it may have arrived.
+func ReadJournal(path string) ([]CampaignRecord, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, nil, nil
+		}
+		return nil, nil, fmt.Errorf("reading journal: %w", err)
+	}
+	defer f.Close()
+
+	var (
+		warnings []string
+		byID     = map[string]*CampaignRecord{}
+		order    []string
+	)
+	get := func(id string) *CampaignRecord {
+		r := byID[id]
+		if r == nil {
+			r = &CampaignRecord{CampaignID: id, Incomplete: true}
+			byID[id] = r
+			order = append(order, id)
+		}
+		return r
+	}
+	br := bufio.NewReaderSize(f, 64<<10)
+	for lineNo := 1; ; lineNo++ {
+		// ReadBytes, not a Scanner: a created event for a huge campaign
+		// split into tiny batches can be a long line.
+		line, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(line)) > 0 {
+			var e Event
+			switch uerr := json.Unmarshal(line, &e); {
+			case uerr != nil && err == io.EOF:
+				warnings = append(warnings, fmt.Sprintf("%s line %d: incomplete last line skipped (spotcast was probably stopped while writing it)", path, lineNo))
+			case uerr != nil:
+				warnings = append(warnings, fmt.Sprintf("%s line %d: unreadable line skipped: %v", path, lineNo, uerr))
+			case e.CampaignID == "":
+				warnings = append(warnings, fmt.Sprintf("%s line %d: event without a campaign ID skipped", path, lineNo))
+			default:
+				if w := apply(get(e.CampaignID), e); w != "" {
+					warnings = append(warnings, fmt.Sprintf("%s line %d: %s", path, lineNo, w))
+				}
+			}
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, warnings, fmt.Errorf("reading journal %s: %w", path, err)
+		}
+	}
+	out := make([]CampaignRecord, 0, len(order))
+	for _, id := range order {
+		r := byID[id]
+		for i := range r.Batches {
+			if r.Batches[i].State == stateSending {
+				r.Batches[i].State = StateUnknown
+				r.Batches[i].Error = interruptedError
+			}
+		}
+		out = append(out, *r)
+	}
+	sort.SliceStable(out, func(a, b int) bool {
+		if !out[a].CreatedAt.Equal(out[b].CreatedAt) {
+			return out[a].CreatedAt.After(out[b].CreatedAt)
+		}
+		return out[a].CampaignID > out[b].CampaignID
+	})
+	return out, warnings, nil
+}
+
+// stateSending marks, while folding, a batch whose request was begun.
+const stateSending BatchState = "sending"
+
+// apply folds one event into its campaign; it returns a warning or "".
+func apply(r *CampaignRecord, e Event) string {
+	if e.Kind == EventCreated {
+		r.CreatedAt, r.Operator, r.Type = e.CreatedAt, e.Operator, e.Type
+		if r.CreatedAt.IsZero() {
+			r.CreatedAt = e.At
+		}
+		r.Recipients, r.Groups, r.BatchSize, r.ScheduledAt = e.Recipients, e.Groups, e.BatchSize, e.ScheduledAt
+		r.Incomplete = false
+		for _, p := range e.Plan {
+			b := batch(r, p.Index)
+			if b == nil {
+				return fmt.Sprintf("campaign %s: batch index %d out of range", e.CampaignID, p.Index)
+			}
+			b.Recipients, b.Groups = p.Recipients, p.Groups
+		}
+		return ""
+	}
+	if e.Batch == nil {
+		return fmt.Sprintf("%s event for campaign %s without a batch index skipped", e.Kind, e.CampaignID)
+	}
+	var b *BatchRecord
+	if r.Incomplete || *e.Batch < len(r.Batches) {
+		b = batch(r, *e.Batch)
+	}
+	if b == nil {
+		return fmt.Sprintf("campaign %s: batch index %d out of range", e.CampaignID, *e.Batch)
+	}
+	b.UpdatedAt = e.At
+	switch e.Kind {
+	case EventPending:
+		b.State, b.Error = stateSending, ""
+	case EventAccepted:
+		b.State, b.Error = StateAccepted, ""
+		b.JobID, b.JobStatus, b.Messages = e.JobID, e.Status, e.Messages
+	case EventRejected:
+		b.State, b.Error = StateRejected, e.Error
+	case EventUnknown:
+		b.State, b.Error = StateUnknown, e.Error
+	case EventJob:
+		if e.JobID != "" {
+			b.JobID = e.JobID
+		}
+		b.JobStatus = e.Status
+		b.Total, b.Sent, b.Failed, b.Pending = e.Total, e.Sent, e.Failed, e.Pending
+	default:
+		return fmt.Sprintf("unknown event %q skipped", SanitizeLine(string(e.Kind), 30))
+	}
+	return ""
+}
+
+// maxBatches bounds the batch index a journal line may name, so a damaged
+// line cannot make the reader allocate without limit.
+const maxBatches = 1_000_000
+
+// batch returns batch i of r, growing the list when r is still being built
+// (a created event, or events whose created event was lost); once the plan
+// is known, events cannot add batches.
+func batch(r *CampaignRecord, i int) *BatchRecord {
+	if i < 0 || i >= maxBatches {
+		return nil
+	}
+	for len(r.Batches) <= i {
+		r.Batches = append(r.Batches, BatchRecord{Index: len(r.Batches), State: StatePending})
+	}
+	return &r.Batches[i]
+}

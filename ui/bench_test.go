@@ -1,0 +1,75 @@
+package ui
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"spotcast/client"
+)
+
+// The recipients table is virtualised: with a million rows, View and a
+// scroll key must each stay far under a millisecond (SPEC 5).
+
+func benchRecipients(b *testing.B) *recipientsModel {
+	b.Helper()
+	m := newRecipients(testCommon(b))
+	withReport(m, "/data/million.csv", bigReport(1_000_000))
+	m.recTable.cursor = 500_000
+	m.recTable.clamp()
+	return m
+}
+
+func BenchmarkRecipientsView1M(b *testing.B) {
+	m := benchRecipients(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
+
+// One scroll keypress as the runtime sees it: Update, then a render.
+func BenchmarkRecipientsScroll1M(b *testing.B) {
+	m := benchRecipients(b)
+	keys := []tea.KeyMsg{{Type: tea.KeyDown}, {Type: tea.KeyPgDown}, {Type: tea.KeyUp}, {Type: tea.KeyPgUp}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		m.Update(keys[i%len(keys)])
+		_ = m.View()
+		i++
+	}
+}
+
+// BenchmarkProgressWatchIdle simulates a minute of watching one running job
+// (virtual time, a poll a second) and reports how many messages, hence
+// renders, each idle second costs, and the CPU they take per second of
+// watching. HTTP is excluded: between polls there is none.
+func BenchmarkProgressWatchIdle(b *testing.B) {
+	const minute = 60
+	var updates int
+	var work time.Duration
+	for b.Loop() {
+		s := newSim(b, testCommon(b))
+		sent := 0
+		s.m.fetch = func(context.Context, string) (*client.Job, error) {
+			sent += 7
+			return &client.Job{ID: "job_1", Status: "PROCESSING", Total: ptr(1_000_000), Sent: ptr(sent), Failed: ptr(0), Pending: ptr(1_000_000 - sent)}, nil
+		}
+		start := time.Now()
+		s.run(s.m.StartWatch([]string{"job_1"}))
+		for s.clock.Now().Sub(frozenNow) < minute*time.Second && s.step() {
+			_ = s.m.View() // Bubble Tea renders after every message
+		}
+		work += time.Since(start)
+		updates += s.updates
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(updates)/n/minute, "msgs/s")
+	b.ReportMetric(float64(work.Nanoseconds())/n/minute, "cpu-ns/s")
+	b.ReportMetric(float64(work.Nanoseconds())/n/minute/1e9*100, "%core")
+}

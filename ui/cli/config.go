@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"spotcast/campaign"
+	"spotcast/client"
+	"spotcast/client/sandbox"
+)
+
+// validRegion reports whether cc is an ISO region libphonenumber knows.
+func validRegion(cc string) bool { return campaign.ValidRegion(cc) }
+
+// conn is a ready API client and what must be closed after it.
+type conn struct {
+	client  *client.Client
+	sandbox bool
+	url     string // the sandbox's URL, when sandboxed
+	key     string
+	close   func()
+}
+
+// connect builds the API client. With --sandbox it first starts the fake
+// API on a random loopback port. needKey is false for commands that make no
+// authenticated call (dry runs, media checks), so they work without a key.
+func (a *app) connect(needKey bool) (*conn, error) {
+	c := &conn{close: func() {}}
+	base, key := a.g.baseURL, a.g.apiKey
+	if a.g.sandbox {
+		run, err := sandbox.New().Start("127.0.0.1:0")
+		if err != nil {
+			return nil, exitf(ExitError, "cannot start the sandbox API: %v", err)
+		}
+		c.sandbox, c.url = true, run.URL
+		base, key = run.URL, sandbox.Key
+		c.close = func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			_ = run.Close(ctx)
+		}
+	} else if key == "" && needKey {
+		return nil, exitf(ExitInvalid, "no API key: set %s (or pass --api-key). Create a key in the WhatsSpot dashboard under API Tokens; or try spotcast with --sandbox, which needs none", envAPIKey)
+	}
+	c.key = key
+	opts := []client.Option{client.WithUserAgent("spotcast/" + version())}
+	if base != "" {
+		opts = append(opts, client.WithBaseURL(base))
+	}
+	if key != "" {
+		opts = append(opts, client.WithAPIKey(key))
+	}
+	if a.g.jobPath != "" {
+		opts = append(opts, client.WithJobPath(a.g.jobPath))
+	}
+	c.client = client.New(opts...)
+	return c, nil
+}
+
+// sandboxNotice tells a headless user that nothing real happens.
+func (a *app) sandboxNotice(c *conn) {
+	if c.sandbox {
+		fmt.Fprintf(a.errOut, "SANDBOX: using the built-in fake WhatsSpot API at %s — nothing leaves this machine.\n", c.url)
+	}
+}
+
+// stateDir resolves --state-dir / SPOTCAST_STATE_DIR / the XDG default.
+func (a *app) stateDir() string { return campaign.StateDir(a.g.stateDir) }

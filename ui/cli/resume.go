@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"spotcast/campaign"
+	"spotcast/client"
+)
+
+type resumeFlags struct {
+	includeUnknown, yes, watch, json bool
+}
+
+func (a *app) resumeCmd() *cobra.Command {
+	var f resumeFlags
+	cmd := &cobra.Command{
+		Use:   "resume CAMPAIGN_ID",
+		Short: "Send the requests of a campaign that were never sent, then watch",
+		Long: `Send the requests of a journaled campaign that never went out: pending ones
+(spotcast stopped first) and rejected ones (the API refused them, so nothing
+arrived). Requests whose outcome is unknown may already have been delivered;
+they are resent only with --include-unknown, and their recipients may then
+get the message twice. ` + "`spotcast jobs`" + ` lists campaign IDs.`,
+		Example: `  spotcast resume cmp_20261125T124501Z_ab12cd
+  spotcast resume cmp_20261125T124501Z_ab12cd --include-unknown --yes`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return a.runResume(cmd.Context(), args[0], f) },
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.includeUnknown, "include-unknown", false, "also resend requests whose outcome is unknown (may duplicate)")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "resend without asking (required when stdin is not a terminal)")
+	fl.BoolVar(&f.watch, "watch", true, "follow the bulk job(s) until they end")
+	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout (the send --json shape)")
+	return cmd
+}
+
+func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
+	if err := campaign.CheckCampaignID(id); err != nil {
+		return exitf(ExitInvalid, "%v", err)
+	}
+	dir := a.stateDir()
+	journalPath := filepath.Join(dir, campaign.JournalFile)
+	records, _, err := campaign.ReadJournal(journalPath)
+	if err != nil {
+		return exitf(ExitError, "%v", err)
+	}
+	rec := campaign.FindCampaign(records, id)
+	if rec == nil {
+		return exitf(ExitInvalid, "campaign %s is not in the journal %s (see `spotcast jobs`)", id, journalPath)
+	}
+	todo, unknown, recipients := 0, 0, 0
+	for _, b := range rec.Batches {
+		switch b.State {
+		case campaign.StatePending, campaign.StateRejected:
+			todo++
+			recipients += b.Recipients
+		case campaign.StateUnknown:
+			unknown++
+			if f.includeUnknown {
+				todo++
+				recipients += b.Recipients
+			}
+		}
+	}
+	if unknown > 0 && !f.includeUnknown {
+		fmt.Fprintf(a.errOut, "%d request(s) have an unknown outcome and are skipped: they may already have been delivered (--include-unknown resends them).\n", unknown)
+	}
+	if todo == 0 {
+		fmt.Fprintf(a.errOut, "Campaign %s has nothing left to send.\n", id)
+		return nil
+	}
+	if !f.yes {
+		if !a.inTTY {
+			return exitf(ExitInvalid, "stdin is not a terminal, so spotcast cannot ask for confirmation: pass --yes to resume")
+		}
+		fmt.Fprintf(a.errOut, "Resume campaign %s: send %d request(s) to %d recipient(s)? [y/N] ", id, todo, recipients)
+		if ok, err := a.readYes(ctx); err != nil || !ok {
+			if err == nil {
+				fmt.Fprintln(a.errOut, "Not sent.")
+			}
+			return err
+		}
+	}
+	c, err := a.connect(true)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	a.sandboxNotice(c)
+	j, err := campaign.OpenJournal(dir)
+	if err != nil {
+		return exitf(ExitError, "cannot open the journal in %s: %v", dir, err)
+	}
+	defer j.Close()
+	sub, sendErr := campaign.Resume(ctx, j, dir, id, f.includeUnknown,
+		campaign.SubmitOptions{Operator: operator(a.getenv), Now: a.now}, c.client.SendCampaignRequest)
+	if sub == nil {
+		if ctx.Err() != nil {
+			return exitf(ExitInterrupted, "interrupted; nothing more was sent")
+		}
+		if sendErr != nil && !isClientError(sendErr) {
+			return exitf(ExitError, "cannot resume: %v", sendErr)
+		}
+		return a.sendFailure(sendErr, nil, c)
+	}
+	p := &plan{c: campaign.Campaign{Type: rec.Type}, loc: nil}
+	out := newSendJSON(sub, p)
+	var jobs map[string]*client.Job
+	var watchErr error
+	if sendErr == nil && f.watch {
+		if ids := jobIDs(sub); len(ids) > 0 {
+			jobs, watchErr = a.watchPlain(ctx, c.client, ids, a.errOut, false)
+			a.recordJobs(j, submissionRefs(sub), jobs)
+			out.applyJobs(jobs)
+		}
+	}
+	if f.json {
+		if err := writeJSON(a.out, out); err != nil {
+			return err
+		}
+	} else {
+		for _, b := range sub.Batches {
+			fmt.Fprintf(a.out, "  request %d: %d recipient(s) — %s\n", b.Index+1, b.Recipients, batchStatus(b))
+		}
+	}
+	if sendErr != nil {
+		if ctx.Err() != nil {
+			return exitf(ExitInterrupted, "interrupted; campaign %s is journaled: check with `spotcast jobs`", id)
+		}
+		return a.sendFailure(sendErr, sub, c)
+	}
+	if f.watch && len(jobIDs(sub)) > 0 {
+		if watchErr != nil {
+			return watchErr
+		}
+		return jobsExit(jobs)
+	}
+	return nil
+}
+
+// isClientError tells an API or transport error from a local one (a
+// missing campaign file, a journal that disagrees with it).
+func isClientError(err error) bool {
+	return client.IsAuth(err) || client.IsTransport(err) || client.IsRejected(err) || campaign.IsOutcomeUnknown(err) ||
+		strings.Contains(err.Error(), "could not reach")
+}

@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+)
+
+// rootNow is the frozen clock of every test: a Wednesday.
+var rootNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+// rootLoc is a zone without daylight saving, so goldens never drift.
+var rootLoc = time.FixedZone("IST", 5*3600+1800)
+
+// rootRenderer draws text only, so goldens hold no escape codes.
+func rootRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	return r
+}
+
+// rootOptions are the fixed parts of a test model: clock, zone, renderer,
+// a private state directory.
+func rootOptions(t *testing.T) Options {
+	t.Helper()
+	return Options{
+		Renderer: rootRenderer(),
+		Now:      func() time.Time { return rootNow },
+		Loc:      rootLoc,
+		StateDir: t.TempDir(),
+		Operator: "tester",
+	}
+}
+
+// rootModel builds a root model from opts and gives it an 80×24 rootView.
+func rootModel(t *testing.T, opts Options) *Model {
+	t.Helper()
+	tm, err := New(opts)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	m := tm.(*Model)
+	t.Cleanup(func() { _ = m.Close() })
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	return m
+}
+
+// rootKey turns a key name ("tab", "esc", "shift+tab", "ctrl+c", "enter",
+// "up", "down") or text into a key message.
+func rootKey(k string) tea.KeyMsg {
+	switch k {
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	case "ctrl+r":
+		return tea.KeyMsg{Type: tea.KeyCtrlR}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+}
+
+// rootPress sends keys one by one and returns the last command.
+func rootPress(m tea.Model, keys ...string) tea.Cmd {
+	var cmd tea.Cmd
+	for _, k := range keys {
+		_, cmd = m.Update(rootKey(k))
+	}
+	return cmd
+}
+
+// rootType sends text as typed runes (one message, like a fast typist).
+func rootType(m tea.Model, s string) {
+	m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
+}
+
+// rootView is the view as plain text, trailing blanks trimmed per line
+// (lipgloss pads lines to a block's width; the padding is not content).
+func rootView(m tea.Model) string {
+	lines := strings.Split(ansi.Strip(m.View()), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// rootGolden compares the rootView with testdata/<test name>.golden;
+// go test ./ui -update rewrites them. The -update flag is looked up rather
+// than defined here: it is defined once per test binary, by whichever test
+// file (or package golden) gets there first.
+func rootGolden(t *testing.T, m tea.Model) {
+	t.Helper()
+	got := rootView(m)
+	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (create it with: go test ./ui -rootRun '^%s$' -update)", err, t.Name())
+	}
+	if string(want) != got {
+		t.Errorf("rootView differs from %s\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+// rootHas fails when the rootView lacks any of the texts.
+func rootHas(t *testing.T, m tea.Model, texts ...string) {
+	t.Helper()
+	s := rootView(m)
+	for _, x := range texts {
+		if !strings.Contains(s, x) {
+			t.Fatalf("rootView lacks %q:\n%s", x, s)
+		}
+	}
+}
+
+func rootLacks(t *testing.T, m tea.Model, texts ...string) {
+	t.Helper()
+	s := rootView(m)
+	for _, x := range texts {
+		if strings.Contains(s, x) {
+			t.Fatalf("rootView has %q but should not:\n%s", x, s)
+		}
+	}
+}
+
+// rootRun executes cmd (when not nil) and feeds its message back, following
+// the chain up to depth steps. Only for commands known not to sleep.
+func rootRun(m tea.Model, cmd tea.Cmd, depth int) {
+	for i := 0; i < depth && cmd != nil; i++ {
+		msg := cmd()
+		if msg == nil {
+			return
+		}
+		_, cmd = m.Update(msg)
+	}
+}

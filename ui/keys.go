@@ -1,0 +1,49 @@
+package ui
+
+import "github.com/charmbracelet/bubbles/key"
+
+// globalKeys are handled by the root before the active screen sees a key.
+type globalKeys struct {
+	Next key.Binding
+	Back key.Binding
+	Help key.Binding
+	Quit key.Binding
+}
+
+func newGlobalKeys() globalKeys {
+	return globalKeys{
+		Next: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
+		Back: key.NewBinding(key.WithKeys("shift+tab", "esc"), key.WithHelp("esc", "back")),
+		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+	}
+}
+
+// helpKeys joins the active screen's bindings with the global ones that
+// work right now, so help only lists keys that do something.
+type helpKeys struct {
+	screen  []key.Binding
+	full    [][]key.Binding
+	globals []key.Binding
+}
+
+func (h helpKeys) ShortHelp() []key.Binding {
+	return append(append([]key.Binding{}, h.screen...), h.globals...)
+}
+
+func (h helpKeys) FullHelp() [][]key.Binding {
+	return append(append([][]key.Binding{}, h.full...), h.globals)
+}
+
+// Bindings shared by the list-like steps (type, schedule).
+func keyUp() key.Binding {
+	return key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up"))
+}
+
+func keyDown() key.Binding {
+	return key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down"))
+}
+
+func keyChoose() key.Binding {
+	return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
+}

@@ -1,0 +1,385 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"spotcast/campaign"
+)
+
+// Minimum terminal size; below it the layout would be garbage, so the root
+// says so instead.
+const (
+	minWidth  = 60
+	minHeight = 16
+)
+
+// step is a wizard screen that can refuse to be left forward.
+type step interface {
+	Component
+	// Validate returns why the step may not be left forward, or "".
+	Validate() string
+}
+
+// Optional screen behaviours the root looks for.
+type (
+	// capturer: a text field has the keyboard, so printable keys such as ?
+	// are text, not commands.
+	capturer interface{ Capturing() bool }
+	// modal: a prompt is open; every key but ctrl+c goes to the screen
+	// (esc closes the prompt instead of going back).
+	modal interface{ Modal() bool }
+	focuser interface{ Focus() tea.Cmd }
+	blurrer interface{ Blur() }
+)
+
+// progressQuitMsg is sent by the progress view when the operator leaves it;
+// the root quits and builds the Result.
+type progressQuitMsg struct{}
+
+// advanceMsg asks the root to move to the next step (after Validate); steps
+// send it for enter on single-line input.
+type advanceMsg struct{}
+
+func advance() tea.Msg { return advanceMsg{} }
+
+type stepID int
+
+const (
+	stepType stepID = iota
+	stepContent
+	stepMedia
+	stepRecipients
+	stepSchedule
+	stepReview
+	stepProgress
+)
+
+func (s stepID) String() string {
+	return [...]string{"Type", "Content", "Media URL", "Recipients", "Schedule", "Review", "Progress"}[s]
+}
+
+// Layout rows outside the active screen.
+const (
+	headerRows = 2 // header line and a blank line
+	statusRows = 1 // the refusal reason / blank
+)
+
+// Model is the root: it owns the screens, routes keys to the active one and
+// sizes all of them.
+type Model struct {
+	c        *Common
+	keys     globalKeys
+	help     help.Model
+	fullHelp bool
+	active   stepID
+
+	typ        *typeStep
+	content    *contentStep
+	media      *mediaStep
+	recipients *recipientsModel
+	schedule   *scheduleStep
+	review     *reviewStep
+	progress   *progressModel
+
+	// reviewReport is the import report the review snapshot was taken with;
+	// a new one (an import finishing) refreshes the snapshot.
+	reviewReport *campaign.ImportReport
+	// err is why the last tab was refused; shown until the next key.
+	err         string
+	interrupted bool
+	initCmds    []tea.Cmd
+	ownJournal  bool
+}
+
+func newModel(c *Common) *Model {
+	m := &Model{
+		c:          c,
+		keys:       newGlobalKeys(),
+		help:       c.NewHelp(),
+		typ:        newTypeStep(c),
+		content:    newContentStep(c),
+		media:      newMediaStep(c),
+		recipients: newRecipients(c),
+		schedule:   newScheduleStep(c),
+		review:     newReviewStep(c),
+		progress:   newProgress(c),
+	}
+	m.syncType()
+	return m
+}
+
+func (m *Model) screen(id stepID) Component {
+	switch id {
+	case stepType:
+		return m.typ
+	case stepContent:
+		return m.content
+	case stepMedia:
+		return m.media
+	case stepRecipients:
+		return m.recipients
+	case stepSchedule:
+		return m.schedule
+	case stepReview:
+		return m.review
+	}
+	return m.progress
+}
+
+func (m *Model) screens() []Component {
+	return []Component{m.typ, m.content, m.media, m.recipients, m.schedule, m.review, m.progress}
+}
+
+// flow is the wizard's steps for the chosen type (Media URL only for media).
+func (m *Model) flow() []stepID {
+	ids := []stepID{stepType, stepContent}
+	if m.typ.Selected().IsMedia() {
+		ids = append(ids, stepMedia)
+	}
+	return append(ids, stepRecipients, stepSchedule, stepReview)
+}
+
+func (m *Model) flowIndex() int {
+	for i, id := range m.flow() {
+		if id == m.active {
+			return i
+		}
+	}
+	return -1
+}
+
+func (m *Model) syncType() {
+	t := m.typ.Selected()
+	m.content.SetType(t)
+	m.media.SetType(t)
+}
+
+// draft assembles the campaign from the steps (O(recipients): call it on
+// transitions, not per frame).
+func (m *Model) draft() reviewDraft {
+	t := m.typ.Selected()
+	c := campaign.Campaign{Type: t, Content: m.content.Value()}
+	if t.IsMedia() {
+		c.MediaURL = m.media.Value()
+	}
+	c.Recipients = m.recipients.Recipients()
+	c.GroupIDs = m.recipients.Groups()
+	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath()}
+	at, err := m.schedule.At()
+	if err != nil {
+		d.ScheduleErr = err.Error()
+	}
+	c.ScheduledAt = at
+	d.Campaign = c
+	return d
+}
+
+func (m *Model) Init() tea.Cmd {
+	cmds := append([]tea.Cmd{}, m.initCmds...)
+	if f, ok := m.screen(m.active).(focuser); ok {
+		cmds = append(cmds, f.Focus())
+	}
+	return tea.Batch(cmds...)
+}
+
+// goTo makes id the active screen: the others lose focus, Review takes a
+// fresh snapshot.
+func (m *Model) goTo(id stepID) tea.Cmd {
+	for _, s := range m.screens() {
+		if b, ok := s.(blurrer); ok {
+			b.Blur()
+		}
+	}
+	m.active = id
+	if id == stepReview {
+		m.refreshReview()
+	}
+	m.layout()
+	if f, ok := m.screen(id).(focuser); ok {
+		return f.Focus()
+	}
+	return nil
+}
+
+func (m *Model) refreshReview() {
+	d := m.draft()
+	m.reviewReport = d.Report
+	m.review.SetDraft(d)
+}
+
+// next leaves the active step forward when it allows it.
+func (m *Model) next() tea.Cmd {
+	flow := m.flow()
+	i := m.flowIndex()
+	if i < 0 || i == len(flow)-1 {
+		return nil
+	}
+	if s, ok := m.screen(m.active).(step); ok {
+		if why := s.Validate(); why != "" {
+			m.err = why
+			return nil
+		}
+	}
+	return m.goTo(flow[i+1])
+}
+
+func (m *Model) back() tea.Cmd {
+	i := m.flowIndex()
+	if i <= 0 {
+		return nil
+	}
+	return m.goTo(m.flow()[i-1])
+}
+
+func (m *Model) capturing() bool {
+	c, ok := m.screen(m.active).(capturer)
+	return ok && c.Capturing()
+}
+
+func (m *Model) isModal() bool {
+	md, ok := m.screen(m.active).(modal)
+	return ok && md.Modal()
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.layout()
+		return m, nil
+	case tea.KeyMsg:
+		m.err = ""
+		if key.Matches(msg, m.keys.Quit) {
+			m.interrupted = true
+			return m, tea.Quit
+		}
+		if m.tooSmall() {
+			return m, nil
+		}
+		if !m.isModal() {
+			if key.Matches(msg, m.keys.Help) && !m.capturing() {
+				m.fullHelp = !m.fullHelp
+				m.layout()
+				return m, nil
+			}
+			if m.active != stepProgress {
+				switch {
+				case key.Matches(msg, m.keys.Next):
+					return m, m.next()
+				case key.Matches(msg, m.keys.Back):
+					return m, m.back()
+				}
+			}
+		}
+		return m, m.updateActive(msg)
+	case advanceMsg:
+		return m, m.next()
+	case sentMsg:
+		cmd := m.goTo(stepProgress)
+		return m, tea.Batch(cmd, m.progress.StartSubmission(msg.sub))
+	case progressQuitMsg:
+		return m, tea.Quit
+	case resendFailedMsg:
+		// A new campaign: same message, the failed recipients, sent now.
+		m.recipients = newRecipients(m.c)
+		m.progress = newProgress(m.c)
+		m.schedule.cursor = 0
+		cmd := m.recipients.Prefill("", msg.Recipients, nil)
+		return m, tea.Batch(cmd, m.goTo(stepReview))
+	}
+	// Everything else (async results, ticks, cursor blinks) goes to every
+	// screen: an import or a poll must land even when its screen is hidden.
+	// Each screen drops what is not its own.
+	var cmds []tea.Cmd
+	for _, s := range m.screens() {
+		_, cmd := s.Update(msg)
+		cmds = append(cmds, cmd)
+	}
+	if m.active == stepReview && m.recipients.Report() != m.reviewReport {
+		m.refreshReview()
+	}
+	return m, tea.Batch(cmds...)
+}
+
+func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
+	_, cmd := m.screen(m.active).Update(msg)
+	if m.active == stepType {
+		m.syncType()
+	}
+	return cmd
+}
+
+func (m *Model) tooSmall() bool { return m.c.Width < minWidth || m.c.Height < minHeight }
+
+// helpKeys is what the footer explains: the active screen's keys and the
+// global keys that work on it now.
+func (m *Model) helpKeys() helpKeys {
+	s := m.screen(m.active)
+	h := helpKeys{screen: s.ShortHelp(), full: s.FullHelp()}
+	if !m.isModal() {
+		i := m.flowIndex()
+		if i >= 0 && i < len(m.flow())-1 {
+			h.globals = append(h.globals, m.keys.Next)
+		}
+		if i > 0 {
+			h.globals = append(h.globals, m.keys.Back)
+		}
+		if !m.capturing() {
+			h.globals = append(h.globals, m.keys.Help)
+		}
+	}
+	h.globals = append(h.globals, m.keys.Quit)
+	return h
+}
+
+func (m *Model) helpView() string {
+	if m.fullHelp {
+		return m.help.FullHelpView(m.helpKeys().FullHelp())
+	}
+	return m.help.ShortHelpView(m.helpKeys().ShortHelp())
+}
+
+func (m *Model) bodyWidth() int { return max(m.c.Width-2, 1) } // App padding
+
+func (m *Model) bodyHeight() int {
+	return max(m.c.Height-headerRows-statusRows-lipgloss.Height(m.helpView()), 1)
+}
+
+// layout sizes every screen, visible or not, so a screen is right when it
+// appears.
+func (m *Model) layout() {
+	m.help.Width = m.bodyWidth()
+	w, h := m.bodyWidth(), m.bodyHeight()
+	for _, s := range m.screens() {
+		s.SetSize(w, h)
+	}
+}
+
+func (m *Model) View() string {
+	w, h := m.c.Width, m.c.Height
+	if w == 0 || h == 0 {
+		return "" // no size yet: nothing sensible to draw
+	}
+	if m.tooSmall() {
+		return ansi.Wrap(fmt.Sprintf("terminal too small: %d×%d, need at least %d×%d.\nEnlarge the window, or press ctrl+c to quit.",
+			w, h, minWidth, minHeight), w, "")
+	}
+	st := m.c.Styles
+	bw := m.bodyWidth()
+	status := ""
+	if m.err != "" {
+		status = st.Error.Width(bw).Render("✗ " + campaign.Sanitize(m.err))
+	}
+	helpView := m.helpView()
+	// A long refusal borrows rows from the body until the next key.
+	bh := max(h-headerRows-max(lipgloss.Height(status), statusRows)-lipgloss.Height(helpView), 1)
+	body := st.Plain.MaxWidth(bw).Height(bh).MaxHeight(bh).Render(m.screen(m.active).View())
+	return st.App.Render(strings.Join([]string{m.headerView(), "", body, status, helpView}, "\n"))
+}

@@ -1,0 +1,797 @@
+package ui
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"spotcast/campaign"
+	"spotcast/client"
+)
+
+// resendFailedMsg asks the root to start a new campaign, the same message to
+// the recipients a finished job reported as failed.
+type resendFailedMsg struct{ Recipients []string }
+
+// Poll-loop messages carry the job ID and the watch generation: a reply that
+// belongs to an earlier watch is dropped.
+type (
+	pollTickMsg struct {
+		id  string
+		gen int
+	}
+	jobStatusMsg struct {
+		id  string
+		gen int
+		job *client.Job
+		err error
+	}
+	clockTickMsg  struct{ gen int }
+	exportDoneMsg struct {
+		gen  int
+		path string
+		err  error
+	}
+	journalErrMsg struct{ err error }
+)
+
+// pollTimeout bounds one status request.
+const pollTimeout = 30 * time.Second
+
+// watchedJob is one bulk job's poll state.
+type watchedJob struct {
+	id        string
+	batch     int // batch index in the submission; -1 when only watching
+	job       *client.Job
+	failures  int // consecutive failed polls
+	lastErr   error
+	nextRetry time.Time
+	lastPoll  time.Time
+	inFlight  bool
+	journaled string // the last status written to the journal
+}
+
+func (j *watchedJob) terminal() bool { return j.job != nil && j.job.Terminal() }
+
+type progressKeys struct {
+	Quit, Detach, Export, Resend, Up, Down key.Binding
+}
+
+func newProgressKeys() progressKeys {
+	return progressKeys{
+		Quit:   key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+		Detach: key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "detach (the job goes on)")),
+		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export failed as CSV")),
+		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send failed as a new campaign")),
+		Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "scroll failures")),
+		Down:   key.NewBinding(key.WithKeys("down")),
+	}
+}
+
+// progressModel is the last screen: synchronous results, and live bulk jobs.
+type progressModel struct {
+	c      *Common
+	keys   progressKeys
+	width  int
+	height int
+
+	gen        int
+	campaignID string
+	batches    []campaign.BatchResult // the synchronous / not accepted ones
+	jobs       []*watchedJob
+	started    time.Time
+	bar        progress.Model
+
+	// Rate: processed messages since the first poll that had counts.
+	rateAt   time.Time
+	rateBase int
+	rateSeen bool
+
+	failTable vtable
+	exported  string
+	exportErr error
+	notice    string
+
+	// Seams for tests: the status request and the timer.
+	fetch    func(ctx context.Context, id string) (*client.Job, error)
+	tick     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	backoff  func(failures int, err error) time.Duration
+	interval time.Duration
+}
+
+var _ Component = (*progressModel)(nil)
+
+func newProgress(c *Common) *progressModel {
+	m := &progressModel{
+		c:        c,
+		keys:     newProgressKeys(),
+		tick:     tea.Tick,
+		backoff:  client.Backoff,
+		interval: time.Second,
+		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
+			progress.WithSolidFill("#25D366"), progress.WithColorProfile(c.Renderer.ColorProfile())),
+	}
+	m.SetSize(c.Width, c.Height)
+	return m
+}
+
+func (m *progressModel) now() time.Time {
+	if m.c.Now != nil {
+		return m.c.Now()
+	}
+	return time.Now()
+}
+
+func (m *progressModel) reset() {
+	m.gen++
+	m.campaignID = ""
+	m.batches, m.jobs = nil, nil
+	m.started = m.now()
+	m.rateSeen = false
+	m.failTable = vtable{height: m.failTable.height}
+	m.exported, m.exportErr, m.notice = "", nil, ""
+}
+
+// StartSubmission shows a submission's results and watches its bulk jobs.
+func (m *progressModel) StartSubmission(s *campaign.Submission) tea.Cmd {
+	m.reset()
+	if s == nil {
+		return nil
+	}
+	m.campaignID = s.CampaignID
+	for _, b := range s.Batches {
+		if b.State == campaign.StateAccepted && b.Outcome.Async && b.Outcome.JobID != "" {
+			j := &watchedJob{id: b.Outcome.JobID, batch: b.Index}
+			if b.Outcome.Status != "" {
+				j.job = &client.Job{ID: b.Outcome.JobID, Status: b.Outcome.Status}
+				if j.job.Terminal() { // it may end at once; poll anyway for counts
+					j.job.Status = ""
+				}
+			}
+			m.jobs = append(m.jobs, j)
+			continue
+		}
+		m.batches = append(m.batches, b)
+	}
+	return m.startPolling()
+}
+
+// StartWatch watches existing jobs (spotcast watch, the jobs list).
+func (m *progressModel) StartWatch(jobIDs []string) tea.Cmd {
+	m.reset()
+	for _, id := range jobIDs {
+		m.jobs = append(m.jobs, &watchedJob{id: id, batch: -1})
+	}
+	return m.startPolling()
+}
+
+// startPolling polls every job at once, then each on its own timer; the
+// elapsed clock ticks once a second while anything runs.
+func (m *progressModel) startPolling() tea.Cmd {
+	if len(m.jobs) == 0 {
+		return nil
+	}
+	cmds := []tea.Cmd{m.clockTick()}
+	for _, j := range m.jobs {
+		j.inFlight = true
+		cmds = append(cmds, m.fetchCmd(j.id))
+	}
+	return tea.Batch(cmds...)
+}
+
+func (m *progressModel) clockTick() tea.Cmd {
+	gen := m.gen
+	return m.tick(time.Second, func(time.Time) tea.Msg { return clockTickMsg{gen: gen} })
+}
+
+// fetchCmd copies everything it needs: the command runs on another goroutine.
+func (m *progressModel) fetchCmd(id string) tea.Cmd {
+	gen := m.gen
+	fetch := m.fetch
+	if fetch == nil {
+		cl := m.c.Client
+		fetch = func(ctx context.Context, id string) (*client.Job, error) {
+			if cl == nil {
+				return nil, fmt.Errorf("no API client configured")
+			}
+			return cl.GetJob(ctx, id)
+		}
+	}
+	parent := m.c.Ctx
+	if parent == nil {
+		parent = context.Background()
+	}
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, pollTimeout)
+		defer cancel()
+		job, err := fetch(ctx, id)
+		return jobStatusMsg{id: id, gen: gen, job: job, err: err}
+	}
+}
+
+func (m *progressModel) find(id string) *watchedJob {
+	for _, j := range m.jobs {
+		if j.id == id {
+			return j
+		}
+	}
+	return nil
+}
+
+// Done reports whether every job reached a final status (true at once for
+// purely synchronous sends).
+func (m *progressModel) Done() bool {
+	for _, j := range m.jobs {
+		if !j.terminal() {
+			return false
+		}
+	}
+	return true
+}
+
+// ExitCode is 5 when messages failed or a job FAILED, else 0 (SPEC 3).
+func (m *progressModel) ExitCode() int {
+	for _, b := range m.batches {
+		for _, msg := range b.Outcome.Messages {
+			if s := strings.ToUpper(msg.Status); s == "FAILED" || s == "ERROR" {
+				return 5
+			}
+		}
+	}
+	for _, j := range m.jobs {
+		if j.job == nil {
+			continue
+		}
+		if j.job.Status == "FAILED" || (j.job.Failed != nil && *j.job.Failed > 0) || len(j.job.Failures) > 0 {
+			return 5
+		}
+	}
+	return 0
+}
+
+// Running lists the jobs that have not ended (detached on quit).
+func (m *progressModel) Running() []string {
+	var out []string
+	for _, j := range m.jobs {
+		if !j.terminal() {
+			out = append(out, j.id)
+		}
+	}
+	return out
+}
+
+func (m *progressModel) Init() tea.Cmd { return nil }
+
+func (m *progressModel) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.bar.Width = min(50, max(10, width-12))
+}
+
+func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case pollTickMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		j := m.find(msg.id)
+		if j == nil || j.inFlight || j.terminal() {
+			return m, nil // at most one request in flight per job
+		}
+		j.inFlight = true
+		return m, m.fetchCmd(j.id)
+	case jobStatusMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		j := m.find(msg.id)
+		if j == nil {
+			return m, nil
+		}
+		return m, m.handleStatus(j, msg)
+	case clockTickMsg:
+		if msg.gen != m.gen || m.Done() {
+			return m, nil // the clock stops with the last job
+		}
+		return m, m.clockTick()
+	case exportDoneMsg:
+		if msg.gen == m.gen {
+			m.exported, m.exportErr = msg.path, msg.err
+		}
+		return m, nil
+	case journalErrMsg:
+		m.notice = "journal: " + msg.err.Error()
+		return m, nil
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	}
+	return m, nil
+}
+
+func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
+	j.inFlight = false
+	now := m.now()
+	j.lastPoll = now
+	id := j.id
+	gen := m.gen
+	next := func(d time.Duration) tea.Cmd {
+		return m.tick(d, func(time.Time) tea.Msg { return pollTickMsg{id: id, gen: gen} })
+	}
+	if msg.err != nil || msg.job == nil {
+		err := msg.err
+		if err == nil {
+			err = fmt.Errorf("empty job status")
+		}
+		j.failures++
+		j.lastErr = err
+		d := m.backoff(j.failures, err)
+		j.nextRetry = now.Add(d)
+		return next(d)
+	}
+	j.failures, j.lastErr = 0, nil
+	j.job = msg.job
+	m.sampleRate(now)
+	var cmds []tea.Cmd
+	if msg.job.Status != j.journaled {
+		j.journaled = msg.job.Status
+		cmds = append(cmds, m.journalCmd(j))
+	}
+	if j.terminal() {
+		return tea.Batch(cmds...)
+	}
+	cmds = append(cmds, next(max(m.interval, m.backoff(0, nil))))
+	return tea.Batch(cmds...)
+}
+
+// journalCmd records a status change off the UI goroutine (the journal
+// fsyncs).
+func (m *progressModel) journalCmd(j *watchedJob) tea.Cmd {
+	jr := m.c.Journal
+	if jr == nil || j.job == nil {
+		return nil
+	}
+	cid, batch, id, job := m.campaignID, j.batch, j.id, *j.job
+	return func() tea.Msg {
+		if err := jr.RecordJobStatus(cid, batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
+			return journalErrMsg{err: err}
+		}
+		return nil
+	}
+}
+
+// counts aggregates the jobs; ok is false when any job lacks a total.
+type counts struct {
+	total, sent, failed, pending int
+	ok                           bool
+}
+
+func (m *progressModel) counts() counts {
+	c := counts{ok: len(m.jobs) > 0}
+	for _, j := range m.jobs {
+		if j.job == nil || j.job.Total == nil {
+			c.ok = false
+			continue
+		}
+		sent, failed := deref(j.job.Sent), deref(j.job.Failed)
+		c.total += *j.job.Total
+		c.sent += sent
+		c.failed += failed
+		if j.job.Pending != nil {
+			c.pending += *j.job.Pending
+		} else {
+			c.pending += max(0, *j.job.Total-sent-failed)
+		}
+		if j.job.Sent == nil && j.job.Failed == nil && j.job.Pending == nil {
+			c.ok = false
+		}
+	}
+	return c
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func (m *progressModel) sampleRate(now time.Time) {
+	c := m.counts()
+	if !c.ok || m.rateSeen {
+		return
+	}
+	m.rateSeen, m.rateAt, m.rateBase = true, now, c.sent+c.failed
+}
+
+// rate is messages per second since the first poll with counts (0: unknown).
+func (m *progressModel) rate() float64 {
+	c := m.counts()
+	if !c.ok || !m.rateSeen {
+		return 0
+	}
+	// Measured between polls, so it neither decays between them nor after
+	// the end.
+	el := m.lastPoll().Sub(m.rateAt).Seconds()
+	done := c.sent + c.failed - m.rateBase
+	if el < 1 || done <= 0 {
+		return 0
+	}
+	return float64(done) / el
+}
+
+// failures lists every failed recipient the API reported, job by job.
+type failedRow struct{ job, recipient, err string }
+
+func (m *progressModel) failures() []failedRow {
+	var out []failedRow
+	for _, j := range m.jobs {
+		if j.job == nil {
+			continue
+		}
+		for _, f := range j.job.Failures {
+			out = append(out, failedRow{job: j.id, recipient: f.Recipient, err: f.Error})
+		}
+	}
+	return out
+}
+
+func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	switch {
+	case key.Matches(msg, k.Quit):
+		return func() tea.Msg { return progressQuitMsg{} }
+	case m.Done() && key.Matches(msg, k.Export) && len(m.failures()) > 0:
+		return m.exportCmd()
+	case m.Done() && key.Matches(msg, k.Resend) && len(m.failures()) > 0:
+		var rs []string
+		seen := map[string]bool{}
+		for _, f := range m.failures() {
+			r := strings.TrimPrefix(strings.TrimSpace(campaign.Sanitize(f.recipient)), "+")
+			if r != "" && !seen[r] {
+				seen[r] = true
+				rs = append(rs, r)
+			}
+		}
+		return func() tea.Msg { return resendFailedMsg{Recipients: rs} }
+	case key.Matches(msg, k.Up):
+		m.failTable.move(-1)
+	case key.Matches(msg, k.Down):
+		m.failTable.move(1)
+	}
+	return nil
+}
+
+// exportCmd writes the failed recipients as CSV under StateDir/exports.
+func (m *progressModel) exportCmd() tea.Cmd {
+	rows := m.failures()
+	dir := filepath.Join(m.c.StateDir, "exports")
+	name := m.campaignID
+	if name == "" && len(m.jobs) > 0 {
+		name = m.jobs[0].id
+	}
+	path := filepath.Join(dir, fmt.Sprintf("failed-%s-%s.csv", safeName(name), m.now().UTC().Format("20060102T150405Z")))
+	gen := m.gen
+	return func() tea.Msg {
+		return exportDoneMsg{gen: gen, path: path, err: writeFailuresCSV(dir, path, rows)}
+	}
+}
+
+func writeFailuresCSV(dir, path string, rows []failedRow) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("cannot create %s: %w", path, err)
+	}
+	w := csv.NewWriter(f)
+	_ = w.Write([]string{"job_id", "recipient", "error"})
+	for _, r := range rows {
+		_ = w.Write([]string{campaign.Sanitize(r.job), campaign.Sanitize(r.recipient), csvSafe(campaign.Sanitize(r.err))})
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// csvSafe stops a spreadsheet from running API text as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// safeName keeps a file-name-friendly part of an ID.
+func safeName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
+			return r
+		}
+		return '_'
+	}, s)
+	if len(s) > 40 {
+		s = s[:40]
+	}
+	if s == "" {
+		s = "jobs"
+	}
+	return s
+}
+
+// --- view ---
+
+func (m *progressModel) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	st := m.c.Styles
+	w := max(20, m.width)
+	var lines []string
+	add := func(s ...string) { lines = append(lines, s...) }
+
+	if len(m.batches) > 0 {
+		add(m.syncView(w)...)
+	}
+	if len(m.jobs) > 0 {
+		if len(m.batches) > 0 {
+			add("")
+		}
+		add(m.jobsView(w, len(lines)+1)...)
+	}
+	if len(m.jobs) == 0 && len(m.batches) == 0 {
+		add(st.Muted.Render("Nothing sent yet."))
+	}
+	if m.notice != "" {
+		add(st.Warning.Render(campaign.SanitizeLine(m.notice, w)))
+	}
+	return clampView(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+func (m *progressModel) syncView(w int) []string {
+	st := m.c.Styles
+	var out []string
+	for _, b := range m.batches {
+		head := fmt.Sprintf("Batch %d · %d recipient(s)", b.Index+1, b.Recipients)
+		switch b.State {
+		case campaign.StateAccepted:
+			out = append(out, st.Header.Render(head)+" "+st.Success.Render("sent"))
+			for _, msg := range b.Outcome.Messages {
+				line := fmt.Sprintf("  %-28s %s", campaign.SanitizeLine(msg.ID, 28), campaign.SanitizeLine(msg.Status, 20))
+				out = append(out, campaign.SanitizeLine(line, w))
+			}
+			if len(b.Outcome.Messages) == 0 {
+				out = append(out, st.Muted.Render("  the API returned no message ids"))
+			}
+		case campaign.StateRejected:
+			out = append(out, st.Header.Render(head)+" "+st.Error.Render("rejected by the API"))
+			if b.Err != nil {
+				out = append(out, st.Error.Render(campaign.SanitizeLine("  "+b.Err.Error(), w)))
+			}
+		case campaign.StateUnknown:
+			out = append(out, st.Header.Render(head)+" "+st.Warning.Render("outcome unknown (journaled; not retried)"))
+			if b.Err != nil {
+				out = append(out, st.Warning.Render(campaign.SanitizeLine("  "+b.Err.Error(), w)))
+			}
+		default:
+			out = append(out, st.Header.Render(head)+" "+st.Muted.Render("not sent (resume it with spotcast resume)"))
+		}
+	}
+	return out
+}
+
+// jobsView is the bulk jobs' part; extra lines are already used above it.
+func (m *progressModel) jobsView(w, extra int) []string {
+	st := m.c.Styles
+	now := m.now()
+	c := m.counts()
+	var out []string
+
+	title := "Bulk job " + campaign.SanitizeLine(m.jobs[0].id, 40)
+	if len(m.jobs) > 1 {
+		title = fmt.Sprintf("%d bulk jobs", len(m.jobs))
+	}
+	out = append(out, st.Title.Render(title)+"  "+m.statusBadge())
+
+	// The bar: aggregated counts, or an honest "unknown".
+	if c.ok && c.total > 0 {
+		pct := float64(c.sent+c.failed) / float64(c.total)
+		out = append(out, m.bar.ViewAs(min(1, pct))+fmt.Sprintf(" %3.0f%%", min(100, pct*100)))
+		out = append(out, fmt.Sprintf("total %s · sent %s · failed %s · pending %s",
+			commas(c.total), st.Success.Render(commas(c.sent)), errOrPlain(st, c.failed, commas(c.failed)), commas(c.pending)))
+	} else {
+		out = append(out, st.Muted.Render(strings.Repeat("·", m.bar.Width)+" progress unknown"))
+		out = append(out, st.Muted.Render("the API has not reported message counts"))
+	}
+
+	// Rate, ETA, elapsed, last poll.
+	rate, eta := "—", "—"
+	if r := m.rate(); r > 0 {
+		rate = fmt.Sprintf("%.1f msg/s", r)
+		if c.pending > 0 {
+			eta = fmtDuration(time.Duration(float64(c.pending) / r * float64(time.Second)))
+		}
+	}
+	if m.Done() {
+		eta = "done"
+	}
+	last := "—"
+	if lp := m.lastPoll(); !lp.IsZero() {
+		last = lp.Format("15:04:05")
+	}
+	end := now
+	if m.Done() {
+		end = m.lastPoll() // the clock stops with the job
+	}
+	out = append(out, fmt.Sprintf("rate %s · ETA %s · elapsed %s · last poll %s",
+		rate, eta, fmtDuration(end.Sub(m.started)), last))
+
+	// Several jobs: one line per batch.
+	if len(m.jobs) > 1 {
+		for _, j := range m.jobs {
+			out = append(out, campaign.SanitizeLine(m.jobLine(j), w))
+		}
+	}
+	// Poll errors: a warning, never fatal.
+	for _, j := range m.jobs {
+		if j.lastErr == nil {
+			continue
+		}
+		wait := max(0, j.nextRetry.Sub(now)).Round(time.Second)
+		head := fmt.Sprintf("⚠ poll of %s failed (%d in a row) — retrying in %s", j.id, j.failures, fmtDuration(wait))
+		out = append(out, st.Warning.Render(campaign.SanitizeLine(head, w)))
+		out = append(out, st.Warning.Render(campaign.SanitizeLine("  "+j.lastErr.Error(), w)))
+	}
+	if m.Done() {
+		out = append(out, "")
+		out = append(out, m.summaryView(w, m.height-len(out)-extra)...)
+	}
+	return out
+}
+
+func (m *progressModel) lastPoll() time.Time {
+	var t time.Time
+	for _, j := range m.jobs {
+		if j.lastPoll.After(t) {
+			t = j.lastPoll
+		}
+	}
+	return t
+}
+
+func (m *progressModel) jobLine(j *watchedJob) string {
+	label := "job"
+	if j.batch >= 0 {
+		label = fmt.Sprintf("batch %d", j.batch+1)
+	}
+	status, detail := "waiting for first poll", ""
+	if j.job != nil {
+		status = j.job.Status
+		if j.job.Total != nil {
+			detail = fmt.Sprintf("%d/%d sent, %d failed", deref(j.job.Sent), *j.job.Total, deref(j.job.Failed))
+		} else {
+			detail = "no counts"
+		}
+	}
+	return fmt.Sprintf("  %-8s %-22s %-11s %s", label, j.id, status, detail)
+}
+
+// statusBadge is the aggregate status: the one status, or a mix.
+func (m *progressModel) statusBadge() string {
+	st := m.c.Styles
+	seen := map[string]int{}
+	var order []string
+	for _, j := range m.jobs {
+		s := "…"
+		if j.job != nil && j.job.Status != "" {
+			s = campaign.SanitizeLine(j.job.Status, 20)
+		}
+		if seen[s] == 0 {
+			order = append(order, s)
+		}
+		seen[s]++
+	}
+	var parts []string
+	for _, s := range order {
+		p := s
+		if len(m.jobs) > 1 {
+			p = fmt.Sprintf("%d %s", seen[s], s)
+		}
+		switch s {
+		case "COMPLETED":
+			p = st.Success.Render(p)
+		case "FAILED", "CANCELLED":
+			p = st.Error.Render(p)
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// summaryView: the final word, and the failures when the API lists them,
+// scrolling in the avail lines left.
+func (m *progressModel) summaryView(w, avail int) []string {
+	st := m.c.Styles
+	c := m.counts()
+	var out []string
+	final := m.statusBadge()
+	if c.ok {
+		out = append(out, st.Header.Render("Finished: ")+final+fmt.Sprintf(" — %s sent, %s failed of %s",
+			commas(c.sent), commas(c.failed), commas(c.total)))
+	} else {
+		out = append(out, st.Header.Render("Finished: ")+final)
+	}
+	fails := m.failures()
+	if len(fails) == 0 {
+		if c.failed > 0 || m.ExitCode() != 0 {
+			out = append(out, st.Muted.Render("per-recipient failures are not available from the API"))
+		}
+		return out
+	}
+	out = append(out, st.Error.Render(fmt.Sprintf("%s failed recipient(s):", commas(len(fails)))))
+	t := &m.failTable
+	t.setHeight(avail - len(out) - 1) // the export line
+	t.setRows(len(fails))
+	from, to := t.visible()
+	for i := from; i < to; i++ {
+		f := fails[i]
+		prefix := "  "
+		if i == t.cursor && len(fails) > t.height {
+			prefix = "> "
+		}
+		line := fmt.Sprintf("%s%-18s %s", prefix, campaign.SanitizeLine(f.recipient, 18), campaign.SanitizeLine(f.err, max(10, w-22)))
+		out = append(out, line)
+	}
+	switch {
+	case m.exportErr != nil:
+		out = append(out, st.Error.Render(campaign.SanitizeLine("export failed: "+m.exportErr.Error(), w)))
+	case m.exported != "":
+		out = append(out, st.Success.Render("exported to ")+campaign.SanitizeLine(m.exported, w-12))
+	}
+	return out
+}
+
+// fmtDuration is a compact h/m/s duration ("1h02m", "3m05s", "12s").
+func fmtDuration(d time.Duration) string {
+	d = d.Round(time.Second)
+	h, mnt, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%dh%02dm", h, mnt)
+	case mnt > 0:
+		return fmt.Sprintf("%dm%02ds", mnt, s)
+	}
+	return fmt.Sprintf("%ds", s)
+}
+
+// --- help ---
+
+func (m *progressModel) ShortHelp() []key.Binding {
+	k := m.keys
+	if !m.Done() {
+		return []key.Binding{k.Detach}
+	}
+	out := []key.Binding{k.Quit}
+	if n := len(m.failures()); n > 0 {
+		out = append(out, k.Export, k.Resend)
+		if n > m.failTable.height {
+			out = append(out, k.Up)
+		}
+	}
+	return out
+}
+
+func (m *progressModel) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

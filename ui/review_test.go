@@ -1,0 +1,226 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"spotcast/campaign"
+	"spotcast/client"
+	"spotcast/client/sandbox"
+)
+
+// startSandbox serves the fake API over real HTTP on loopback.
+func startSandbox(t *testing.T) (*sandbox.Server, *client.Client) {
+	t.Helper()
+	srv := sandbox.New(sandbox.WithFailRate(0), sandbox.WithSeed(1))
+	run, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("sandbox: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = run.Close(ctx)
+	})
+	return srv, client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key))
+}
+
+// numbers returns n distinct valid Indian mobile numbers.
+func numbers(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("9198765%05d", i)
+	}
+	return out
+}
+
+func reviewModel(t *testing.T, opts Options, c campaign.Campaign) *Model {
+	t.Helper()
+	opts.Prefill = c
+	m := rootModel(t, opts)
+	if m.active != stepReview {
+		t.Fatalf("prefill opened on %s, want Review:\n%s", m.active, rootView(m))
+	}
+	return m
+}
+
+func TestReviewSingleSend(t *testing.T) {
+	m := reviewModel(t, rootOptions(t), campaign.Campaign{
+		Type: campaign.TypeText, Content: "Hello from spotcast!\nSee you at 10.", Recipients: numbers(2),
+	})
+	rootHas(t, m, "step 5 of 5 · Review", "2 recipients · 0 groups", "one synchronous send",
+		"Hello from spotcast!", "now, as soon as you confirm")
+	rootGolden(t, m)
+}
+
+func TestReviewBulkAndBatches(t *testing.T) {
+	c := campaign.Campaign{
+		Type: campaign.TypeImage, Content: "Our new menu", MediaURL: "https://example.com/menu.jpg",
+		Recipients: numbers(12), GroupIDs: []string{"grp_1"},
+		ScheduledAt: rootNow.Add(26 * time.Hour),
+	}
+	m := reviewModel(t, rootOptions(t), c)
+	rootHas(t, m, "step 6 of 6 · Review", "12 recipients · 1 group", "a bulk job", "[IMAGE] https://example.com/menu.jpg",
+		"Thu 26 Nov 2026 19:30 IST", "2026-11-26T14:00:00Z (sent to the API)")
+	rootGolden(t, m)
+
+	opts := rootOptions(t)
+	opts.BatchSize = 5
+	c.GroupIDs = nil
+	m = reviewModel(t, opts, c)
+	rootHas(t, m, "3 requests of up to 5 recipients → 0 bulk jobs, 3 synchronous sends")
+}
+
+func TestReviewLongTextFitsTheScreen(t *testing.T) {
+	m := reviewModel(t, rootOptions(t), campaign.Campaign{
+		Type: campaign.TypeText, Content: strings.Repeat("a long line of words ", 150), Recipients: numbers(1),
+	})
+	rootHas(t, m, "more lines", "API")
+	assertScreenFits(t, m, 80, 24)
+}
+
+func TestReviewConfirmNoSendsNothing(t *testing.T) {
+	srv, cl := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = cl
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3)})
+	rootPress(m, "enter")
+	rootHas(t, m, "Send to 3 recipients? [y/N]")
+	rootGolden(t, m)
+	// esc closes the prompt; it does not go back a step.
+	rootPress(m, "esc")
+	if m.active != stepReview {
+		t.Fatalf("esc at the prompt went to %s", m.active)
+	}
+	rootPress(m, "enter")
+	if cmd := rootPress(m, "n"); cmd != nil {
+		rootRun(m, cmd, 3)
+	}
+	rootHas(t, m, "Not sent.")
+	if n := srv.SendCount(); n != 0 {
+		t.Fatalf("n sent %d requests", n)
+	}
+}
+
+func TestReviewConfirmYesSends(t *testing.T) {
+	srv, cl := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = cl
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3)})
+	rootPress(m, "enter")
+	cmd := rootPress(m, "y")
+	rootHas(t, m, "Sending…")
+	rootRun(m, cmd, 2) // submit → sentMsg → Progress
+	if n := srv.SendCount(); n != 1 {
+		t.Fatalf("y sent %d requests, want 1", n)
+	}
+	if m.active != stepProgress {
+		t.Fatalf("after an accepted send: active %s, want Progress", m.active)
+	}
+	// No way back to Review (and so no second send).
+	rootPress(m, "esc", "shift+tab")
+	if m.active != stepProgress {
+		t.Fatalf("went back from Progress to %s", m.active)
+	}
+}
+
+func TestReviewRejectedStays(t *testing.T) {
+	srv, _ := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = client.New(client.WithBaseURL(sandboxURL(t, srv)), client.WithAPIKey("wrong-key"))
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1)})
+	rootPress(m, "enter")
+	rootRun(m, rootPress(m, "y"), 2)
+	if m.active != stepReview {
+		t.Fatalf("a rejected send left Review for %s", m.active)
+	}
+	rootHas(t, m, "Not sent:")
+	rootLacks(t, m, "wrong-key")
+}
+
+// sandboxURL starts another listener for an existing sandbox server.
+func sandboxURL(t *testing.T, srv *sandbox.Server) string {
+	t.Helper()
+	run, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = run.Close(context.Background()) })
+	return run.URL
+}
+
+func TestReviewProblemsRefuseSending(t *testing.T) {
+	srv, cl := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = cl
+	// A complete campaign whose schedule has since passed.
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1),
+		ScheduledAt: rootNow.Add(time.Minute)})
+	later := rootNow.Add(time.Hour)
+	m.c.Now = func() time.Time { return later }
+	rootHas(t, m, "✗ schedule:")
+	rootPress(m, "enter")
+	rootHas(t, m, "Not sent: fix the problems listed above first.")
+	rootLacks(t, m, "[y/N]")
+	if srv.SendCount() != 0 {
+		t.Fatal("a campaign with problems was sent")
+	}
+}
+
+func TestReviewJournalUnavailable(t *testing.T) {
+	opts := rootOptions(t)
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.StateDir = file
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1)})
+	rootHas(t, m, "✗ journal:", "sending is refused")
+	rootPress(m, "enter")
+	rootLacks(t, m, "[y/N]")
+}
+
+func TestReviewTestSend(t *testing.T) {
+	srv, cl := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = cl
+	if err := os.WriteFile(filepath.Join(opts.StateDir, testNumberFile), []byte("+91 98765 00042\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(40)})
+	rootPress(m, "t")
+	rootHas(t, m, "Test number › +91 98765 00042")
+	// t and ? are text while the number is typed; esc cancels.
+	rootPress(m, "esc")
+	if m.active != stepReview || m.review.mode != reviewIdle {
+		t.Fatalf("esc in the test prompt: active %s mode %d", m.active, m.review.mode)
+	}
+	rootPress(m, "t")
+	rootPress(m, "ctrl+u")
+	rootType(m, "12")
+	rootPress(m, "enter")
+	rootHas(t, m, "Test number › 12")
+	if srv.SendCount() != 0 {
+		t.Fatal("an invalid test number was sent to")
+	}
+	rootPress(m, "ctrl+u")
+	rootType(m, "+919876500043")
+	rootRun(m, rootPress(m, "enter"), 1)
+	if m.active != stepReview {
+		t.Fatalf("a test send left Review for %s", m.active)
+	}
+	rootHas(t, m, "✓ Test sent to 919876500043")
+	sends := srv.Sends()
+	if len(sends) != 1 || len(sends[0].Recipients) != 1 || sends[0].Recipients[0] != "919876500043" {
+		t.Fatalf("test send requests: %+v", sends)
+	}
+	b, err := os.ReadFile(filepath.Join(opts.StateDir, testNumberFile))
+	if err != nil || strings.TrimSpace(string(b)) != "919876500043" {
+		t.Fatalf("remembered test number %q, %v", b, err)
+	}
+}

@@ -1,0 +1,453 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"spotcast/campaign"
+)
+
+// testNumberFile remembers the operator's last test number under the state
+// directory, so the test send is one key away next time.
+const testNumberFile = "test_number"
+
+// reviewDraft is a snapshot of the composed campaign. The root takes it when
+// Review opens (building the recipient list is O(rows), too slow per frame).
+type reviewDraft struct {
+	Campaign campaign.Campaign
+	Report   *campaign.ImportReport
+	CSVPath  string
+	// ScheduleErr: the schedule could not be read (sending is refused
+	// rather than silently sending now).
+	ScheduleErr string
+}
+
+type reviewMode int
+
+const (
+	reviewIdle reviewMode = iota
+	reviewConfirm
+	reviewSending
+	reviewTestInput
+	reviewTestSending
+)
+
+// submitDoneMsg is the outcome of a send started on Review, tagged with the
+// send's ID so a stale reply is dropped.
+type submitDoneMsg struct {
+	id     int
+	test   bool
+	number string
+	sub    *campaign.Submission
+	err    error
+}
+
+// sentMsg tells the root that a campaign was accepted: switch to Progress.
+type sentMsg struct{ sub *campaign.Submission }
+
+// reviewStep shows the whole campaign on one card and sends it.
+type reviewStep struct {
+	c      *Common
+	d      reviewDraft
+	mode   reviewMode
+	width  int
+	height int
+
+	sendID  int
+	sendErr string
+	testIn  textinput.Model
+	testMsg string
+	testErr string
+
+	send, test, yes, no, cancel key.Binding
+}
+
+func newReviewStep(c *Common) *reviewStep {
+	s := &reviewStep{
+		c:      c,
+		testIn: c.NewTextInput(),
+		send:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		test:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
+		yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
+		no:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+	}
+	s.testIn.Prompt = "Test number › "
+	s.testIn.Placeholder = "+919999999999"
+	if c.StateDir != "" {
+		// Small and local; read once here rather than on every key.
+		if b, err := os.ReadFile(filepath.Join(c.StateDir, testNumberFile)); err == nil {
+			s.testIn.SetValue(strings.TrimSpace(campaign.Sanitize(string(b))))
+		}
+	}
+	return s
+}
+
+// SetDraft replaces the snapshot shown on the card.
+func (s *reviewStep) SetDraft(d reviewDraft) { s.d = d }
+
+func (s *reviewStep) Init() tea.Cmd             { return nil }
+func (s *reviewStep) SetSize(width, height int) { s.width, s.height = width, height }
+
+// Modal: while a prompt is open the root passes every key here (esc cancels
+// the prompt instead of going back).
+func (s *reviewStep) Modal() bool     { return s.mode != reviewIdle }
+func (s *reviewStep) Capturing() bool { return s.mode == reviewTestInput }
+
+// problems lists what stops the campaign from being sent.
+func (s *reviewStep) problems() []string {
+	var out []string
+	for _, p := range s.d.Campaign.Validate(s.c.now()) {
+		out = append(out, p.String())
+	}
+	if s.d.ScheduleErr != "" {
+		out = append(out, campaign.FieldSchedule+": "+campaign.Sanitize(s.d.ScheduleErr))
+	}
+	if s.c.JournalErr != nil {
+		out = append(out, "journal: "+campaign.Sanitize(s.c.JournalErr.Error())+" — sending is refused until the state directory is usable")
+	}
+	return out
+}
+
+// Validate: Review is the last step; what it refuses is sending.
+func (s *reviewStep) Validate() string {
+	if ps := s.problems(); len(ps) > 0 {
+		return ps[0]
+	}
+	return ""
+}
+
+func (s *reviewStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case submitDoneMsg:
+		return s, s.finishSend(msg)
+	case tea.KeyMsg:
+		return s, s.handleKey(msg)
+	}
+	if s.mode == reviewTestInput {
+		var cmd tea.Cmd
+		s.testIn, cmd = s.testIn.Update(msg)
+		return s, cmd
+	}
+	return s, nil
+}
+
+func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
+	switch s.mode {
+	case reviewIdle:
+		switch {
+		case key.Matches(msg, s.send):
+			s.sendErr, s.testMsg, s.testErr = "", "", ""
+			if ps := s.problems(); len(ps) > 0 {
+				s.sendErr = "Not sent: fix the problems listed above first."
+				return nil
+			}
+			s.mode = reviewConfirm
+		case key.Matches(msg, s.test):
+			s.sendErr, s.testMsg, s.testErr = "", "", ""
+			s.mode = reviewTestInput
+			s.testIn.CursorEnd()
+			return s.testIn.Focus()
+		}
+	case reviewConfirm:
+		if key.Matches(msg, s.yes) {
+			s.mode = reviewSending
+			return s.submit(s.d.Campaign, false, "")
+		}
+		// Anything but y declines: a stray key must never send.
+		s.mode = reviewIdle
+		s.sendErr = "Not sent."
+	case reviewTestInput:
+		switch msg.Type {
+		case tea.KeyEsc:
+			s.mode = reviewIdle
+			s.testIn.Blur()
+		case tea.KeyEnter:
+			return s.startTest()
+		default:
+			var cmd tea.Cmd
+			s.testIn, cmd = s.testIn.Update(msg)
+			return cmd
+		}
+	}
+	// While sending, keys wait: the outcome decides what happens next.
+	return nil
+}
+
+// startTest sends the campaign's message to one number, now.
+func (s *reviewStep) startTest() tea.Cmd {
+	number, err := campaign.NormalizePhone(s.testIn.Value(), s.c.DefaultCountry)
+	if err != nil {
+		s.testErr = campaign.Sanitize(err.Error())
+		return nil
+	}
+	for _, p := range s.d.Campaign.Validate(s.c.now()) {
+		// Recipients and schedule do not matter for a test; the message does.
+		if p.Field != campaign.FieldRecipients && p.Field != campaign.FieldGroups && p.Field != campaign.FieldSchedule {
+			s.testErr = "Cannot test: " + p.String()
+			return nil
+		}
+	}
+	if s.c.JournalErr != nil {
+		s.testErr = "Cannot test: the journal is unavailable"
+		return nil
+	}
+	s.testIn.Blur()
+	s.mode = reviewTestSending
+	one := s.d.Campaign
+	one.Recipients = []string{number}
+	one.GroupIDs = nil
+	one.ScheduledAt = time.Time{} // a test goes out now, whatever the schedule
+	return s.submit(one, true, number)
+}
+
+// submit runs campaign.Submit in a command. Everything it needs is copied
+// into the closure now; the command never touches the model.
+func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.Cmd {
+	s.sendID++
+	id := s.sendID
+	ctx, j, cl, stateDir := s.c.ctx(), s.c.Journal, s.c.Client, s.c.StateDir
+	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.c.BatchSize, Now: s.c.Now}
+	if test {
+		opts.BatchSize = 0
+	}
+	c.Recipients = append([]string(nil), c.Recipients...)
+	c.GroupIDs = append([]string(nil), c.GroupIDs...)
+	return func() tea.Msg {
+		if cl == nil {
+			return submitDoneMsg{id: id, test: test, number: number, err: errors.New("no API client configured")}
+		}
+		if test && stateDir != "" {
+			// Best effort: failing to remember the number must not stop the test.
+			if err := os.MkdirAll(stateDir, 0o700); err == nil {
+				_ = os.WriteFile(filepath.Join(stateDir, testNumberFile), []byte(number+"\n"), 0o600)
+			}
+		}
+		sub, err := campaign.Submit(ctx, j, c, opts, cl.SendCampaignRequest)
+		return submitDoneMsg{id: id, test: test, number: number, sub: sub, err: err}
+	}
+}
+
+func (s *reviewStep) finishSend(msg submitDoneMsg) tea.Cmd {
+	if msg.id != s.sendID {
+		return nil
+	}
+	s.mode = reviewIdle
+	if msg.test {
+		if msg.err != nil {
+			s.testErr = "Test to " + msg.number + " failed: " + describeSendError(msg.err)
+			return nil
+		}
+		s.testMsg = "Test sent to " + msg.number + ": " + describeOutcome(msg.sub)
+		return nil
+	}
+	if msg.err == nil || anyAccepted(msg.sub) {
+		// Once any batch is accepted, going back to Review would invite a
+		// duplicate send; Progress shows what happened to every batch.
+		sub := msg.sub
+		return func() tea.Msg { return sentMsg{sub: sub} }
+	}
+	s.sendErr = "Not sent: " + describeSendError(msg.err)
+	return nil
+}
+
+func anyAccepted(sub *campaign.Submission) bool {
+	if sub == nil {
+		return false
+	}
+	for _, b := range sub.Batches {
+		if b.State == campaign.StateAccepted {
+			return true
+		}
+	}
+	return false
+}
+
+// describeSendError explains a failed send; API text is untrusted.
+func describeSendError(err error) string {
+	msg := campaign.Sanitize(err.Error())
+	if campaign.IsOutcomeUnknown(err) {
+		msg += " — the outcome is unknown: the API may have received it. Check `spotcast jobs` before sending again."
+	}
+	return msg
+}
+
+func describeOutcome(sub *campaign.Submission) string {
+	if sub == nil || len(sub.Batches) == 0 {
+		return "accepted"
+	}
+	o := sub.Batches[0].Outcome
+	if o.Async {
+		return "job " + campaign.Sanitize(o.JobID) + " " + campaign.Sanitize(o.Status)
+	}
+	var parts []string
+	for _, m := range o.Messages {
+		parts = append(parts, campaign.Sanitize(m.ID)+" "+campaign.Sanitize(m.Status))
+	}
+	if len(parts) == 0 {
+		return "accepted"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// apiPlan says in words what the API will be asked to do.
+func apiPlan(c campaign.Campaign, batchSize int) string {
+	reqs := c.Requests(batchSize)
+	bulk := 0
+	for _, r := range reqs {
+		if r.IsBulk() {
+			bulk++
+		}
+	}
+	if len(reqs) == 1 {
+		if bulk == 1 {
+			return fmt.Sprintf("1 request → a bulk job (more than %d recipients or a group); progress is polled", campaign.BulkThreshold)
+		}
+		return fmt.Sprintf("1 request → one synchronous send (%d or fewer recipients, no groups)", campaign.BulkThreshold)
+	}
+	return fmt.Sprintf("%d requests of up to %d recipients → %d bulk jobs, %d synchronous sends",
+		len(reqs), batchSize, bulk, len(reqs)-bulk)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func (s *reviewStep) confirmQuestion() string {
+	c := s.d.Campaign
+	who := plural(len(c.Recipients), "recipient", "recipients")
+	if n := len(c.GroupIDs); n > 0 {
+		who += " and " + plural(n, "group", "groups")
+	}
+	verb := "Send to "
+	if !c.ScheduledAt.IsZero() {
+		verb = "Schedule for " + formatLocal(c.ScheduledAt, s.c.loc()) + " to "
+	}
+	return verb + who + "? [y/N]"
+}
+
+func (s *reviewStep) View() string {
+	st := s.c.Styles
+	c := s.d.Campaign
+	inner := max(s.width-4, 20) // card border and padding
+	labelW := 6
+	valW := max(inner-labelW-1, 10)
+	row := func(label, value string) string {
+		wrapped := ansi.Wrap(value, valW, "")
+		return lipgloss.JoinHorizontal(lipgloss.Top, st.Label.Width(labelW+1).Render(label), wrapped)
+	}
+
+	// Everything but the bubble's text, to know how many lines it may take.
+	var rows []string
+	who := plural(len(c.Recipients), "recipient", "recipients") + " · " + plural(len(c.GroupIDs), "group", "groups")
+	rows = append(rows, row("To", who))
+	if r := s.d.Report; r != nil {
+		rows = append(rows, row("", fmt.Sprintf("from %s: %d rows, %d invalid, %d duplicates dropped",
+			filepath.Base(campaign.Sanitize(s.d.CSVPath)), r.Rows, r.Invalid, r.Duplicates)))
+	}
+	if c.ScheduledAt.IsZero() {
+		rows = append(rows, row("When", "now, as soon as you confirm"))
+	} else {
+		rows = append(rows, row("When", formatLocal(c.ScheduledAt, s.c.loc())))
+		rows = append(rows, row("", c.ScheduledAt.UTC().Format("2006-01-02T15:04:05Z07:00")+" (sent to the API)"))
+	}
+	rows = append(rows, row("API", apiPlan(c, s.c.BatchSize)))
+	details := strings.Join(rows, "\n")
+
+	problems := s.problems()
+	var bottom []string
+	for _, p := range problems {
+		bottom = append(bottom, st.Error.Width(inner+2).Render("✗ "+p))
+	}
+	bottom = append(bottom, s.statusView()...)
+	tail := strings.Join(bottom, "\n")
+
+	// Card: 2 border lines, title, bubble (2 border lines + text), details.
+	fixed := 2 + 1 + 2 + lipgloss.Height(details) + lipgloss.Height(tail)
+	bubble := s.bubble(inner, max(s.height-fixed, 1))
+	card := st.Card.Width(s.width - 2).Render(
+		st.Title.Render("Review") + "\n" + bubble + "\n" + details)
+	return card + "\n" + tail
+}
+
+// bubble renders the message like a chat bubble, at most maxLines of text.
+func (s *reviewStep) bubble(inner, maxLines int) string {
+	st := s.c.Styles
+	c := s.d.Campaign
+	bw := max(inner*3/4, 16) - 4 // text width inside the bubble's border and padding
+	var lines []string
+	if c.Type.IsMedia() {
+		lines = append(lines, ansi.Truncate("["+string(c.Type)+"] "+campaign.Sanitize(c.MediaURL), bw, "…"))
+	}
+	text := campaign.Sanitize(c.Content)
+	if strings.TrimSpace(text) == "" {
+		if !c.Type.IsMedia() {
+			lines = append(lines, st.Muted.Render("(no text)"))
+		}
+	} else {
+		lines = append(lines, strings.Split(ansi.Wrap(text, bw, ""), "\n")...)
+	}
+	if len(lines) > maxLines {
+		more := len(lines) - maxLines + 1
+		lines = append(lines[:maxLines-1], st.Muted.Render(fmt.Sprintf("… %d more lines", more)))
+	}
+	return st.Bubble.Render(strings.Join(lines, "\n"))
+}
+
+// statusView is the prompt or outcome line under the card.
+func (s *reviewStep) statusView() []string {
+	st := s.c.Styles
+	switch s.mode {
+	case reviewConfirm:
+		return []string{st.Warning.Bold(true).Render(s.confirmQuestion())}
+	case reviewSending:
+		return []string{st.Muted.Render("Sending…")}
+	case reviewTestInput:
+		out := []string{s.testIn.View()}
+		if s.testErr != "" {
+			out = append(out, st.Error.Render(s.testErr))
+		}
+		return out
+	case reviewTestSending:
+		return []string{st.Muted.Render("Sending a test…")}
+	}
+	var out []string
+	w := st.Error.Width(max(s.width, 10))
+	if s.sendErr != "" {
+		out = append(out, w.Render(s.sendErr))
+	}
+	if s.testErr != "" {
+		out = append(out, w.Render(s.testErr))
+	}
+	if s.testMsg != "" {
+		out = append(out, st.Success.Render("✓ "+s.testMsg))
+	}
+	return out
+}
+
+func (s *reviewStep) ShortHelp() []key.Binding {
+	switch s.mode {
+	case reviewConfirm:
+		return []key.Binding{s.yes, s.no}
+	case reviewTestInput:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send test")), s.cancel}
+	case reviewSending, reviewTestSending:
+		return nil
+	}
+	return []key.Binding{s.send, s.test}
+}
+
+func (s *reviewStep) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

@@ -1,0 +1,169 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"spotcast/campaign"
+)
+
+// scheduleStep picks when the campaign is sent: now, a preset, or a typed
+// time.
+type scheduleStep struct {
+	c       *Common
+	cursor  int
+	presets []campaign.Preset
+	in      textinput.Model
+	width   int
+	height  int
+
+	up, down, choose key.Binding
+}
+
+func newScheduleStep(c *Common) *scheduleStep {
+	s := &scheduleStep{c: c, in: c.NewTextInput(), up: keyUp(), down: keyDown(), choose: keyChoose()}
+	s.in.Prompt = "› "
+	s.in.Placeholder = "2026-12-25 10:00, +2h, or 2026-12-25T10:00:00+05:30"
+	s.refreshPresets()
+	return s
+}
+
+// options: Now, the presets, Custom…
+func (s *scheduleStep) customIndex() int { return len(s.presets) + 1 }
+
+func (s *scheduleStep) refreshPresets() {
+	s.presets = campaign.SchedulePresets(s.c.now(), s.c.loc())
+}
+
+// SetCustom selects "Custom…" with t typed in (used by flag pre-fill).
+func (s *scheduleStep) SetCustom(t time.Time) {
+	s.cursor = s.customIndex()
+	s.in.SetValue(t.In(s.c.loc()).Format(time.RFC3339))
+}
+
+// At is the chosen instant; zero means now.
+func (s *scheduleStep) At() (time.Time, error) {
+	switch {
+	case s.cursor == 0:
+		return time.Time{}, nil
+	case s.cursor < s.customIndex():
+		return s.presets[s.cursor-1].At, nil
+	}
+	if strings.TrimSpace(s.in.Value()) == "" {
+		return time.Time{}, fmt.Errorf("type a date and time, or choose Now or a preset")
+	}
+	return campaign.ParseSchedule(s.in.Value(), s.c.now(), s.c.loc())
+}
+
+// Validate refuses unreadable and past times.
+func (s *scheduleStep) Validate() string {
+	t, err := s.At()
+	if err != nil {
+		return err.Error()
+	}
+	if ps := (campaign.Campaign{ScheduledAt: t}).Validate(s.c.now()).For(campaign.FieldSchedule); len(ps) > 0 {
+		return ps[0].Message
+	}
+	return ""
+}
+
+func (s *scheduleStep) Capturing() bool { return s.in.Focused() }
+func (s *scheduleStep) Init() tea.Cmd   { return nil }
+
+// Focus recomputes the presets (they are relative to now) and focuses the
+// input when "Custom…" is selected.
+func (s *scheduleStep) Focus() tea.Cmd {
+	s.refreshPresets()
+	return s.syncFocus()
+}
+
+func (s *scheduleStep) Blur() { s.in.Blur() }
+
+func (s *scheduleStep) syncFocus() tea.Cmd {
+	if s.cursor == s.customIndex() {
+		return s.in.Focus()
+	}
+	s.in.Blur()
+	return nil
+}
+
+func (s *scheduleStep) SetSize(width, height int) {
+	s.width, s.height = width, height
+	s.in.Width = max(width-6, 10)
+}
+
+func (s *scheduleStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if msg, ok := msg.(tea.KeyMsg); ok {
+		// While typing a time, j and k are letters; only the arrows move.
+		typing := s.in.Focused() && msg.Type == tea.KeyRunes
+		switch {
+		case key.Matches(msg, s.up) && !typing:
+			s.cursor = max(s.cursor-1, 0)
+			return s, s.syncFocus()
+		case key.Matches(msg, s.down) && !typing:
+			s.cursor = min(s.cursor+1, s.customIndex())
+			return s, s.syncFocus()
+		case key.Matches(msg, s.choose):
+			return s, advance
+		}
+	}
+	var cmd tea.Cmd
+	s.in, cmd = s.in.Update(msg)
+	return s, cmd
+}
+
+// formatLocal shows a time in the operator's zone with the zone's name and
+// offset, so "09:00" is never ambiguous.
+func formatLocal(t time.Time, loc *time.Location) string {
+	l := t.In(loc)
+	return l.Format("Mon 2 Jan 2006 15:04 MST") + " (UTC" + l.Format("-07:00") + ")"
+}
+
+func (s *scheduleStep) View() string {
+	st := s.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Title.Render("When should it be sent?"))
+	b.WriteString("\n\n")
+	row := func(i int, label, when string) {
+		padded := fmt.Sprintf("%-20s", label)
+		if i == s.cursor {
+			b.WriteString(st.Selected.Render("› " + padded))
+		} else {
+			b.WriteString("  " + padded)
+		}
+		b.WriteString(st.Muted.Render(when) + "\n")
+	}
+	row(0, "Now", "as soon as you confirm")
+	for i, p := range s.presets {
+		row(i+1, p.Label, p.At.In(s.c.loc()).Format("Mon 2 Jan 15:04"))
+	}
+	row(s.customIndex(), "Custom…", "")
+	if s.cursor == s.customIndex() {
+		b.WriteString("    " + s.in.View() + "\n")
+	}
+	b.WriteString("\n")
+	t, err := s.At()
+	switch {
+	case err != nil:
+		b.WriteString(st.Error.Width(max(s.width-2, 10)).Render(campaign.Sanitize(err.Error())))
+	case t.IsZero():
+		b.WriteString(st.Label.Render("Sends ") + "immediately after you confirm on the review screen")
+	default:
+		b.WriteString(st.Label.Render("Sends ") + formatLocal(t, s.c.loc()) + "\n")
+		b.WriteString(st.Label.Render("UTC   ") + t.UTC().Format(time.RFC3339))
+		if t.Before(s.c.now()) {
+			b.WriteString("\n" + st.Error.Render("That is in the past: choose a later time."))
+		}
+	}
+	return b.String()
+}
+
+func (s *scheduleStep) ShortHelp() []key.Binding { return []key.Binding{s.up, s.down, s.choose} }
+func (s *scheduleStep) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{s.up, s.down, s.choose}}
+}

@@ -1,0 +1,139 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"spotcast/campaign"
+)
+
+func TestTypeStep(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootGolden(t, m)
+
+	rootPress(m, "down", "j")
+	if got := m.typ.Selected(); got != campaign.TypeVideo {
+		t.Fatalf("after down, j: selected %s, want VIDEO", got)
+	}
+	rootPress(m, "k")
+	if got := m.typ.Selected(); got != campaign.TypeImage {
+		t.Fatalf("after k: selected %s, want IMAGE", got)
+	}
+	// enter chooses: the step asks the root to advance.
+	rootRun(m, rootPress(m, "enter"), 1)
+	if m.active != stepContent {
+		t.Fatalf("enter on Type: active %s, want Content", m.active)
+	}
+	rootHas(t, m, "step 2 of 6 · Content", "Caption for the image", "0 / 1024")
+}
+
+func TestContentCounterAndLimit(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	if m.active != stepContent {
+		t.Fatalf("tab on Type: active %s", m.active)
+	}
+	// Multi-byte runes count once each, as WhatsApp counts.
+	rootType(m, "Héllo wörld ✓")
+	rootHas(t, m, "13 / 4096", "step 2 of 5 · Content")
+	rootGolden(t, m)
+
+	// In the textarea enter is a newline, not "next".
+	rootPress(m, "enter")
+	if m.active != stepContent {
+		t.Fatalf("enter in the textarea left the step")
+	}
+	rootHas(t, m, "14 / 4096")
+}
+
+func TestContentOverLimitRefusesTab(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	m.content.SetValue(strings.Repeat("a", campaign.MaxTextChars+6))
+	rootHas(t, m, "4102 / 4096", "6 over the limit")
+	rootPress(m, "tab")
+	if m.active != stepContent {
+		t.Fatalf("tab over the limit advanced to %s", m.active)
+	}
+	rootHas(t, m, "shorten it by 6")
+	rootGolden(t, m)
+	// The reason stays only until the next key.
+	rootPress(m, "backspace")
+	rootLacks(t, m, "shorten it by")
+}
+
+func TestContentNearLimitWarns(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	m.content.SetValue(strings.Repeat("a", 4000))
+	rootHas(t, m, "4000 / 4096", "96 characters left")
+}
+
+func TestEmptyTextRefusedWithReason(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab", "tab")
+	if m.active != stepContent {
+		t.Fatalf("empty TEXT advanced to %s", m.active)
+	}
+	rootHas(t, m, "✗ a TEXT message needs content")
+}
+
+func TestBackKeepsWhatWasTyped(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "down") // IMAGE
+	rootPress(m, "tab")
+	rootType(m, "Look at this")
+	rootPress(m, "tab")
+	if m.active != stepMedia {
+		t.Fatalf("IMAGE: after Content comes %s, want Media URL", m.active)
+	}
+	rootType(m, "https://example.com/a.jpg")
+	rootPress(m, "esc")
+	if m.active != stepContent {
+		t.Fatalf("esc from Media: active %s", m.active)
+	}
+	rootHas(t, m, "Look at this")
+	rootPress(m, "shift+tab")
+	if m.active != stepType {
+		t.Fatalf("shift+tab from Content: active %s", m.active)
+	}
+	rootPress(m, "esc") // nothing before Type
+	if m.active != stepType {
+		t.Fatalf("esc on Type moved to %s", m.active)
+	}
+	rootPress(m, "tab", "tab")
+	if m.active != stepMedia {
+		t.Fatalf("forward again: active %s", m.active)
+	}
+	rootHas(t, m, "https://example.com/a.jpg")
+}
+
+func TestTextSkipsMediaStep(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	rootType(m, "hi")
+	rootPress(m, "tab")
+	if m.active != stepRecipients {
+		t.Fatalf("TEXT: after Content comes %s, want Recipients", m.active)
+	}
+	rootHas(t, m, "step 3 of 5 · Recipients")
+}
+
+func TestHelpToggleAndCapturing(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	short := rootView(m)
+	rootPress(m, "?")
+	if !m.fullHelp {
+		t.Fatal("? on Type did not open the full help")
+	}
+	if rootView(m) == short {
+		t.Fatal("full help looks like short help")
+	}
+	rootPress(m, "?")
+	rootPress(m, "tab")
+	// In the textarea ? is text.
+	rootType(m, "?")
+	if m.fullHelp || m.content.Value() != "?" {
+		t.Fatalf("? in the textarea: fullHelp=%v value=%q", m.fullHelp, m.content.Value())
+	}
+}
