@@ -574,6 +574,9 @@ func fastNormalize(s string, def *phoneRegion) (e164, reason string, ok bool) {
 		}
 	}
 	if r != nil && r.valid(nsn) {
+		if plus && len(d) == len(meta.ccStr)+len(nsn) && strings.HasSuffix(d, nsn) {
+			return d, "", true // already cc+nsn: no second allocation
+		}
 		return strconv.Itoa(cc) + nsn, "", true
 	}
 	main := metaFor(cc, regions[0])

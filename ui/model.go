@@ -34,7 +34,7 @@ type (
 	capturer interface{ Capturing() bool }
 	// modal: a prompt is open; every key but ctrl+c goes to the screen
 	// (esc closes the prompt instead of going back).
-	modal interface{ Modal() bool }
+	modal   interface{ Modal() bool }
 	focuser interface{ Focus() tea.Cmd }
 	blurrer interface{ Blur() }
 )
@@ -199,6 +199,7 @@ func (m *Model) goTo(id stepID) tea.Cmd {
 	}
 	m.active = id
 	if id == stepReview {
+		m.review.Reset()
 		m.refreshReview()
 	}
 	m.layout()
@@ -243,6 +244,13 @@ func (m *Model) capturing() bool {
 	return ok && c.Capturing()
 }
 
+// ownsNavKeys: the active screen takes tab/esc itself — a prompt is open,
+// or a Recipients input or the file picker has the keyboard (esc closes it,
+// enter applies it; leaving the step would lose what was typed).
+func (m *Model) ownsNavKeys() bool {
+	return m.isModal() || (m.active == stepRecipients && m.capturing())
+}
+
 func (m *Model) isModal() bool {
 	md, ok := m.screen(m.active).(modal)
 	return ok && md.Modal()
@@ -263,7 +271,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.tooSmall() {
 			return m, nil
 		}
-		if !m.isModal() {
+		if !m.ownsNavKeys() {
 			if key.Matches(msg, m.keys.Help) && !m.capturing() {
 				m.fullHelp = !m.fullHelp
 				m.layout()
@@ -275,6 +283,10 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 					return m, m.next()
 				case key.Matches(msg, m.keys.Back):
 					return m, m.back()
+				case m.active == stepRecipients && msg.Type == tea.KeyEnter:
+					// Recipients has no single-line field with the keyboard
+					// now (ownsNavKeys is false), so enter means "next".
+					return m, m.next()
 				}
 			}
 		}
@@ -323,7 +335,7 @@ func (m *Model) tooSmall() bool { return m.c.Width < minWidth || m.c.Height < mi
 func (m *Model) helpKeys() helpKeys {
 	s := m.screen(m.active)
 	h := helpKeys{screen: s.ShortHelp(), full: s.FullHelp()}
-	if !m.isModal() {
+	if !m.ownsNavKeys() {
 		i := m.flowIndex()
 		if i >= 0 && i < len(m.flow())-1 {
 			h.globals = append(h.globals, m.keys.Next)

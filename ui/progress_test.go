@@ -396,6 +396,10 @@ func TestProgressSeveralBatchesAndNoFailureList(t *testing.T) {
 	}
 	assertFits(t, v, 80, 24)
 	golden(t, "progress_batches", v)
+	for _, size := range [][2]int{{58, 12}, {40, 8}, {200, 60}} {
+		s.m.SetSize(size[0], size[1])
+		assertFits(t, s.m.View(), size[0], size[1])
+	}
 	if got := renderHelp(s.m); strings.Contains(got, "export") {
 		t.Errorf("export offered without failures: %q", got)
 	}

@@ -65,7 +65,7 @@ func newRecipientsKeys() recipientsKeys {
 		Groups:     key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "add group IDs")),
 		Country:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "default country")),
 		Toggle:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "recipients/problems")),
-		Cancel:     key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("x", "cancel import")),
+		Cancel:     key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("esc/x", "cancel import")),
 		Clear:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
 		Up:         key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
 		Down:       key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
@@ -223,6 +223,10 @@ func (m *recipientsModel) Validate() string {
 
 // Capturing reports whether a text input or the file picker has the keyboard.
 func (m *recipientsModel) Capturing() bool { return m.focus != focusTable }
+
+// Modal: while an import runs the step keeps esc (it cancels the import
+// rather than leaving the step with the import still going).
+func (m *recipientsModel) Modal() bool { return m.importing }
 
 func (m *recipientsModel) Init() tea.Cmd { return nil }
 
@@ -404,9 +408,46 @@ func splitList(s string) []string {
 	})
 }
 
+// splitNumbers splits pasted numbers on commas, semicolons and line breaks.
+// Spaces usually group digits ("+91 98765 43210"), so within a piece a new
+// number starts only at a '+' or when both sides are whole numbers already
+// (8+ digits), as in a space-separated paste.
+func splitNumbers(s string) []string {
+	var out []string
+	for _, piece := range strings.FieldsFunc(s, func(r rune) bool {
+		return r == ',' || r == ';' || r == '\n' || r == '\r' || r == '\t'
+	}) {
+		cur := ""
+		for _, tok := range strings.Fields(piece) {
+			if cur != "" && (strings.HasPrefix(tok, "+") || (countDigits(cur) >= 8 && countDigits(tok) >= 8)) {
+				out = append(out, cur)
+				cur = ""
+			}
+			if cur != "" {
+				cur += " "
+			}
+			cur += tok
+		}
+		if cur != "" {
+			out = append(out, cur)
+		}
+	}
+	return out
+}
+
+func countDigits(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n
+}
+
 // addNumbers normalises each pasted number; rejects are kept with a reason.
 func (m *recipientsModel) addNumbers(s string) {
-	fields := splitList(s)
+	fields := splitNumbers(s)
 	if len(fields) == 0 {
 		return
 	}
@@ -733,7 +774,9 @@ func (m *recipientsModel) pickerView() string {
 	if m.notice != "" {
 		lines = append(lines, st.Warning.Render(campaign.SanitizeLine(m.notice, m.width)))
 	}
-	lines = append(lines, m.picker.View())
+	// File names are untrusted too (an SSH import directory is shared):
+	// the picker prints them raw, so its whole view is made inert.
+	lines = append(lines, campaign.Sanitize(m.picker.View()))
 	return lipgloss.JoinVertical(lipgloss.Left, lines...)
 }
 

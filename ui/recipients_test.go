@@ -327,7 +327,10 @@ func TestRecipientsCancelImport(t *testing.T) {
 		t.Errorf("help while importing lacks cancel: %q", renderHelp(m))
 	}
 
-	press(t, m, "x")
+	if !m.Modal() {
+		t.Error("a running import does not keep esc")
+	}
+	press(t, m, "esc")
 	if m.importing || m.Report() != nil || m.CSVPath() != "" {
 		t.Fatalf("after x: importing %v, report %v, path %q", m.importing, m.Report(), m.CSVPath())
 	}
@@ -376,12 +379,13 @@ func TestRecipientsTypedNumbersAndGroups(t *testing.T) {
 	if m.Capturing() {
 		t.Error("enter did not close the input")
 	}
-	// Spaces separate numbers, so "+91 98765 43210" is three values.
-	if got := m.Recipients(); len(got) != 2 || got[0] != "447911123456" || got[1] != "919876543210" {
+	// Spaces group digits, so "+91 98765 43210" is one number (and the
+	// later +919876543210 is its duplicate).
+	if got := m.Recipients(); len(got) != 2 || got[0] != "919876543210" || got[1] != "447911123456" {
 		t.Errorf("Recipients() = %v", got)
 	}
-	if len(m.rejects) != 4 {
-		t.Errorf("rejects = %v, want +91, 98765, 43210 and 12", m.rejects)
+	if len(m.rejects) != 1 || m.rejects[0].raw != "12" {
+		t.Errorf("rejects = %v, want only 12", m.rejects)
 	}
 	press(t, m, "g")
 	typeText(t, m, "grp_sales, grp_support grp_sales")
@@ -519,6 +523,7 @@ func TestRecipientsPickerStaysInImportDir(t *testing.T) {
 	}
 	writeFile(t, dir, "a.csv", contactsCSV)
 	writeFile(t, dir, "notes.md", "x")
+	writeFile(t, dir, "z\x1b]0;pwned\x07\x1b[2J.csv", "phone\n")
 	c := testCommon(t)
 	c.ImportDir = dir
 	m := newRecipients(c)
@@ -529,6 +534,9 @@ func TestRecipientsPickerStaysInImportDir(t *testing.T) {
 	press(t, m, "backspace") // up from the import dir: refused
 	if m.picker.CurrentDirectory != dir {
 		t.Errorf("picker left the import dir: %q", m.picker.CurrentDirectory)
+	}
+	if raw := m.View(); strings.ContainsAny(raw, "\x1b\x07") {
+		t.Errorf("a file name reached the terminal raw: %q", raw)
 	}
 	v := ansi.Strip(m.View())
 	if !strings.Contains(v, "a.csv") || !strings.Contains(v, "import directory") {
@@ -574,6 +582,23 @@ func TestRecipientsFitsSmallAndLargeScreens(t *testing.T) {
 		for _, keys := range [][]string{nil, {"v"}, {"v"}, {"a"}, {"esc", "o"}, {"esc"}} {
 			press(t, m, keys...)
 			assertFits(t, m.View(), size[0], size[1])
+		}
+	}
+}
+
+func TestSplitNumbersKeepsDigitGroups(t *testing.T) {
+	cases := map[string][]string{
+		"+91 98765 43210":                  {"+91 98765 43210"},
+		"+91 98765 43210, +44 7700 900123": {"+91 98765 43210", "+44 7700 900123"},
+		"+91 98765 43210 +447911123456":    {"+91 98765 43210", "+447911123456"},
+		"919876543210 447700900123":        {"919876543210", "447700900123"},
+		"a;b\nc":                           {"a", "b", "c"},
+		"  ":                               nil,
+	}
+	for in, want := range cases {
+		got := splitNumbers(in)
+		if strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("splitNumbers(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"spotcast/campaign"
 	"spotcast/client"
 	"spotcast/client/sandbox"
@@ -222,5 +224,80 @@ func TestReviewTestSend(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join(opts.StateDir, testNumberFile))
 	if err != nil || strings.TrimSpace(string(b)) != "919876500043" {
 		t.Fatalf("remembered test number %q, %v", b, err)
+	}
+}
+
+// drain runs cmd like the runtime (batches concurrently) and feeds the
+// messages back until done reports true or time runs out.
+func drain(t *testing.T, m *Model, cmd tea.Cmd, done func() bool) {
+	t.Helper()
+	msgs := make(chan tea.Msg, 64)
+	var launch func(tea.Cmd)
+	launch = func(c tea.Cmd) {
+		if c == nil {
+			return
+		}
+		go func() { msgs <- c() }()
+	}
+	launch(cmd)
+	deadline := time.After(5 * time.Second)
+	for !done() {
+		select {
+		case msg := <-msgs:
+			if b, ok := msg.(tea.BatchMsg); ok {
+				for _, c := range b {
+					launch(c)
+				}
+				continue
+			}
+			if msg != nil {
+				_, next := m.Update(msg)
+				launch(next)
+			}
+		case <-deadline:
+			t.Fatalf("gave up waiting:\n%s", rootView(m))
+		}
+	}
+}
+
+func TestPrefillWithCSVOpensReviewAndRefreshes(t *testing.T) {
+	opts := rootOptions(t)
+	csv := filepath.Join(t.TempDir(), "contacts.csv")
+	if err := os.WriteFile(csv, []byte("phone\n+919876500001\n+919876500002\nnope\n+919876500001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	opts.CSVPath = csv
+	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hi"}
+	m := rootModel(t, opts)
+	if m.active != stepReview {
+		t.Fatalf("prefill with a CSV opened on %s", m.active)
+	}
+	drain(t, m, m.Init(), func() bool { return m.review.d.Report != nil })
+	rootHas(t, m, "2 recipients", "from contacts.csv: 4 rows, 1 invalid, 1 duplicates dropped")
+}
+
+func TestBulkSendThenDetach(t *testing.T) {
+	srv, cl := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = cl
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(12)})
+	rootPress(m, "enter")
+	rootHas(t, m, "Send to 12 recipients? [y/N]")
+	rootRun(m, rootPress(m, "y"), 2)
+	if m.active != stepProgress {
+		t.Fatalf("active %s, want Progress", m.active)
+	}
+	jobs := srv.JobIDs()
+	if len(jobs) != 1 {
+		t.Fatalf("sandbox jobs %v, want one", jobs)
+	}
+	_, cmd := m.Update(progressQuitMsg{})
+	if _, ok := cmd().(tea.QuitMsg); !ok {
+		t.Fatal("leaving Progress did not quit")
+	}
+	r := FinalResult(m)
+	want := "Job " + jobs[0] + " is still running. Re-attach with: spotcast watch " + jobs[0]
+	if r.ExitCode != 0 || len(r.Detached) != 1 || r.Detached[0] != jobs[0] || r.Message != want {
+		t.Fatalf("result %+v, want exit 0, detached %s, message %q", r, jobs[0], want)
 	}
 }

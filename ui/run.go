@@ -213,6 +213,10 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	m := tm.(*Model)
 	defer m.Close()
+	// Ask the terminal for its background now, while nothing else reads the
+	// input: once the program runs, its reader would swallow the answer and
+	// the first frame would wait for the query to time out.
+	m.c.Renderer.HasDarkBackground()
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))

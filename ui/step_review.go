@@ -96,6 +96,13 @@ func newReviewStep(c *Common) *reviewStep {
 // SetDraft replaces the snapshot shown on the card.
 func (s *reviewStep) SetDraft(d reviewDraft) { s.d = d }
 
+// Reset forgets the outcome of earlier attempts (the draft may have changed).
+func (s *reviewStep) Reset() {
+	if s.mode == reviewIdle {
+		s.sendErr, s.testMsg, s.testErr = "", "", ""
+	}
+}
+
 func (s *reviewStep) Init() tea.Cmd             { return nil }
 func (s *reviewStep) SetSize(width, height int) { s.width, s.height = width, height }
 
@@ -352,6 +359,7 @@ func (s *reviewStep) View() string {
 
 	// Everything but the bubble's text, to know how many lines it may take.
 	var rows []string
+	rows = append(rows, row("Type", fmt.Sprintf("%s · %d / %d characters", c.Type, campaign.Chars(c.Content), c.Type.ContentLimit())))
 	who := plural(len(c.Recipients), "recipient", "recipients") + " · " + plural(len(c.GroupIDs), "group", "groups")
 	rows = append(rows, row("To", who))
 	if r := s.d.Report; r != nil {

@@ -36,7 +36,7 @@ func (s *typeStep) Select(t campaign.MessageType) {
 	}
 }
 
-func (s *typeStep) Init() tea.Cmd            { return nil }
+func (s *typeStep) Init() tea.Cmd             { return nil }
 func (s *typeStep) SetSize(width, height int) { s.width, s.height = width, height }
 func (s *typeStep) Validate() string          { return "" }
 

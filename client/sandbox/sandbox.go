@@ -5,6 +5,9 @@
 // /bulk-jobs/{id} with our assumed job shape. Job progress is computed from
 // the clock when asked (no goroutine or timer per job), so a fake clock
 // drives a job to the end instantly and a million recipients cost a slice.
+//
+// WithChaos turns on fault injection (chaos.go): 5xx, 429, garbled, hostile
+// and late answers, deterministic per seed.
 package sandbox
 
 import (
@@ -59,6 +62,7 @@ type Server struct {
 	jobs  map[string]*job
 	sends []campaign.Request
 	hits  map[string]int
+	chaos chaos // fault injection (chaos.go); off unless WithChaos
 }
 
 // Option configures a Server.
@@ -281,10 +285,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, http.StatusMethodNotAllowed, "", "use POST for /messages/send")
 			return
 		}
-		if !s.authorised(w, r) {
-			return
-		}
-		s.send(w, r)
+		s.withChaos(w, r, EndpointSend, func(w http.ResponseWriter) {
+			if s.authorised(w, r) {
+				s.send(w, r)
+			}
+		})
 	case strings.HasPrefix(p, "/bulk-jobs/") && strings.Count(p, "/") == 2:
 		s.count(EndpointJob)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -292,15 +297,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, http.StatusMethodNotAllowed, "", "use GET for /bulk-jobs/{id}")
 			return
 		}
-		if !s.authorised(w, r) {
-			return
-		}
-		id, err := url.PathUnescape(strings.TrimPrefix(p, "/bulk-jobs/"))
-		if err != nil {
-			s.fail(w, http.StatusBadRequest, "jobId", "job ID is not a valid path segment")
-			return
-		}
-		s.getJob(w, id)
+		s.withChaos(w, r, EndpointJob, func(w http.ResponseWriter) {
+			if !s.authorised(w, r) {
+				return
+			}
+			id, err := url.PathUnescape(strings.TrimPrefix(p, "/bulk-jobs/"))
+			if err != nil {
+				s.fail(w, http.StatusBadRequest, "jobId", "job ID is not a valid path segment")
+				return
+			}
+			s.getJob(w, id)
+		})
 	default:
 		s.count(EndpointMisc)
 		s.fail(w, http.StatusNotFound, "", "no such endpoint %s", r.URL.Path)

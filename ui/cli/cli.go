@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"os/signal"
 	"os/user"
@@ -198,7 +199,6 @@ Try it without an account:  spotcast --sandbox`,
 	tf.register(root)
 
 	root.AddCommand(a.sendCmd(), a.importCmd(), a.watchCmd(), a.jobsCmd(), a.resumeCmd(), a.sandboxCmd(), a.versionCmd())
-	root.CompletionOptions.HiddenDefaultCmd = false
 	return root
 }
 
@@ -215,6 +215,15 @@ func (a *app) resolveGlobals() error {
 	fill(&a.g.defaultCountry, envDefaultCountry)
 	fill(&a.g.jobPath, envJobPath)
 	a.g.apiKey = strings.TrimSpace(a.g.apiKey)
+	if a.g.baseURL != "" {
+		u, err := url.Parse(a.g.baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return exitf(ExitInvalid, "--base-url %q is not an http(s) URL like https://api.whatsspot.in", a.g.baseURL)
+		}
+	}
+	if a.g.jobPath != "" && !strings.Contains(a.g.jobPath, "{id}") {
+		return exitf(ExitInvalid, "--job-path %q has no {id} placeholder: use a template like /bulk-jobs/{id}", a.g.jobPath)
+	}
 	if a.g.defaultCountry != "" {
 		cc := strings.ToUpper(a.g.defaultCountry)
 		if !validRegion(cc) {

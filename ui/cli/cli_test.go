@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,7 +81,7 @@ func baseEnv(t *testing.T) []string {
 
 func run(t *testing.T, o runOpts, args ...string) result {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(baseEnv(t), o.env...)
@@ -255,6 +256,32 @@ func TestSendBulkWatch(t *testing.T) {
 				t.Errorf("journal has job %s %s, want %s COMPLETED", b.JobID, b.JobStatus, out.Requests[0].JobID)
 			}
 		})
+	}
+}
+
+func TestToAndCSVAreMergedWithoutDuplicates(t *testing.T) {
+	f := startSandbox(t)
+	csv := writeCSV(t, "phone", "+919876500001", "+919876500002", "+919876500002", "bogus")
+	r := run(t, runOpts{env: f.env()}, "send", "--to", "+91 98765 00001", "--to", "+919876500009", "--csv", csv,
+		"--content", "hi", "--yes", "--json")
+	if r.code != 0 {
+		t.Fatalf("want exit 0\n%s", r)
+	}
+	var out struct {
+		Invalid, Duplicates int
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	// One duplicate inside the CSV, one between --to and the CSV.
+	if out.Invalid != 1 || out.Duplicates != 2 {
+		t.Errorf("invalid %d, duplicates %d; want 1 and 2\n%s", out.Invalid, out.Duplicates, r)
+	}
+	if s := f.srv.Sends(); len(s) != 1 || strings.Join(s[0].Recipients, ",") != "919876500001,919876500009,919876500002" {
+		t.Errorf("sandbox got %+v", s)
+	}
+	if !strings.Contains(r.stderr, "4 rows, 2 valid, 1 invalid, 1 duplicates") {
+		t.Errorf("no import summary on stderr\n%s", r)
 	}
 }
 
@@ -537,6 +564,19 @@ func TestImport(t *testing.T) {
 	}
 }
 
+func TestImportFixtures(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "contacts", "*"))
+	if len(files) == 0 {
+		t.Skip("no fixtures under testdata/contacts")
+	}
+	for _, f := range files {
+		r := run(t, runOpts{env: []string{"SPOTCAST_DEFAULT_COUNTRY=IN"}}, "import", f)
+		if r.code != 0 || !strings.Contains(r.stdout, "numbers from ") {
+			t.Errorf("import %s: want exit 0 and a report\n%s", f, r)
+		}
+	}
+}
+
 func TestImportReportAndOut(t *testing.T) {
 	in := writeCSV(t, "name;mobile", "Asha;+91 98765 00001", "Ben;12", "Asha again;+919876500001", "Dev;+919876500003")
 	outPath := filepath.Join(t.TempDir(), "clean.csv")
@@ -701,10 +741,16 @@ func TestVersionAndCompletion(t *testing.T) {
 	}
 }
 
-func TestBadDefaultCountry(t *testing.T) {
-	r := run(t, runOpts{env: []string{"SPOTCAST_DEFAULT_COUNTRY=XX"}}, "import", "-")
-	if r.code != 2 || !strings.Contains(r.stderr, "default-country") {
-		t.Errorf("want exit 2 naming --default-country\n%s", r)
+func TestBadConfiguration(t *testing.T) {
+	for _, tc := range []struct{ env, want string }{
+		{"SPOTCAST_DEFAULT_COUNTRY=XX", "--default-country"},
+		{"WHATSSPOT_BASE_URL=api.whatsspot.in", "--base-url"},
+		{"WHATSSPOT_JOB_PATH=/bulk-jobs/", "--job-path"},
+	} {
+		r := run(t, runOpts{env: []string{tc.env, "WHATSSPOT_API_KEY=" + testKey}}, "send", "--to", "+919876500001", "--content", "hi", "--yes")
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%s: want exit 2 naming %s\n%s", tc.env, tc.want, r)
+		}
 	}
 }
 
@@ -736,7 +782,7 @@ func TestConfirmationOnATerminal(t *testing.T) {
 			go func() { done <- cmd.Wait() }()
 			select {
 			case err = <-done:
-			case <-time.After(15 * time.Second):
+			case <-time.After(60 * time.Second):
 				cmd.Process.Kill()
 				t.Fatal("spotcast send did not finish after the answer")
 			}
@@ -751,4 +797,76 @@ func TestConfirmationOnATerminal(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestComposerStartsOnATerminal(t *testing.T) {
+	cmd := exec.Command(binary, "--sandbox", "--type", "image", "--content", "New menu")
+	cmd.Env = append(baseEnv(t), "TERM=xterm-256color")
+	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	defer ptmx.Close()
+	var screen safeBuffer
+	go func() {
+		// Answer the terminal queries (background colour, cursor position)
+		// a real terminal would, or the program waits for them.
+		buf := make([]byte, 4096)
+		for {
+			n, err := ptmx.Read(buf)
+			if n > 0 {
+				chunk := string(buf[:n])
+				screen.Write(buf[:n])
+				if strings.Contains(chunk, "\x1b]11;?") {
+					_, _ = ptmx.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
+				}
+				if strings.Contains(chunk, "\x1b[6n") {
+					_, _ = ptmx.Write([]byte("\x1b[1;1R"))
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	// The alternate screen and the badge: the TUI itself is running, not
+	// the fallback text.
+	for !strings.Contains(screen.String(), "\x1b[?1049h") || !strings.Contains(screen.String(), "SANDBOX") {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatalf("the composer did not show its SANDBOX badge:\n%q", screen.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(screen.String(), "could not start") {
+		t.Fatalf("the composer did not start:\n%q", screen.String())
+	}
+	_, _ = ptmx.Write([]byte{3}) // ctrl+c
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the composer did not quit on ctrl+c")
+	}
+}
+
+// safeBuffer is a bytes.Buffer written by one goroutine, read by another.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -133,7 +134,11 @@ func (a *app) printImportReport(path string, rep *campaign.ImportReport) {
 	if len(rep.Problems) > 0 {
 		fmt.Fprintf(w, "Problems:\n")
 		for _, p := range rep.Problems {
-			fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, campaign.Sanitize(p.Value), campaign.Sanitize(p.Reason))
+			v := campaign.Sanitize(p.Value)
+			if strings.TrimSpace(v) == "" {
+				v = "(empty)"
+			}
+			fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, v, campaign.Sanitize(p.Reason))
 		}
 	}
 }

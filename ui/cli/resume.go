@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -103,9 +102,6 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		if ctx.Err() != nil {
 			return exitf(ExitInterrupted, "interrupted; nothing more was sent")
 		}
-		if sendErr != nil && !isClientError(sendErr) {
-			return exitf(ExitError, "cannot resume: %v", sendErr)
-		}
 		return a.sendFailure(sendErr, nil, c)
 	}
 	p := &plan{c: campaign.Campaign{Type: rec.Type}, loc: nil}
@@ -141,11 +137,4 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		return jobsExit(jobs)
 	}
 	return nil
-}
-
-// isClientError tells an API or transport error from a local one (a
-// missing campaign file, a journal that disagrees with it).
-func isClientError(err error) bool {
-	return client.IsAuth(err) || client.IsTransport(err) || client.IsRejected(err) || campaign.IsOutcomeUnknown(err) ||
-		strings.Contains(err.Error(), "could not reach")
 }

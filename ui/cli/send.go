@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -159,24 +160,22 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	p.c.MediaURL = strings.TrimSpace(f.mediaURL)
 
 	// Recipients: --to first, then the CSV; the first occurrence wins.
+	// Import already de-duplicated the CSV, so only the few --to numbers
+	// need a set (a million-row list gets no second map).
 	seen := map[string]bool{}
 	var recipients []string
-	addPhone := func(ph string) {
-		if seen[ph] {
-			p.duplicates++
-			return
-		}
-		seen[ph] = true
-		recipients = append(recipients, ph)
-	}
 	for _, raw := range f.to {
 		ph, err := campaign.NormalizePhone(raw, a.g.defaultCountry)
-		if err != nil {
+		switch {
+		case err != nil:
 			p.invalid++
 			ps.add("to", "%q: %v", raw, err)
-			continue
+		case seen[ph]:
+			p.duplicates++
+		default:
+			seen[ph] = true
+			recipients = append(recipients, ph)
 		}
-		addPhone(ph)
 	}
 	if f.csv != "" {
 		if f.csv == "-" {
@@ -196,8 +195,17 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 			if rep.Valid == 0 {
 				ps.add("csv", "%s has no valid numbers (%d invalid); see `spotcast import %s`", displayPath(f.csv), rep.Invalid, f.csv)
 			}
+			if len(seen) == 0 {
+				recipients = rep.Phones()
+				break
+			}
+			recipients = slices.Grow(recipients, len(rep.Recipients))
 			for _, rc := range rep.Recipients {
-				addPhone(rc.Phone)
+				if seen[rc.Phone] {
+					p.duplicates++
+					continue
+				}
+				recipients = append(recipients, rc.Phone)
 			}
 		}
 	} else if f.phoneColumn != "" {
@@ -300,6 +308,9 @@ func displayPath(p string) string {
 func columnName(c string) string {
 	if c == "" {
 		return "the first column"
+	}
+	if strings.HasPrefix(c, "column ") { // a headerless file: "column 1"
+		return c
 	}
 	return fmt.Sprintf("column %q", campaign.Sanitize(c))
 }
@@ -600,8 +611,12 @@ func classify(err error, c *conn) (int, string) {
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted, "interrupted"
 	}
-	// 5xx, timeouts, refused connections and unknown outcomes.
-	return ExitTransport, text
+	if client.IsTransport(err) || campaign.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) {
+		// 5xx, timeouts, refused connections and unknown outcomes.
+		return ExitTransport, text
+	}
+	// Not the API's doing: the journal, the state directory...
+	return ExitError, text
 }
 
 // audience is "12 recipients" or "12 recipients and 2 groups".
