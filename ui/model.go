@@ -94,8 +94,11 @@ type Model struct {
 	// err is why the last tab was refused; shown until the next key.
 	err         string
 	interrupted bool
-	initCmds    []tea.Cmd
-	ownJournal  bool
+	// watchOnly: opened by `spotcast watch`, whose exit code reports
+	// failed messages (SPEC 3); the composer's q after the end exits 0.
+	watchOnly  bool
+	initCmds   []tea.Cmd
+	ownJournal bool
 }
 
 func newModel(c *Common) *Model {

@@ -131,6 +131,7 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	}
 	if len(opts.WatchJobIDs) > 0 {
 		m.active = stepProgress
+		m.watchOnly = true
 		m.initCmds = append(m.initCmds, m.progress.StartWatch(opts.WatchJobIDs))
 		return
 	}
@@ -171,7 +172,7 @@ func FinalResult(tm tea.Model) Result {
 	var r Result
 	if m.active == stepProgress {
 		done := m.progress.Done()
-		if done {
+		if done && m.watchOnly {
 			r.ExitCode = m.progress.ExitCode()
 		}
 		r.Detached = m.progress.Running()

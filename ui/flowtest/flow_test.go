@@ -7,7 +7,9 @@ package flowtest
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/muesli/termenv"
 
+	"spotcast/campaign"
 	"spotcast/client"
 	"spotcast/client/sandbox"
 	"spotcast/ui"
@@ -92,5 +95,83 @@ func TestComposeSendWatch(t *testing.T) {
 	}
 	if got := ansi.Strip(final.View()); !bytes.Contains([]byte(got), []byte("SENT")) {
 		t.Fatalf("final screen lacks the messages' status:\n%s", got)
+	}
+}
+
+// startSandbox runs a fast sandbox (a 12-recipient job ends within a poll
+// or two) with the given failed share.
+func startSandbox(t *testing.T, failRate float64) (*sandbox.Server, *client.Client) {
+	t.Helper()
+	srv := sandbox.New(sandbox.WithFailRate(failRate), sandbox.WithSeed(3), sandbox.WithRate(1000))
+	run, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = run.Close(ctx)
+	})
+	return srv, client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key))
+}
+
+func newTestModel(t *testing.T, opts ui.Options) *teatest.TestModel {
+	t.Helper()
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.Ascii)
+	opts.Renderer, opts.Ctx, opts.Sandbox, opts.Operator = r, context.Background(), true, "flow"
+	if opts.StateDir == "" {
+		opts.StateDir = t.TempDir()
+	}
+	m, err := ui.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.(*ui.Model).Close() })
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	t.Cleanup(func() { _ = tm.Quit() })
+	return tm
+}
+
+// A bulk campaign pre-filled by flags opens on Review, is sent, watched to
+// COMPLETED with its failed recipients listed, and q then exits 0 (the
+// composer's contract); the same job opened by `spotcast watch` exits 5.
+func TestBulkSendWatchedToCompleted(t *testing.T) {
+	srv, cl := startSandbox(t, 0.25)
+	var to []string
+	for i := range 12 {
+		to = append(to, fmt.Sprintf("9198765000%02d", i))
+	}
+	state := t.TempDir()
+	tm := newTestModel(t, ui.Options{Client: cl, StateDir: state,
+		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: "Bulk flow", Recipients: to}})
+	waitFor(t, tm, "a bulk job")
+	tm.Send(key(tea.KeyEnter))
+	waitFor(t, tm, "Send to 12 recipients? [y/N]")
+	tm.Type("y")
+	waitFor(t, tm, "COMPLETED")
+	if n := srv.SendCount(); n != 1 {
+		t.Fatalf("sandbox got %d send requests, want 1", n)
+	}
+	tm.Type("q")
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(wait))
+	res := ui.FinalResult(final)
+	if res.ExitCode != 0 || len(res.Detached) != 0 {
+		t.Fatalf("composer result %+v, want exit 0 with nothing detached", res)
+	}
+	screen := ansi.Strip(final.View())
+	if !strings.Contains(screen, "failed recipient(s)") {
+		t.Fatalf("final screen lacks the failed recipients:\n%s", screen)
+	}
+
+	jobs := srv.JobIDs()
+	if len(jobs) != 1 {
+		t.Fatalf("sandbox jobs = %v", jobs)
+	}
+	wm := newTestModel(t, ui.Options{Client: cl, StateDir: state, WatchJobIDs: jobs})
+	waitFor(t, wm, "COMPLETED")
+	wm.Type("q")
+	if res := ui.FinalResult(wm.FinalModel(t, teatest.WithFinalTimeout(wait))); res.ExitCode != 5 {
+		t.Fatalf("watch result %+v, want exit 5 (messages failed)", res)
 	}
 }
