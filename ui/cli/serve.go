@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"spotcast/ui/sshd"
+)
+
+type serveFlags struct {
+	addr, authorizedKeys, hostKey, importDir string
+	idleTimeout                              time.Duration
+	maxSessions                              int
+}
+
+func (a *app) serveCmd() *cobra.Command {
+	var f serveFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the composer over SSH to the keys in an authorized_keys file",
+		Long: `Serve the same composer over SSH (public-key auth only). The API key stays on
+this server; each operator (key) has their own drafts, and every submission
+is journaled with the operator's key fingerprint. Operators pick CSV files
+from their own folder under the import directory, or stream one in with
+` + "`ssh HOST import < contacts.csv`" + `. Stops gracefully on SIGINT/SIGTERM.`,
+		Example: `  spotcast serve --addr :2222 --authorized-keys ~/.ssh/authorized_keys
+  spotcast serve --sandbox --addr 127.0.0.1:2222 --authorized-keys ./operators.keys`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runServe(cmd.Context(), f) },
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.addr, "addr", sshd.DefaultAddr, "address to listen on")
+	fl.StringVar(&f.authorizedKeys, "authorized-keys", "", "authorized_keys file: the public keys allowed in (required)")
+	fl.StringVar(&f.hostKey, "host-key", "", "ed25519 host key, created on first start (default STATE/ssh_host_ed25519)")
+	fl.StringVar(&f.importDir, "import-dir", "", "where operators' CSV files live (default STATE/imports)")
+	fl.DurationVar(&f.idleTimeout, "idle-timeout", sshd.DefaultIdleTimeout, "close connections idle this long")
+	fl.IntVar(&f.maxSessions, "max-sessions", sshd.DefaultMaxSessions, "at most this many sessions at once")
+	return cmd
+}
+
+func (a *app) runServe(ctx context.Context, f serveFlags) error {
+	if f.authorizedKeys == "" {
+		return exitf(ExitInvalid, "--authorized-keys is required: without it anyone could log in")
+	}
+	if f.idleTimeout <= 0 {
+		return exitf(ExitInvalid, "--idle-timeout must be positive, not %s", f.idleTimeout)
+	}
+	if f.maxSessions <= 0 {
+		return exitf(ExitInvalid, "--max-sessions must be positive, not %d", f.maxSessions)
+	}
+	c, err := a.connect(true)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	a.sandboxNotice(c)
+	srv, err := sshd.New(sshd.Config{
+		Addr: f.addr, AuthorizedKeys: f.authorizedKeys, HostKey: f.hostKey, ImportDir: f.importDir,
+		IdleTimeout: f.idleTimeout, MaxSessions: f.maxSessions, StateDir: a.stateDir(),
+		Client: c.client, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
+	})
+	if err != nil {
+		return exitf(ExitError, "cannot start the SSH server: %v", err)
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		srv.Close()
+		return exitf(ExitError, "cannot listen on %s: %v (choose another --addr)", f.addr, err)
+	}
+	fmt.Fprintf(a.out, "spotcast serving SSH on %s\n", ln.Addr())
+	if err := srv.Run(ctx, ln); err != nil {
+		return exitf(ExitError, "%v", err)
+	}
+	return nil
+}
