@@ -107,6 +107,7 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 	if err != nil {
 		return nil, err
 	}
+	est := estimateRows(sample, size) // before Discard: sample is in's buffer
 	if lay.headerBytes > 0 {
 		if _, err := in.Discard(lay.headerBytes); err != nil {
 			return nil, importReadErr(ctx, err)
@@ -145,7 +146,6 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 		}()
 	}
 	merged := make(chan struct{})
-	est := estimateRows(sample, size)
 	go func() {
 		mergeChunks(results, rep, est)
 		close(merged)
@@ -203,6 +203,10 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 	finish()
 	if readErr != nil {
 		return nil, importParseErr(ctx, readErr, lineShift)
+	}
+	if cap(rep.Recipients) > 2*len(rep.Recipients)+1024 {
+		// The estimate was for valid rows; do not keep a mostly empty array.
+		rep.Recipients = append([]Recipient(nil), rep.Recipients...)
 	}
 	if opts.Progress != nil {
 		opts.Progress(ImportProgress{Bytes: cr.n, TotalBytes: size, Rows: rep.Rows})
@@ -353,7 +357,7 @@ func estimateRows(sample []byte, size int64) int {
 		return 0
 	}
 	est := size / int64(len(sample)/lines)
-	return int(min(est+est/16, 1<<24))
+	return int(min(est+est/16, 1<<21)) // beyond 2M rows, grow as needed
 }
 
 // phoneSet is an open-addressing set of phone keys (never 0): several
@@ -487,6 +491,15 @@ func detectLayout(sample []byte, phoneColumn string) (*importLayout, error) {
 		for i, h := range first {
 			if s := phoneHeaderScore(h); s > best {
 				best, lay.phone = s, i
+			}
+		}
+		if lay.phone < 0 {
+			// No header but numbers further right ("Asha,+91 98765 43210").
+			for i, c := range first {
+				if phoneLike(c) {
+					header, lay.phone = false, i
+					break
+				}
 			}
 		}
 		if lay.phone < 0 {

@@ -113,3 +113,24 @@ func BenchmarkImport1MFile(b *testing.B) {
 		}
 	}
 }
+
+var benchNumbers = []string{"+91 98765 43210", "+44 7400 123456", "+1 (415) 555-2671", "+49 30 901820", "+86 131 2345 6789"}
+
+// BenchmarkNormalizePhone is the per-number cost of the fast path.
+func BenchmarkNormalizePhone(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		if _, err := NormalizePhone(benchNumbers[i%len(benchNumbers)], ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkNormalizePhoneParser is the same through libphonenumber's
+// Parse + IsValidNumber + Format, for comparison.
+func BenchmarkNormalizePhoneParser(b *testing.B) {
+	for i := 0; b.Loop(); i++ {
+		if _, reason := slowNormalize(benchNumbers[i%len(benchNumbers)], ""); reason != "" {
+			b.Fatal(reason)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 )
 
 type wantRecipient struct {
@@ -191,6 +193,30 @@ func importString(s string, opts ImportOptions) (*ImportReport, error) {
 	return Import(context.Background(), strings.NewReader(s), int64(len(s)), opts)
 }
 
+// TestImportUTF16 reads the Unicode-text fixture as little- and big-endian
+// UTF-16, whole and one byte at a time (surrogate pairs split across reads).
+func TestImportUTF16(t *testing.T) {
+	le, err := os.ReadFile(fixtures + "excel_unicode.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := make([]byte, len(le))
+	for i := 0; i+1 < len(le); i += 2 {
+		be[i], be[i+1] = le[i+1], le[i]
+	}
+	want := importFile(t, fixtures+"excel_unicode.txt", ImportOptions{})
+	for name, r := range map[string]io.Reader{
+		"be":          bytes.NewReader(be),
+		"le one byte": iotest.OneByteReader(bytes.NewReader(le)),
+		"be half":     iotest.HalfReader(bytes.NewReader(be)),
+	} {
+		got, err := Import(context.Background(), r, 0, ImportOptions{})
+		if err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: %+v %v\nwant %+v", name, got, err, want)
+		}
+	}
+}
+
 func TestImportColumnPriority(t *testing.T) {
 	tests := []struct{ header, want string }{
 		{"name,phone,mobile,WhatsApp Number", "WhatsApp Number"},
@@ -278,6 +304,13 @@ func TestImportNoValidIsNotAnError(t *testing.T) {
 	rep, err = importString("phone\nnope\n", ImportOptions{})
 	if err != nil || rep.Rows != 1 || rep.Valid != 0 || rep.Invalid != 1 {
 		t.Errorf("all invalid: %+v %v", rep, err)
+	}
+}
+
+func TestImportHeaderlessNumbersRight(t *testing.T) {
+	rep, err := importString("Asha,+91 98765 43210\nBob,+44 7400 123456\n", ImportOptions{})
+	if err != nil || rep.Valid != 2 || rep.Column != "column 2" || rep.HasNames || rep.Recipients[1].Line != 2 {
+		t.Errorf("%+v %v", rep, err)
 	}
 }
 

@@ -43,8 +43,8 @@ func sniffDelimiter(sample []byte) rune {
 			}
 		}
 	}
-	if any {
-		lines = append(lines, cur)
+	if any && len(lines) == 0 {
+		lines = append(lines, cur) // a one-line file; otherwise the last line may be cut off
 	}
 done:
 	best, bestScore := 0, -1

@@ -172,12 +172,11 @@ func slowNormalize(s, region string) (e164, reason string) {
 	}
 	if !phonenumbers.IsValidNumber(num) {
 		cc := int(num.GetCountryCode())
-		switch phonenumbers.IsPossibleNumberWithReason(num) {
-		case phonenumbers.INVALID_COUNTRY_CODE:
+		v := phonenumbers.IsPossibleNumberWithReason(num)
+		if v == phonenumbers.INVALID_COUNTRY_CODE {
 			return "", reasonUnknown + " +" + strconv.Itoa(cc)
-		default:
-			return "", lengthReason(phonenumbers.IsPossibleNumberWithReason(num), cc)
 		}
+		return "", lengthReason(v, cc)
 	}
 	return strings.TrimPrefix(phonenumbers.Format(num, phonenumbers.E164), "+"), ""
 }
