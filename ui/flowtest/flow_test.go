@@ -37,34 +37,8 @@ func waitFor(t *testing.T, tm *teatest.TestModel, text string) {
 func key(t tea.KeyType) tea.KeyMsg { return tea.KeyMsg{Type: t} }
 
 func TestComposeSendWatch(t *testing.T) {
-	srv := sandbox.New(sandbox.WithFailRate(0), sandbox.WithSeed(7))
-	run, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		_ = run.Close(ctx)
-	})
-
-	r := lipgloss.NewRenderer(io.Discard)
-	r.SetColorProfile(termenv.Ascii)
-	m, err := ui.New(ui.Options{
-		Client:   client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key)),
-		Sandbox:  true,
-		StateDir: t.TempDir(),
-		Operator: "flow",
-		Renderer: r,
-		Ctx:      context.Background(),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.(*ui.Model).Close() })
-
-	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
-	t.Cleanup(func() { _ = tm.Quit() })
+	srv, cl := startSandbox(t, 0)
+	tm := newTestModel(t, ui.Options{Client: cl})
 
 	waitFor(t, tm, "What kind of message?")
 	tm.Send(key(tea.KeyEnter)) // TEXT
