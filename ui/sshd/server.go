@@ -13,15 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/charmbracelet/log"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	"github.com/charmbracelet/wish/activeterm"
-	"github.com/charmbracelet/wish/bubbletea"
 	"github.com/charmbracelet/wish/recover"
-	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
 	"spotcast/campaign"
@@ -40,7 +39,12 @@ const (
 	ShutdownTimeout = 10 * time.Second
 )
 
-// GoodbyeMessage is what connected operators see when the server stops.
+// connIdleGrace is how long after the TUI's idle timeout a silent
+// connection is dropped.
+const connIdleGrace = 30 * time.Second
+
+// GoodbyeMessage is what connected operators see when the server stops
+// and their draft is on disk ("server shutting down" when it is not).
 const GoodbyeMessage = "server shutting down — your draft is saved"
 
 // Config configures the server. AuthorizedKeys is required.
@@ -51,8 +55,10 @@ type Config struct {
 	// ImportDir is where operators' CSV files live. "" = STATE/imports.
 	// Each operator gets (and is confined to) their own sub-folder.
 	ImportDir string
-	// IdleTimeout closes connections without traffic; 0 = DefaultIdleTimeout,
-	// negative = never.
+	// IdleTimeout ends a TUI session when the operator has pressed no key
+	// for that long (a redrawing screen does not count as activity), and a
+	// connection with no traffic at all shortly after. 0 =
+	// DefaultIdleTimeout, negative = never.
 	IdleTimeout time.Duration
 	// MaxSessions bounds concurrent sessions; 0 = DefaultMaxSessions,
 	// negative = no limit.
@@ -78,12 +84,19 @@ type Server struct {
 	closeOnce  sync.Once
 	closeErr   error
 	importBase string
+	maxImport  atomic.Int64 // MaxImportBytes; tests lower it
+	// states maps ssh.Session → *sessionState (sessions on one connection
+	// share the ssh.Context, so it cannot hold per-session values).
+	states sync.Map
 
 	mu       sync.Mutex
 	active   int
 	draining bool
 	idle     chan struct{} // closed when draining and active reaches 0
 	addr     net.Addr
+	// listeners are those Serve is using; conns counts open connections.
+	listeners map[net.Listener]struct{}
+	conns     int
 }
 
 // New checks cfg, loads (or creates) the host key and the authorized keys,
@@ -135,7 +148,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("opening the journal in %s: %w", cfg.StateDir, err)
 	}
 
-	s := &Server{cfg: cfg, log: logger, keys: keys, journal: journal, importBase: cfg.ImportDir}
+	s := &Server{cfg: cfg, log: logger, keys: keys, journal: journal, importBase: cfg.ImportDir,
+		listeners: map[net.Listener]struct{}{}}
+	s.maxImport.Store(MaxImportBytes)
 	s.closing, s.stopAll = context.WithCancel(context.Background())
 
 	opts := []ssh.Option{
@@ -148,6 +163,7 @@ func New(cfg Config) (*Server, error) {
 			srv.AddHostKey(signer)
 			srv.PasswordHandler = nil
 			srv.KeyboardInteractiveHandler = nil
+			srv.ConnCallback = s.trackConn
 			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 				s.log.Debug("connection failed", "remote", c.RemoteAddr().String(), "err", err)
 			}
@@ -157,7 +173,7 @@ func New(cfg Config) (*Server, error) {
 			// The last listed runs first: logging → limits → commands →
 			// PTY check → session wrapper → (recovered) TUI.
 			recover.MiddlewareWithLogger(logger,
-				bubbletea.MiddlewareWithProgramHandler(s.programHandler, termenv.Ascii),
+				s.teaMiddleware,
 			),
 			s.sessionMiddleware,
 			activeterm.Middleware(),
@@ -167,7 +183,10 @@ func New(cfg Config) (*Server, error) {
 		),
 	}
 	if cfg.IdleTimeout > 0 {
-		opts = append(opts, wish.WithIdleTimeout(cfg.IdleTimeout))
+		// The connection-level timeout (traffic either way) is a backstop
+		// for stuck non-TUI sessions; it comes after the TUI's own keyboard
+		// timeout so the operator is told why the session ended.
+		opts = append(opts, wish.WithIdleTimeout(cfg.IdleTimeout+connIdleGrace))
 	}
 	srv, err := wish.NewServer(opts...)
 	if err != nil {
@@ -209,19 +228,34 @@ func (s *Server) ListenAndServe() error {
 // ssh.ErrServerClosed.
 func (s *Server) Serve(ln net.Listener) error {
 	s.mu.Lock()
+	if s.draining {
+		s.mu.Unlock()
+		ln.Close()
+		return ssh.ErrServerClosed
+	}
+	s.listeners[ln] = struct{}{}
 	s.addr = ln.Addr()
 	s.mu.Unlock()
 	s.log.Info("serving SSH", "addr", ln.Addr().String(), "authorized_keys", s.cfg.AuthorizedKeys,
 		"sandbox", s.cfg.Sandbox, "import_dir", s.importBase)
-	return s.srv.Serve(ln)
+	err := s.srv.Serve(ln)
+	s.mu.Lock()
+	delete(s.listeners, ln)
+	draining := s.draining
+	s.mu.Unlock()
+	if draining && errors.Is(err, net.ErrClosed) {
+		// We closed the listener ourselves (see Shutdown).
+		return ssh.ErrServerClosed
+	}
+	return err
 }
 
-// Shutdown stops accepting connections, tells every session the server is
-// going away (the TUI quits; drafts are saved as operators type), waits for
-// the sessions to end, then closes the remaining connections. If ctx ends
-// first it returns ctx's error; call Close then.
-func (s *Server) Shutdown(ctx context.Context) error {
+// drain stops new sessions and connections and returns the listeners to
+// close. ssh.Server.Shutdown is not used: its WaitGroup wait races with a
+// Serve that is just starting.
+func (s *Server) drain() []net.Listener {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.draining = true
 	if s.idle == nil {
 		s.idle = make(chan struct{})
@@ -229,16 +263,25 @@ func (s *Server) Shutdown(ctx context.Context) error {
 			close(s.idle)
 		}
 	}
+	lns := make([]net.Listener, 0, len(s.listeners))
+	for ln := range s.listeners {
+		lns = append(lns, ln)
+	}
+	return lns
+}
+
+// Shutdown stops accepting connections, tells every session the server is
+// going away (the TUI quits), waits for the sessions to end, gives clients
+// a second to hang up, then closes the remaining connections. If ctx ends
+// first it returns ctx's error; call Close then.
+func (s *Server) Shutdown(ctx context.Context) error {
+	for _, ln := range s.drain() {
+		ln.Close()
+	}
+	s.stopAll()
+	s.mu.Lock()
 	idle := s.idle
 	s.mu.Unlock()
-
-	// Closes the listeners now; its wait for connections is bounded below.
-	stopped, cancel := context.WithCancel(ctx)
-	defer cancel()
-	lnErr := make(chan error, 1)
-	go func() { lnErr <- s.srv.Shutdown(stopped) }()
-	s.stopAll()
-
 	select {
 	case <-idle:
 	case <-ctx.Done():
@@ -246,25 +289,63 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}
 	// Sessions are over; clients normally hang up right after their
 	// session ends. Give them a moment, then close what is left.
-	grace, cancelGrace := context.WithTimeout(ctx, time.Second)
-	defer cancelGrace()
-	select {
-	case err := <-lnErr:
-		if err != nil && !errors.Is(err, context.Canceled) {
-			return err
+	grace := time.NewTimer(time.Second)
+	defer grace.Stop()
+	for s.openConns() > 0 {
+		select {
+		case <-grace.C:
+			return s.closeConns()
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(10 * time.Millisecond):
 		}
-	case <-grace.Done():
 	}
+	return s.closeConns()
+}
+
+func (s *Server) closeConns() error {
 	if err := s.srv.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
 		return err
 	}
 	return nil
 }
 
+func (s *Server) openConns() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conns
+}
+
+// trackedConn counts itself out of the server's open connections once.
+type trackedConn struct {
+	net.Conn
+	once sync.Once
+	s    *Server
+}
+
+func (c *trackedConn) Close() error {
+	c.once.Do(func() {
+		c.s.mu.Lock()
+		c.s.conns--
+		c.s.mu.Unlock()
+	})
+	return c.Conn.Close()
+}
+
+func (s *Server) trackConn(_ ssh.Context, c net.Conn) net.Conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.conns++
+	return &trackedConn{Conn: c, s: s}
+}
+
 // Close closes the listener and every connection at once, and the shared
 // journal. It is safe to call more than once and after Shutdown.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
+		for _, ln := range s.drain() {
+			ln.Close()
+		}
 		s.stopAll()
 		err := s.srv.Close()
 		if errors.Is(err, net.ErrClosed) {
@@ -304,6 +385,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		s.log.Warn("sessions did not end in time; closing them", "err", err)
 	}
 	closeErr := s.Close()
+	// Serve may not have registered ln yet when ctx was cancelled early;
+	// closing it here makes sure Serve returns.
+	_ = ln.Close()
 	if err := <-served; err != nil && !errors.Is(err, ssh.ErrServerClosed) {
 		return fmt.Errorf("SSH server stopped: %w", err)
 	}

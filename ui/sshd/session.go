@@ -1,0 +1,506 @@
+package sshd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/ssh"
+	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
+
+	"spotcast/campaign"
+	"spotcast/ui"
+)
+
+// sessionState is what the middlewares of one session share. Sessions on
+// one connection share the ssh.Context, so it is kept per ssh.Session.
+type sessionState struct {
+	id        identity
+	ctx       context.Context // the session's; cancelled when it ends
+	importDir string
+	model     tea.Model
+	exit      int
+	input     *activityReader
+	idled     atomic.Bool // the TUI ended for want of keys
+}
+
+// activityReader notes when the operator last typed.
+type activityReader struct {
+	r    io.Reader
+	last atomic.Int64 // unix nanoseconds
+}
+
+func (a *activityReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// quitWhenIdle quits p once no key arrived for d. The returned stop must be
+// called when the program ends.
+func quitWhenIdle(p *tea.Program, in *activityReader, d time.Duration, idled *atomic.Bool) (stop func()) {
+	in.last.Store(time.Now().UnixNano())
+	var t *time.Timer
+	var mu sync.Mutex
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(d, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if since := time.Since(time.Unix(0, in.last.Load())); since < d {
+			t.Reset(d - since)
+			return
+		}
+		idled.Store(true)
+		go p.Quit() // Quit waits for the program; do not hold mu meanwhile
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Stop()
+	}
+}
+
+func (s *Server) stateOf(sess ssh.Session) *sessionState {
+	v, ok := s.states.Load(sess)
+	if !ok {
+		return nil
+	}
+	return v.(*sessionState)
+}
+
+// logMiddleware runs first: it re-checks the key that actually
+// authenticated (the key offered to the auth callback is not necessarily the
+// one that logged in, and the file may have changed since), names the
+// operator, and logs the session's start and end. Never message content.
+func (s *Server) logMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		start := time.Now()
+		remote := sess.RemoteAddr().String()
+		pk := sess.PublicKey()
+		id, ok := s.keys.lookup(pk)
+		if !ok {
+			fp := "none"
+			if pk != nil {
+				fp = gossh.FingerprintSHA256(pk)
+			}
+			s.log.Warn("session refused: key is not (or no longer) authorized", "fingerprint", fp, "remote", remote)
+			fmt.Fprint(sess.Stderr(), "spotcast: your key is not authorized on this server\r\n")
+			_ = sess.Exit(1)
+			return
+		}
+		st := &sessionState{id: id}
+		s.states.Store(sess, st)
+		defer s.states.Delete(sess)
+
+		pty, _, isPty := sess.Pty()
+		kind := "tui"
+		if cmd := sess.Command(); len(cmd) > 0 {
+			kind = campaign.SanitizeLine(cmd[0], 32)
+		} else if !isPty {
+			kind = "none"
+		}
+		s.log.Info("session start", "operator", id.Name(), "fingerprint", id.Fingerprint, "remote", remote,
+			"kind", kind, "term", campaign.SanitizeLine(pty.Term, 32), "width", pty.Window.Width, "height", pty.Window.Height)
+		next(sess)
+		s.log.Info("session end", "operator", id.Name(), "fingerprint", id.Fingerprint, "remote", remote,
+			"duration", time.Since(start).Round(time.Millisecond), "exit", st.exit)
+	}
+}
+
+// limitMiddleware enforces MaxSessions and refuses sessions while draining.
+func (s *Server) limitMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		st := s.stateOf(sess)
+		if err := s.enter(); err != nil {
+			msg := GoodbyeMessage
+			if errors.Is(err, errBusy) {
+				msg = fmt.Sprintf("the server is busy (%d sessions open); try again in a minute", s.cfg.MaxSessions)
+				s.log.Warn("session refused: too many sessions", "operator", st.id.Name(), "max", s.cfg.MaxSessions)
+			}
+			fmt.Fprintf(sess.Stderr(), "spotcast: %s\r\n", msg)
+			st.exit = 1
+			_ = sess.Exit(1)
+			return
+		}
+		defer s.leave()
+		next(sess)
+	}
+}
+
+const usage = `spotcast over SSH:
+  ssh -t HOST
+      the campaign composer (needs a terminal)
+  ssh -T HOST import [--default-country CC] [--phone-column NAME] < contacts.csv
+      check a contact list and keep it in your import folder
+`
+
+// commandMiddleware routes a session: a terminal without a command gets the
+// TUI; `import` reads a CSV from stdin; anything else gets the usage.
+func (s *Server) commandMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		st := s.stateOf(sess)
+		cmd := sess.Command()
+		_, _, isPty := sess.Pty()
+		switch {
+		case len(cmd) == 0 && isPty:
+			next(sess)
+			return
+		case len(cmd) > 0 && cmd[0] == "import" && !isPty:
+			st.exit = s.runImport(sess, st, cmd[1:])
+		case len(cmd) > 0 && cmd[0] == "import":
+			// With a terminal, stdin is the keyboard: the import would wait
+			// for an end of file that never comes.
+			fmt.Fprint(sess.Stderr(), "spotcast: import reads the file from standard input; run it without a terminal:\r\n  ssh -T HOST import < contacts.csv\r\n")
+			st.exit = 2
+		default:
+			if len(cmd) > 0 {
+				fmt.Fprintf(sess.Stderr(), "spotcast: unknown command %q\n", campaign.SanitizeLine(cmd[0], 40))
+			}
+			fmt.Fprint(sess.Stderr(), usage)
+			st.exit = 2
+		}
+		_ = sess.Exit(st.exit)
+	}
+}
+
+// sessionMiddleware wraps the TUI: it gives the session its context and
+// import folder, and afterwards prints the goodbye / how the TUI ended and
+// sets the exit status.
+func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		st := s.stateOf(sess)
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		st.ctx = ctx
+		st.importDir = filepath.Join(s.importBase, st.id.dirName())
+		if err := os.MkdirAll(st.importDir, 0o700); err != nil {
+			s.log.Error("cannot create the import folder", "dir", st.importDir, "err", err)
+			fmt.Fprint(sess.Stderr(), "spotcast: the server cannot create your import folder; tell its administrator\r\n")
+			st.exit = 1
+			_ = sess.Exit(1)
+			return
+		}
+
+		next(sess)
+
+		var res ui.Result
+		if st.model != nil {
+			res = ui.FinalResult(st.model)
+			if c, ok := st.model.(interface{ Close() error }); ok {
+				if err := c.Close(); err != nil {
+					s.log.Warn("closing the session's model", "operator", st.id.Name(), "err", err)
+				}
+			}
+		} else if st.exit == 0 {
+			res.ExitCode = 1
+		}
+		// The TUI has left the alternate screen: these lines stay visible.
+		if st.idled.Load() {
+			fmt.Fprintf(sess, "\r\nno key pressed for %s: disconnected\r\n", s.cfg.IdleTimeout)
+		}
+		if s.closing.Err() != nil {
+			// Only promise a saved draft when there is one on disk.
+			msg := "server shutting down"
+			if _, err := os.Stat(campaign.DraftPath(s.cfg.StateDir, st.id.Operator())); err == nil {
+				msg = GoodbyeMessage
+			}
+			fmt.Fprintf(sess, "\r\n%s\r\n", msg)
+			if res.ExitCode == 0 {
+				res.ExitCode = 1
+			}
+		}
+		if res.Message != "" {
+			fmt.Fprintf(sess, "%s\r\n", strings.ReplaceAll(res.Message, "\n", "\r\n"))
+		}
+		if st.exit == 0 {
+			st.exit = res.ExitCode
+		}
+		_ = sess.Exit(st.exit)
+	}
+}
+
+// programHandler builds the session's own TUI: its model, renderer (the
+// client's terminal, not the server's), import folder and operator.
+func (s *Server) programHandler(sess ssh.Session) *tea.Program {
+	st := s.stateOf(sess)
+	if st == nil || st.ctx == nil {
+		return nil
+	}
+	st.input = &activityReader{r: sess}
+	r := makeRenderer(sess)
+	m, err := ui.New(ui.Options{
+		Client:         s.cfg.Client,
+		Sandbox:        s.cfg.Sandbox,
+		StateDir:       s.cfg.StateDir,
+		DefaultCountry: s.cfg.DefaultCountry,
+		Operator:       st.id.Operator(),
+		ImportDir:      st.importDir,
+		Renderer:       r,
+		Input:          st.input,
+		Output:         sess,
+		Ctx:            st.ctx,
+		Journal:        s.journal,
+	})
+	if err != nil {
+		s.log.Error("cannot start the interface", "operator", st.id.Name(), "err", err)
+		fmt.Fprintf(sess.Stderr(), "spotcast: cannot start the interface: %v\r\n", err)
+		st.exit = 1
+		return nil
+	}
+	st.model = m
+	p := tea.NewProgram(m,
+		// The emulated PTY: the session is the terminal, so what the TUI
+		// writes reaches the client in order with what follows it.
+		tea.WithInput(st.input),
+		tea.WithOutput(sess),
+		tea.WithAltScreen(),
+		tea.WithContext(st.ctx),
+		// The server owns SIGINT/SIGTERM (Run's ctx); a program must not
+		// turn the server's signal into an operator's ctrl+c.
+		tea.WithoutSignalHandler(),
+	)
+	// On shutdown the TUI quits normally, so the goodbye can follow it.
+	stop := context.AfterFunc(s.closing, p.Quit)
+	context.AfterFunc(st.ctx, func() { stop() })
+	return p
+}
+
+// teaMiddleware runs the session's program. It is what
+// wish/bubbletea.MiddlewareWithProgramHandler does, which we cannot import:
+// that package needs github.com/charmbracelet/x/input, a module go.mod does
+// not have. Window changes (the first one is the initial size) become
+// tea.WindowSizeMsg; nothing it starts outlives the session.
+func (s *Server) teaMiddleware(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		p := s.programHandler(sess)
+		if p == nil {
+			next(sess)
+			return
+		}
+		st := s.stateOf(sess)
+		_, windows, _ := sess.Pty()
+		ctx, cancel := context.WithCancel(st.ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					s.log.Error("panic forwarding window size", "panic", r)
+				}
+			}()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case w, ok := <-windows:
+					if !ok {
+						return
+					}
+					p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+				}
+			}
+		}()
+		if d := s.cfg.IdleTimeout; d > 0 {
+			defer quitWhenIdle(p, st.input, d, &st.idled)()
+		}
+		if _, err := p.Run(); err != nil {
+			if errors.Is(err, tea.ErrProgramKilled) && st.ctx.Err() != nil {
+				s.log.Debug("interface stopped: the connection ended", "operator", st.id.Name())
+			} else {
+				s.log.Error("interface ended with an error", "operator", st.id.Name(), "err", err)
+			}
+		}
+		// Kill restores the terminal if the program crashed mid-frame.
+		p.Kill()
+		cancel()
+		wg.Wait()
+		next(sess)
+	}
+}
+
+// makeRenderer describes the client's terminal (TERM and COLORTERM from the
+// session, NO_COLOR honoured), never the server's.
+func makeRenderer(sess ssh.Session) *lipgloss.Renderer {
+	pty, _, ok := sess.Pty()
+	env := sessionEnv(append(sess.Environ(), "TERM="+pty.Term))
+	if !ok || pty.Term == "" || pty.Term == "dumb" || hasEnv(env, "NO_COLOR") {
+		return lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
+	}
+	return lipgloss.NewRenderer(sess,
+		termenv.WithEnvironment(env),
+		// The session is not a file, but it is the client's terminal.
+		termenv.WithUnsafe(),
+		termenv.WithColorCache(true),
+	)
+}
+
+// sessionEnv is the client's environment as termenv wants it.
+type sessionEnv []string
+
+func (e sessionEnv) Environ() []string { return e }
+
+func (e sessionEnv) Getenv(k string) string {
+	for i := len(e) - 1; i >= 0; i-- { // the last one wins (TERM from the PTY)
+		if key, v, ok := strings.Cut(e[i], "="); ok && key == k {
+			return v
+		}
+	}
+	return ""
+}
+
+func hasEnv(env []string, key string) bool {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// runImport is `ssh HOST import < contacts.csv`: the upload is kept in the
+// operator's import folder (so the TUI can pick it) and its report printed.
+// It returns the exit status: 0, or 2 when the file is unusable.
+func (s *Server) runImport(sess ssh.Session, st *sessionState, args []string) int {
+	stderr := sess.Stderr()
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	country := fs.String("default-country", s.cfg.DefaultCountry, "ISO region for national numbers (IN, GB, ...)")
+	column := fs.String("phone-column", "", "header of the column holding the numbers")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "spotcast: import takes the file on standard input, not %q\n%s", campaign.SanitizeLine(fs.Arg(0), 60), usage)
+		return 2
+	}
+	ctx, cancel := context.WithCancel(sess.Context())
+	defer cancel()
+	defer context.AfterFunc(s.closing, cancel)()
+
+	dir := filepath.Join(s.importBase, st.id.dirName())
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		s.log.Error("cannot create the import folder", "dir", dir, "err", err)
+		fmt.Fprintln(stderr, "spotcast: the server cannot create your import folder; tell its administrator")
+		return 1
+	}
+	f, name, err := createUpload(dir, time.Now())
+	if err != nil {
+		s.log.Error("cannot store an upload", "dir", dir, "err", err)
+		fmt.Fprintln(stderr, "spotcast: the server cannot store the file; tell its administrator")
+		return 1
+	}
+	path := filepath.Join(dir, name)
+	limit := s.maxImport.Load()
+	n, err := io.Copy(f, io.LimitReader(sess, limit+1))
+	err = errors.Join(err, f.Close())
+	switch {
+	case err != nil:
+		os.Remove(path)
+		fmt.Fprintf(stderr, "spotcast: reading the file failed after %d bytes: %v\n", n, err)
+		return 2
+	case n > limit:
+		os.Remove(path)
+		fmt.Fprintf(stderr, "spotcast: the file is larger than %s; split it and import the parts\n", sizeText(limit))
+		return 2
+	case n == 0:
+		os.Remove(path)
+		fmt.Fprint(stderr, "spotcast: nothing arrived on standard input; run: ssh -T HOST import < contacts.csv\n")
+		return 2
+	}
+
+	in, err := os.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "spotcast: reopening the upload: %v\n", err)
+		return 1
+	}
+	rep, err := campaign.Import(ctx, in, n, campaign.ImportOptions{PhoneColumn: *column, DefaultCountry: *country})
+	in.Close()
+	if err != nil && (rep == nil || !errors.Is(err, campaign.ErrNoRecipients)) {
+		os.Remove(path)
+		fmt.Fprintf(stderr, "spotcast: %v\n", err)
+		s.log.Info("import failed", "operator", st.id.Name(), "bytes", n)
+		return 2
+	}
+	printImportReport(sess, name, rep)
+	s.log.Info("import", "operator", st.id.Name(), "file", name, "bytes", n, "rows", rep.Rows, "valid", rep.Valid)
+	if rep.Valid == 0 {
+		os.Remove(path)
+		fmt.Fprintf(stderr, "spotcast: no valid numbers in %d row(s); the file was not kept\n", rep.Rows)
+		return 2
+	}
+	fmt.Fprintf(stderr, "Saved as %s in your import folder: pick it in the Recipients step.\n", name)
+	return 0
+}
+
+func sizeText(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// createUpload makes a new file named after the time it arrived, never
+// overwriting an earlier upload.
+func createUpload(dir string, now time.Time) (*os.File, string, error) {
+	base := "upload-" + now.UTC().Format("20060102T150405Z")
+	for i := 1; i < 100; i++ {
+		name := base + ".csv"
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d.csv", base, i)
+		}
+		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, os.ErrExist) {
+			continue
+		}
+		return f, name, err
+	}
+	return nil, "", fmt.Errorf("too many uploads named %s* in %s", base, dir)
+}
+
+// printImportReport prints the same report as `spotcast import`.
+func printImportReport(out io.Writer, name string, rep *campaign.ImportReport) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	fmt.Fprintf(w, "%s\n", name)
+	fmt.Fprintf(w, "  rows        %d\n", rep.Rows)
+	fmt.Fprintf(w, "  valid       %d\n", rep.Valid)
+	fmt.Fprintf(w, "  invalid     %d\n", rep.Invalid)
+	fmt.Fprintf(w, "  duplicates  %d\n", rep.Duplicates)
+	fmt.Fprintf(w, "  numbers from %s\n", columnName(rep.Column))
+	if len(rep.Problems) > 0 {
+		fmt.Fprintf(w, "Problems:\n")
+		for _, p := range rep.Problems {
+			v := campaign.Sanitize(p.Value)
+			if strings.TrimSpace(v) == "" {
+				v = "(empty)"
+			}
+			fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, v, campaign.Sanitize(p.Reason))
+		}
+	}
+}
+
+func columnName(c string) string {
+	if c == "" {
+		return "the first column"
+	}
+	if strings.HasPrefix(c, "column ") { // a headerless file: "column 1"
+		return c
+	}
+	return fmt.Sprintf("column %q", campaign.Sanitize(c))
+}
