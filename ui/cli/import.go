@@ -8,11 +8,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
+	"spotcast/ui"
 )
 
 type importFlags struct {
@@ -108,7 +108,7 @@ func (a *app) runImport(ctx context.Context, path string, f importFlags) error {
 			return err
 		}
 	} else {
-		a.printImportReport(path, rep)
+		ui.WriteImportReport(a.out, displayPath(path), rep)
 	}
 	if rep.Valid == 0 {
 		return exitf(ExitInvalid, "%s: no valid numbers in %d row(s); nothing to send to", displayPath(path), rep.Rows)
@@ -120,27 +120,6 @@ func (a *app) runImport(ctx context.Context, path string, f importFlags) error {
 		fmt.Fprintf(a.errOut, "Wrote %d number(s) to %s\n", rep.Valid, f.out)
 	}
 	return nil
-}
-
-func (a *app) printImportReport(path string, rep *campaign.ImportReport) {
-	w := bufio.NewWriter(a.out)
-	defer w.Flush()
-	fmt.Fprintf(w, "%s\n", displayPath(path))
-	fmt.Fprintf(w, "  rows        %d\n", rep.Rows)
-	fmt.Fprintf(w, "  valid       %d\n", rep.Valid)
-	fmt.Fprintf(w, "  invalid     %d\n", rep.Invalid)
-	fmt.Fprintf(w, "  duplicates  %d\n", rep.Duplicates)
-	fmt.Fprintf(w, "  numbers from %s\n", columnName(rep.Column))
-	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "Problems:\n")
-		for _, p := range rep.Problems {
-			v := campaign.Sanitize(p.Value)
-			if strings.TrimSpace(v) == "" {
-				v = "(empty)"
-			}
-			fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, v, campaign.Sanitize(p.Reason))
-		}
-	}
 }
 
 // writeNormalised writes phone,name to a new file, atomically enough that a

@@ -17,6 +17,7 @@ import (
 
 	"spotcast/campaign"
 	"spotcast/client"
+	"spotcast/ui"
 )
 
 // maxContentFile bounds --content-file reads: far above any WhatsApp limit,
@@ -189,7 +190,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 			ps.add("csv", "%v", err)
 		default:
 			fmt.Fprintf(a.errOut, "%s: %d rows, %d valid, %d invalid, %d duplicates (numbers from %s)\n",
-				displayPath(f.csv), rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, columnName(rep.Column))
+				displayPath(f.csv), rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, ui.ColumnName(rep.Column))
 			p.invalid += rep.Invalid
 			p.duplicates += rep.Duplicates
 			if rep.Valid == 0 {
@@ -303,16 +304,6 @@ func displayPath(p string) string {
 		return "stdin"
 	}
 	return p
-}
-
-func columnName(c string) string {
-	if c == "" {
-		return "the first column"
-	}
-	if strings.HasPrefix(c, "column ") { // a headerless file: "column 1"
-		return c
-	}
-	return fmt.Sprintf("column %q", campaign.Sanitize(c))
 }
 
 // whenText says when a campaign goes out, in local time and UTC.

@@ -1,7 +1,6 @@
 package sshd
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -437,7 +436,7 @@ func (s *Server) runImport(sess ssh.Session, st *sessionState, args []string) in
 		s.log.Info("import failed", "operator", st.id.Name(), "bytes", n)
 		return 2
 	}
-	printImportReport(sess, name, rep)
+	ui.WriteImportReport(sess, name, rep)
 	s.log.Info("import", "operator", st.id.Name(), "file", name, "bytes", n, "rows", rep.Rows, "valid", rep.Valid)
 	if rep.Valid == 0 {
 		os.Remove(path)
@@ -471,36 +470,4 @@ func createUpload(dir string, now time.Time) (*os.File, string, error) {
 		return f, name, err
 	}
 	return nil, "", fmt.Errorf("too many uploads named %s* in %s", base, dir)
-}
-
-// printImportReport prints the same report as `spotcast import`.
-func printImportReport(out io.Writer, name string, rep *campaign.ImportReport) {
-	w := bufio.NewWriter(out)
-	defer w.Flush()
-	fmt.Fprintf(w, "%s\n", name)
-	fmt.Fprintf(w, "  rows        %d\n", rep.Rows)
-	fmt.Fprintf(w, "  valid       %d\n", rep.Valid)
-	fmt.Fprintf(w, "  invalid     %d\n", rep.Invalid)
-	fmt.Fprintf(w, "  duplicates  %d\n", rep.Duplicates)
-	fmt.Fprintf(w, "  numbers from %s\n", columnName(rep.Column))
-	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "Problems:\n")
-		for _, p := range rep.Problems {
-			v := campaign.Sanitize(p.Value)
-			if strings.TrimSpace(v) == "" {
-				v = "(empty)"
-			}
-			fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, v, campaign.Sanitize(p.Reason))
-		}
-	}
-}
-
-func columnName(c string) string {
-	if c == "" {
-		return "the first column"
-	}
-	if strings.HasPrefix(c, "column ") { // a headerless file: "column 1"
-		return c
-	}
-	return fmt.Sprintf("column %q", campaign.Sanitize(c))
 }
