@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -164,22 +165,60 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte) (in
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, scrubErr(err, c.scrub)
+		return 0, nil, scrubErr(c.explainTimeout(ctx, err), c.scrub)
 	}
 	defer resp.Body.Close()
 	op := c.opOf(method, target)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		b, _ := readBounded(resp.Body, maxErrorBody, resp.ContentLength)
 		return resp.StatusCode, nil, newAPIError(op, resp, b, c.scrub)
 	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxSuccessBody+1))
+	b, err := readBounded(resp.Body, maxSuccessBody+1, resp.ContentLength)
 	if err != nil {
-		return resp.StatusCode, nil, scrubErr(fmt.Errorf("reading the response: %w", err), c.scrub)
+		return resp.StatusCode, nil, scrubErr(fmt.Errorf("reading the response: %w", c.explainTimeout(ctx, err)), c.scrub)
 	}
 	if len(b) > maxSuccessBody {
 		return resp.StatusCode, nil, fmt.Errorf("%s: the response is over %d MiB; refusing to read it", op, maxSuccessBody>>20)
 	}
 	return resp.StatusCode, b, nil
+}
+
+// explainTimeout says which limit ran out when the client's own timeout
+// (not the caller's ctx) ended the call; the chain is kept (net.Error).
+func (c *Client) explainTimeout(ctx context.Context, err error) error {
+	var ne net.Error
+	if ctx.Err() == nil && c.timeout > 0 && errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("no answer within %s, the client's time limit per request: %w", c.timeout, err)
+	}
+	return err
+}
+
+// readBounded reads at most limit bytes. io.ReadAll allocates about twice
+// what it returns (growing chunks, then a final copy); with a known length
+// this allocates once, else it doubles from 16 KiB. A 20 MB error body thus
+// costs one capped buffer, not megabytes of garbage.
+func readBounded(r io.Reader, limit, length int64) ([]byte, error) {
+	size := int64(16 << 10)
+	if length >= 0 {
+		size = length + 1 // +1: EOF lands in the buffer without a regrow
+	}
+	buf := make([]byte, 0, min(max(size, 512), limit))
+	for int64(len(buf)) < limit {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(int64(cap(buf))*2, limit))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
+	}
+	return buf, nil
 }
 
 // opOf names a request for error messages: method and path, no host.

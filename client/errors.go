@@ -1,9 +1,11 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -169,7 +171,7 @@ func newAPIError(op string, resp *http.Response, body []byte, scrub func(string)
 		StatusCode: resp.StatusCode,
 		Status:     scrub(campaign.Sanitize(resp.Status)),
 		Message:    scrub(errorMessage(body)),
-		Body:       scrub(excerpt(body)),
+		Body:       scrub(bodyExcerpt(resp.Header.Get("Content-Type"), body)),
 	}
 	if resp.StatusCode == http.StatusTooManyRequests {
 		return &RateLimitError{APIError: e, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
@@ -241,6 +243,28 @@ func excerpt(body []byte) string {
 	s = strings.Join(strings.Fields(campaign.Sanitize(s)), " ")
 	return clip(s, excerptLen)
 }
+
+// bodyExcerpt is excerpt, but an HTML page (a proxy's or load balancer's
+// error page) is shown as its text: "502 Bad Gateway upstream timed out",
+// not a line of markup.
+func bodyExcerpt(contentType string, body []byte) string {
+	head := bytes.TrimSpace(body[:min(len(body), 512)])
+	isHTML := strings.Contains(strings.ToLower(contentType), "html") ||
+		bytes.HasPrefix(bytes.ToLower(head), []byte("<!doctype html")) || bytes.HasPrefix(bytes.ToLower(head), []byte("<html"))
+	if !isHTML {
+		return excerpt(body)
+	}
+	page := body[:min(len(body), 16<<10)]
+	text := htmlTags.ReplaceAll(htmlHidden.ReplaceAll(page, []byte(" ")), []byte(" "))
+	// Entities are decoded before excerpt sanitises: &#27; must not
+	// become a live ESC.
+	return excerpt([]byte(html.UnescapeString(string(text))))
+}
+
+var (
+	htmlHidden = regexp.MustCompile(`(?is)<(script|style)\b.*?</(script|style)\s*>`)
+	htmlTags   = regexp.MustCompile(`(?s)<[^>]*>`)
+)
 
 // clip shortens s to at most n runes, marking the cut.
 func clip(s string, n int) string {

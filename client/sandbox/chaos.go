@@ -260,12 +260,12 @@ var hostileHTML = "<html><head><title>502 Bad Gateway</title></head>\r\n<body>\x
 var fillerChunk = sync.OnceValue(func() []byte { return bytes.Repeat([]byte("x"), 32<<10) })
 
 // streamHugeError writes a HugeErrorSize-byte JSON error without holding
-// it, stopping as soon as the client hangs up.
+// it, stopping as soon as the client hangs up. No Content-Length: the
+// client cannot size a buffer in advance (the harder case).
 func streamHugeError(w http.ResponseWriter, r *http.Request) {
 	head := `{"success":false,"error":"internal server error (sandbox chaos fault: huge body)","trace":"`
 	tail := `"}`
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(HugeErrorSize))
 	w.WriteHeader(http.StatusInternalServerError)
 	if _, err := io.WriteString(w, head); err != nil {
 		return
