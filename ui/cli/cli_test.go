@@ -693,8 +693,11 @@ func TestWatchInterruptExits130(t *testing.T) {
 	}
 }
 
-func TestSandboxCommand(t *testing.T) {
-	cmd := exec.Command(binary, "sandbox", "--addr", "127.0.0.1:0")
+// startStandalone runs `spotcast sandbox` as a subprocess and returns its
+// URL; the process is stopped with SIGINT (and must exit 0) at cleanup.
+func startStandalone(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"sandbox", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = baseEnv(t)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -703,7 +706,6 @@ func TestSandboxCommand(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer cmd.Process.Kill()
 	sc := bufio.NewScanner(stdout)
 	var url string
 	for sc.Scan() {
@@ -713,20 +715,49 @@ func TestSandboxCommand(t *testing.T) {
 		}
 	}
 	if url == "" {
+		_ = cmd.Process.Kill()
 		t.Fatal("the sandbox did not print its URL")
 	}
 	go func() {
 		for sc.Scan() {
 		}
 	}()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		if err := cmd.Wait(); err != nil {
+			t.Errorf("sandbox did not stop cleanly on SIGINT: %v", err)
+		}
+	})
+	return url
+}
+
+func TestSandboxCommand(t *testing.T) {
+	url := startStandalone(t)
 	r := run(t, runOpts{env: []string{"WHATSSPOT_BASE_URL=" + url, "WHATSSPOT_API_KEY=" + sandbox.Key}},
 		"send", "--to", "+919876500001", "--content", "hi", "--yes")
 	if r.code != 0 {
 		t.Errorf("send to the standalone sandbox failed\n%s", r)
 	}
-	_ = cmd.Process.Signal(os.Interrupt)
-	if err := cmd.Wait(); err != nil {
-		t.Errorf("sandbox did not stop cleanly on SIGINT: %v", err)
+}
+
+// Under `sandbox --chaos 1` every send gets a 500: the send exits 4, says
+// the outcome is unknown, and the journal records it as unknown (never
+// retried); a bad --chaos value exits 2.
+func TestSandboxChaosCommand(t *testing.T) {
+	url := startStandalone(t, "--chaos", "1", "--chaos-faults", "500")
+	state := t.TempDir()
+	env := []string{"WHATSSPOT_BASE_URL=" + url, "WHATSSPOT_API_KEY=" + sandbox.Key, "SPOTCAST_STATE_DIR=" + state}
+	r := run(t, runOpts{env: env}, "send", "--to", "+919876500001", "--content", "hi", "--yes")
+	if r.code != 4 || !strings.Contains(r.stderr, "unknown") {
+		t.Fatalf("send under chaos: want exit 4 saying the outcome is unknown\n%s", r)
+	}
+	r = run(t, runOpts{env: env}, "jobs", "--json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"state": "unknown"`) && !strings.Contains(r.stdout, `"state":"unknown"`) {
+		t.Fatalf("jobs after a chaos send: want the batch unknown\n%s", r)
+	}
+	r = run(t, runOpts{}, "sandbox", "--chaos", "2")
+	if r.code != 2 || !strings.Contains(r.stderr, "--chaos") {
+		t.Fatalf("sandbox --chaos 2: want exit 2 naming --chaos\n%s", r)
 	}
 }
 

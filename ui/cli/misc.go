@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -41,9 +42,11 @@ func (a *app) versionCmd() *cobra.Command {
 }
 
 type sandboxFlags struct {
-	addr     string
-	rate     float64
-	failRate float64
+	addr        string
+	rate        float64
+	failRate    float64
+	chaos       float64
+	chaosFaults string
 }
 
 func (a *app) sandboxCmd() *cobra.Command {
@@ -59,8 +62,10 @@ sandbox key printed at start (not a secret) and simulates bulk jobs.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runSandbox(cmd.Context(), f) },
 	}
 	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
-	cmd.Flags().Float64Var(&f.rate, "rate", 0, "messages a bulk job sends per second (0: the sandbox default)")
-	cmd.Flags().Float64Var(&f.failRate, "fail-rate", 0, "fraction of messages that fail, 0 to 1")
+	cmd.Flags().Float64Var(&f.rate, "rate", sandbox.DefaultRate, "messages a bulk job sends per second")
+	cmd.Flags().Float64Var(&f.failRate, "fail-rate", sandbox.DefaultFailRate, "fraction of messages that fail, 0 to 1")
+	cmd.Flags().Float64Var(&f.chaos, "chaos", 0, "fraction of requests answered with a fault (500, 429, truncated JSON, HTML 502, slow answer), 0 to 1")
+	cmd.Flags().StringVar(&f.chaosFaults, "chaos-faults", "all", "which faults --chaos injects, comma-separated: "+faultNames())
 	return cmd
 }
 
@@ -68,21 +73,28 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	if f.failRate < 0 || f.failRate > 1 {
 		return exitf(ExitInvalid, "--fail-rate must be between 0 and 1, not %g", f.failRate)
 	}
-	if f.rate < 0 {
+	if f.rate <= 0 {
 		return exitf(ExitInvalid, "--rate must be positive, not %g", f.rate)
 	}
-	var opts []sandbox.Option
-	if f.rate > 0 {
-		opts = append(opts, sandbox.WithRate(f.rate))
+	if f.chaos < 0 || f.chaos > 1 {
+		return exitf(ExitInvalid, "--chaos must be between 0 and 1, not %g", f.chaos)
 	}
-	if f.failRate > 0 {
-		opts = append(opts, sandbox.WithFailRate(f.failRate))
+	faults, err := sandbox.ParseFaults(f.chaosFaults)
+	if err != nil {
+		return exitf(ExitInvalid, "--chaos-faults: %v", err)
+	}
+	opts := []sandbox.Option{sandbox.WithRate(f.rate), sandbox.WithFailRate(f.failRate)}
+	if f.chaos > 0 {
+		opts = append(opts, sandbox.WithChaos(f.chaos), sandbox.WithChaosFaults(faults...))
 	}
 	run, err := sandbox.New(opts...).Start(f.addr)
 	if err != nil {
 		return exitf(ExitError, "cannot start the sandbox on %s: %v (is the port in use? try --addr 127.0.0.1:0)", f.addr, err)
 	}
 	fmt.Fprintf(a.out, "WhatsSpot sandbox listening on %s\nAPI key: %s (the sandbox key; not a secret)\n", run.URL, sandbox.Key)
+	if f.chaos > 0 {
+		fmt.Fprintf(a.out, "Chaos: %.0f%% of requests get one of: %s\n", f.chaos*100, f.chaosFaults)
+	}
 	fmt.Fprintf(a.out, "Use it:  export WHATSSPOT_BASE_URL=%s WHATSSPOT_API_KEY=%s\nCtrl-C stops it.\n", run.URL, sandbox.Key)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -92,4 +104,12 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	}
 	fmt.Fprintln(a.errOut, "sandbox stopped")
 	return nil
+}
+
+func faultNames() string {
+	var names []string
+	for _, f := range sandbox.Faults() {
+		names = append(names, string(f))
+	}
+	return strings.Join(names, ",")
 }
