@@ -8,14 +8,21 @@ type globalKeys struct {
 	Back key.Binding
 	Help key.Binding
 	Quit key.Binding
+	// Jobs opens the journal's campaigns from the first step. Not j: that
+	// moves down the type list (vim keys).
+	Jobs key.Binding
+	// ToJobs leaves a progress view opened from the jobs list.
+	ToJobs key.Binding
 }
 
 func newGlobalKeys() globalKeys {
 	return globalKeys{
-		Next: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
-		Back: key.NewBinding(key.WithKeys("shift+tab", "esc"), key.WithHelp("esc", "back")),
-		Help: key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Next:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
+		Back:   key.NewBinding(key.WithKeys("shift+tab", "esc"), key.WithHelp("esc", "back")),
+		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Jobs:   key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "jobs")),
+		ToJobs: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "jobs list")),
 	}
 }
 

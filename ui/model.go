@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
@@ -59,10 +61,12 @@ const (
 	stepSchedule
 	stepReview
 	stepProgress
+	stepJobs   // the journal's campaigns
+	stepResume // "resume your draft?"
 )
 
 func (s stepID) String() string {
-	return [...]string{"Type", "Content", "Media URL", "Recipients", "Schedule", "Review", "Progress"}[s]
+	return [...]string{"Type", "Content", "Media URL", "Recipients", "Schedule", "Review", "Progress", "Jobs", "Resume draft"}[s]
 }
 
 // Layout rows outside the active screen.
@@ -87,6 +91,8 @@ type Model struct {
 	schedule   *scheduleStep
 	review     *reviewStep
 	progress   *progressModel
+	jobs       *jobsModel
+	resume     *resumeScreen
 
 	// reviewReport is the import report the review snapshot was taken with;
 	// a new one (an import finishing) refreshes the snapshot.
@@ -99,6 +105,29 @@ type Model struct {
 	watchOnly  bool
 	initCmds   []tea.Cmd
 	ownJournal bool
+	// jobsOnly: opened by `spotcast jobs` on a terminal; there is no
+	// composer to go back to.
+	jobsOnly bool
+	// progressFromJobs: the progress view re-attached from the jobs list;
+	// esc returns there.
+	progressFromJobs bool
+
+	// Drafts (nil drafts: off). draftGen counts changes; dirtyGen is the
+	// first change not yet saved (0: none); lastDraft is the state after
+	// the latest change, lastStep the last wizard step shown.
+	drafts    *draftStore
+	draftGen  int
+	dirtyGen  int
+	lastDraft campaign.Draft
+	lastStep  stepID
+	draftErr  string
+	draftTick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// sent: the composed campaign went to the progress view; there is no
+	// draft to keep until a new one is composed.
+	sent bool
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 func newModel(c *Common) *Model {
@@ -113,6 +142,9 @@ func newModel(c *Common) *Model {
 		schedule:   newScheduleStep(c),
 		review:     newReviewStep(c),
 		progress:   newProgress(c),
+		jobs:       newJobs(c),
+		resume:     newResumeScreen(c),
+		draftTick:  tea.Tick,
 	}
 	m.syncType()
 	return m
@@ -132,12 +164,16 @@ func (m *Model) screen(id stepID) Component {
 		return m.schedule
 	case stepReview:
 		return m.review
+	case stepJobs:
+		return m.jobs
+	case stepResume:
+		return m.resume
 	}
 	return m.progress
 }
 
 func (m *Model) screens() []Component {
-	return []Component{m.typ, m.content, m.media, m.recipients, m.schedule, m.review, m.progress}
+	return []Component{m.typ, m.content, m.media, m.recipients, m.schedule, m.review, m.progress, m.jobs, m.resume}
 }
 
 // flow is the wizard's steps for the chosen type (Media URL only for media).
@@ -259,55 +295,110 @@ func (m *Model) isModal() bool {
 	return ok && md.Modal()
 }
 
+// Update routes the message, then notes whether the composed campaign
+// changed (a draft save is then scheduled).
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	if t := m.trackDraft(); t != nil {
+		cmd = tea.Batch(cmd, t)
+	}
+	return m, cmd
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		m.layout()
-		return m, nil
+		return nil
 	case tea.KeyMsg:
 		m.err = ""
 		if key.Matches(msg, m.keys.Quit) {
 			m.interrupted = true
-			return m, tea.Quit
+			return m.quit()
 		}
 		if m.tooSmall() {
-			return m, nil
+			return nil
+		}
+		if m.active == stepResume {
+			return m.answerResume(msg)
 		}
 		if !m.ownsNavKeys() {
 			if key.Matches(msg, m.keys.Help) && !m.capturing() {
 				m.fullHelp = !m.fullHelp
 				m.layout()
-				return m, nil
+				return nil
 			}
-			if m.active != stepProgress {
+			switch {
+			case m.active == stepType && key.Matches(msg, m.keys.Jobs):
+				return m.openJobs()
+			case m.active == stepJobs && !m.jobsOnly && key.Matches(msg, m.keys.Back):
+				m.jobs.Close()
+				return m.goTo(stepType)
+			case m.active == stepProgress && m.progressFromJobs && key.Matches(msg, m.keys.ToJobs):
+				m.progress.stop()
+				m.progressFromJobs = false
+				return m.openJobs()
+			}
+			if m.active != stepProgress && m.active != stepJobs {
 				switch {
 				case key.Matches(msg, m.keys.Next):
-					return m, m.next()
+					return m.next()
 				case key.Matches(msg, m.keys.Back):
-					return m, m.back()
+					return m.back()
 				case m.active == stepRecipients && msg.Type == tea.KeyEnter:
 					// Recipients has no single-line field with the keyboard
 					// now (ownsNavKeys is false), so enter means "next".
-					return m, m.next()
+					return m.next()
 				}
 			}
 		}
-		return m, m.updateActive(msg)
+		return m.updateActive(msg)
 	case advanceMsg:
-		return m, m.next()
+		return m.next()
 	case sentMsg:
+		m.sent, m.progressFromJobs = true, false
+		if allAccepted(msg.sub) {
+			// Every batch reached the API: the draft has done its job.
+			m.deleteDraft()
+		}
 		cmd := m.goTo(stepProgress)
-		return m, tea.Batch(cmd, m.progress.StartSubmission(msg.sub))
+		return tea.Batch(cmd, m.progress.StartSubmission(msg.sub))
+	case watchCampaignMsg:
+		m.jobs.Close()
+		m.progressFromJobs = true
+		cmd := m.goTo(stepProgress)
+		return tea.Batch(cmd, m.progress.StartWatchCampaign(msg.rec))
 	case progressQuitMsg:
-		return m, tea.Quit
+		return m.quit()
+	case draftTickMsg:
+		return m.onDraftTick(msg)
+	case draftSavedMsg:
+		m.draftErr = ""
+		if msg.err != nil {
+			m.draftErr = "draft not saved: " + msg.err.Error()
+		}
+		return nil
 	case resendFailedMsg:
+		if m.progressFromJobs {
+			// The composer may hold another message: take the campaign's.
+			if err := m.loadMessageOf(m.progress.campaignID); err != nil {
+				m.progress.notice = err.Error()
+				return nil
+			}
+		}
 		// A new campaign: same message, the failed recipients, sent now.
+		m.sent, m.progressFromJobs = false, false
 		m.recipients = newRecipients(m.c)
-		m.progress = newProgress(m.c)
+		// A fresh view whose generation continues the old one's, so the
+		// old polls' late replies are dropped.
+		np := newProgress(m.c)
+		np.gen = m.progress.gen
+		np.fetch, np.tick = m.progress.fetch, m.progress.tick
+		m.progress = np
 		m.schedule.cursor = 0
 		cmd := m.recipients.Prefill("", msg.Recipients, nil)
-		return m, tea.Batch(cmd, m.goTo(stepReview))
+		return tea.Batch(cmd, m.goTo(stepReview))
 	}
 	// Everything else (async results, ticks, cursor blinks) goes to every
 	// screen: an import or a poll must land even when its screen is hidden.
@@ -320,7 +411,35 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if m.active == stepReview && m.recipients.Report() != m.reviewReport {
 		m.refreshReview()
 	}
-	return m, tea.Batch(cmds...)
+	return tea.Batch(cmds...)
+}
+
+// quit saves the draft first: whatever was typed in the last second is
+// kept.
+func (m *Model) quit() tea.Cmd {
+	if err := m.saveDraftNow(); err != nil {
+		m.closeErr = err
+	}
+	return tea.Quit
+}
+
+// openJobs shows the journal's campaigns (reading it afresh).
+func (m *Model) openJobs() tea.Cmd {
+	cmd := m.goTo(stepJobs)
+	return tea.Batch(cmd, m.jobs.Open())
+}
+
+// loadMessageOf puts a journaled campaign's message into the composer.
+func (m *Model) loadMessageOf(campaignID string) error {
+	cf, err := campaign.LoadCampaignFile(m.c.StateDir, campaignID)
+	if err != nil {
+		return fmt.Errorf("cannot re-send: %w", err)
+	}
+	m.typ.Select(cf.Campaign.Type)
+	m.syncType()
+	m.content.SetValue(cf.Campaign.Content)
+	m.media.SetValue(cf.Campaign.MediaURL)
+	return nil
 }
 
 func (m *Model) updateActive(msg tea.Msg) tea.Cmd {
@@ -345,6 +464,14 @@ func (m *Model) helpKeys() helpKeys {
 		}
 		if i > 0 {
 			h.globals = append(h.globals, m.keys.Back)
+		}
+		switch {
+		case m.active == stepType:
+			h.globals = append(h.globals, m.keys.Jobs)
+		case m.active == stepJobs && !m.jobsOnly:
+			h.globals = append(h.globals, m.keys.Back)
+		case m.active == stepProgress && m.progressFromJobs:
+			h.globals = append(h.globals, m.keys.ToJobs)
 		}
 		if !m.capturing() {
 			h.globals = append(h.globals, m.keys.Help)
@@ -389,8 +516,11 @@ func (m *Model) View() string {
 	st := m.c.Styles
 	bw := m.bodyWidth()
 	status := ""
-	if m.err != "" {
+	switch {
+	case m.err != "":
 		status = st.Error.Width(bw).Render("✗ " + campaign.Sanitize(m.err))
+	case m.draftErr != "":
+		status = st.Warning.Render(campaign.SanitizeLine("⚠ "+m.draftErr, bw))
 	}
 	helpView := m.helpView()
 	// A long refusal borrows rows from the body until the next key.

@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -163,6 +164,37 @@ func (m *progressModel) StartSubmission(s *campaign.Submission) tea.Cmd {
 	}
 	return m.startPolling()
 }
+
+// StartWatchCampaign re-attaches to a journaled campaign (from the jobs
+// list): its bulk jobs are polled, its other batches shown as the journal
+// left them. Status changes are journaled against the campaign.
+func (m *progressModel) StartWatchCampaign(r campaign.CampaignRecord) tea.Cmd {
+	m.reset()
+	m.campaignID = r.CampaignID
+	for _, b := range r.Batches {
+		if b.State == campaign.StateAccepted && b.JobID != "" {
+			j := &watchedJob{id: b.JobID, batch: b.Index, journaled: b.JobStatus}
+			if b.JobStatus != "" && !client.IsTerminal(b.JobStatus) {
+				j.job = &client.Job{ID: b.JobID, Status: b.JobStatus, Total: b.Total, Sent: b.Sent, Failed: b.Failed, Pending: b.Pending}
+			}
+			// A job the journal saw end is polled once more, for its
+			// counts and failures.
+			m.jobs = append(m.jobs, j)
+			continue
+		}
+		res := campaign.BatchResult{Index: b.Index, Recipients: b.Recipients, Groups: b.Groups, State: b.State,
+			Outcome: campaign.SendOutcome{Messages: b.Messages}}
+		if b.Error != "" {
+			res.Err = errors.New(b.Error)
+		}
+		m.batches = append(m.batches, res)
+	}
+	return m.startPolling()
+}
+
+// stop forgets the jobs; late poll replies are dropped (the generation
+// moves on).
+func (m *progressModel) stop() { m.reset() }
 
 // StartWatch watches existing jobs (spotcast watch, the jobs list).
 func (m *progressModel) StartWatch(jobIDs []string) tea.Cmd {
@@ -354,7 +386,9 @@ func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
 // fsyncs).
 func (m *progressModel) journalCmd(j *watchedJob) tea.Cmd {
 	jr := m.c.Journal
-	if jr == nil || j.job == nil {
+	// A job watched without its campaign (spotcast watch) has nothing to
+	// be journaled against: an event without a campaign ID is damage.
+	if jr == nil || j.job == nil || m.campaignID == "" || j.batch < 0 {
 		return nil
 	}
 	cid, batch, id, job := m.campaignID, j.batch, j.id, *j.job

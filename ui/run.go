@@ -30,6 +30,9 @@ type Options struct {
 	BatchSize int
 	// WatchJobIDs opens the progress view on existing jobs (spotcast watch).
 	WatchJobIDs []string
+	// JobsOnly opens the journal's campaigns list (spotcast jobs on a
+	// terminal); there is no composer and no draft.
+	JobsOnly bool
 	// ImportDir confines file picking ("" = anywhere; SSH sets it).
 	ImportDir string
 	Renderer  *lipgloss.Renderer // nil: one for Output
@@ -103,8 +106,35 @@ func New(opts Options) (tea.Model, error) {
 	}
 	m := newModel(c)
 	m.ownJournal = ownJournal
+	if opts.StateDir != "" && len(opts.WatchJobIDs) == 0 && !opts.JobsOnly {
+		m.drafts = &draftStore{dir: opts.StateDir, operator: opts.Operator}
+	}
 	m.prefill(opts, t)
+	switch {
+	case opts.JobsOnly:
+		m.jobsOnly = true
+		m.active = stepJobs
+		m.initCmds = append(m.initCmds, m.jobs.Open())
+	case m.drafts != nil && !prefilled(opts):
+		// A draft of an earlier session: ask before anything is changed.
+		d, err := campaign.LatestDraft(opts.StateDir, opts.Operator)
+		if d != nil || err != nil {
+			m.resume.d, m.resume.err = d, err
+			m.active = stepResume
+		}
+	}
+	if _, ok := stepKeys[m.active]; ok {
+		m.lastStep = m.active
+	}
+	m.lastDraft = m.draftSnapshot()
 	return m, nil
+}
+
+// prefilled: flags gave part of a campaign (they win over a draft).
+func prefilled(opts Options) bool {
+	p := opts.Prefill
+	return p.Type != "" || p.Content != "" || p.MediaURL != "" || len(p.Recipients) > 0 ||
+		len(p.GroupIDs) > 0 || !p.ScheduledAt.IsZero() || opts.CSVPath != "" || opts.BatchSize > 0
 }
 
 // prefill applies what the flags gave; a complete campaign opens on Review.
@@ -154,12 +184,22 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	}
 }
 
-// Close releases what New opened (the journal, unless it was shared).
+// Close saves the draft (a dropped SSH session loses nothing) and releases
+// what New opened (the journal, unless it was shared). Call it once the
+// program has stopped; later calls return the first call's result.
 func (m *Model) Close() error {
-	if m.ownJournal && m.c.Journal != nil {
-		return m.c.Journal.Close()
-	}
-	return nil
+	m.closeOnce.Do(func() {
+		errs := []error{m.closeErr}
+		if err := m.saveDraftNow(); err != nil {
+			errs = append(errs, err)
+		}
+		m.jobs.Close()
+		if m.ownJournal && m.c.Journal != nil {
+			errs = append(errs, m.c.Journal.Close())
+		}
+		m.closeErr = errors.Join(errs...)
+	})
+	return m.closeErr
 }
 
 // FinalResult is how the model ended: the exit code, the jobs still running,
@@ -186,7 +226,9 @@ func FinalResult(tm tea.Model) Result {
 	}
 	if m.interrupted {
 		r.ExitCode = 130
-		r.Message = "Nothing was sent."
+		if !m.jobsOnly {
+			r.Message = "Nothing was sent."
+		}
 	}
 	return r
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +41,7 @@ const (
 	reviewSending
 	reviewTestInput
 	reviewTestSending
+	reviewBatchInput
 )
 
 // submitDoneMsg is the outcome of a send started on Review, tagged with the
@@ -63,13 +65,15 @@ type reviewStep struct {
 	width  int
 	height int
 
-	sendID  int
-	sendErr string
-	testIn  textinput.Model
-	testMsg string
-	testErr string
+	sendID   int
+	sendErr  string
+	testIn   textinput.Model
+	testMsg  string
+	testErr  string
+	batchIn  textinput.Model
+	batchErr string
 
-	send, test, yes, no, cancel key.Binding
+	send, test, batch, yes, no, cancel key.Binding
 }
 
 func newReviewStep(c *Common) *reviewStep {
@@ -78,12 +82,17 @@ func newReviewStep(c *Common) *reviewStep {
 		testIn: c.NewTextInput(),
 		send:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
 		test:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
+		batch:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "batch size")),
 		yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
 		no:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 		cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
 	}
 	s.testIn.Prompt = "Test number › "
 	s.testIn.Placeholder = "+919999999999"
+	s.batchIn = c.NewTextInput()
+	s.batchIn.Prompt = "Recipients per request › "
+	s.batchIn.Placeholder = "0 or empty: one request"
+	s.batchIn.CharLimit = 9
 	if c.StateDir != "" {
 		// Small and local; read once here rather than on every key.
 		if b, err := os.ReadFile(filepath.Join(c.StateDir, testNumberFile)); err == nil {
@@ -109,7 +118,7 @@ func (s *reviewStep) SetSize(width, height int) { s.width, s.height = width, hei
 // Modal: while a prompt is open the root passes every key here (esc cancels
 // the prompt instead of going back).
 func (s *reviewStep) Modal() bool     { return s.mode != reviewIdle }
-func (s *reviewStep) Capturing() bool { return s.mode == reviewTestInput }
+func (s *reviewStep) Capturing() bool { return s.mode == reviewTestInput || s.mode == reviewBatchInput }
 
 // problems lists what stops the campaign from being sent.
 func (s *reviewStep) problems() []string {
@@ -141,12 +150,14 @@ func (s *reviewStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.KeyMsg:
 		return s, s.handleKey(msg)
 	}
-	if s.mode == reviewTestInput {
-		var cmd tea.Cmd
+	var cmd tea.Cmd
+	switch s.mode {
+	case reviewTestInput:
 		s.testIn, cmd = s.testIn.Update(msg)
-		return s, cmd
+	case reviewBatchInput:
+		s.batchIn, cmd = s.batchIn.Update(msg)
 	}
-	return s, nil
+	return s, cmd
 }
 
 func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -165,6 +176,15 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 			s.mode = reviewTestInput
 			s.testIn.CursorEnd()
 			return s.testIn.Focus()
+		case key.Matches(msg, s.batch):
+			s.sendErr, s.testMsg, s.testErr, s.batchErr = "", "", "", ""
+			s.mode = reviewBatchInput
+			s.batchIn.SetValue("")
+			if s.c.BatchSize > 0 {
+				s.batchIn.SetValue(strconv.Itoa(s.c.BatchSize))
+			}
+			s.batchIn.CursorEnd()
+			return s.batchIn.Focus()
 		}
 	case reviewConfirm:
 		if key.Matches(msg, s.yes) {
@@ -186,9 +206,39 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 			s.testIn, cmd = s.testIn.Update(msg)
 			return cmd
 		}
+	case reviewBatchInput:
+		switch msg.Type {
+		case tea.KeyEsc:
+			s.mode = reviewIdle
+			s.batchIn.Blur()
+		case tea.KeyEnter:
+			s.applyBatchSize()
+		default:
+			var cmd tea.Cmd
+			s.batchIn, cmd = s.batchIn.Update(msg)
+			return cmd
+		}
 	}
 	// While sending, keys wait: the outcome decides what happens next.
 	return nil
+}
+
+// applyBatchSize takes the typed size: empty or 0 is one request.
+func (s *reviewStep) applyBatchSize() {
+	v := strings.TrimSpace(s.batchIn.Value())
+	n := 0
+	if v != "" {
+		var err error
+		n, err = strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.batchErr = fmt.Sprintf("%q is not a batch size: type a whole number of recipients per request (0 or empty: one request)", campaign.SanitizeLine(v, 12))
+			return
+		}
+	}
+	s.batchErr = ""
+	s.c.BatchSize = n
+	s.mode = reviewIdle
+	s.batchIn.Blur()
 }
 
 // startTest sends the campaign's message to one number, now.
@@ -431,6 +481,12 @@ func (s *reviewStep) statusView() []string {
 		return out
 	case reviewTestSending:
 		return []string{st.Muted.Render("Sending a test…")}
+	case reviewBatchInput:
+		out := []string{s.batchIn.View()}
+		if s.batchErr != "" {
+			out = append(out, st.Error.Width(max(s.width, 10)).Render(s.batchErr))
+		}
+		return out
 	}
 	var out []string
 	w := st.Error.Width(max(s.width, 10))
@@ -452,10 +508,12 @@ func (s *reviewStep) ShortHelp() []key.Binding {
 		return []key.Binding{s.yes, s.no}
 	case reviewTestInput:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send test")), s.cancel}
+	case reviewBatchInput:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "set batch size")), s.cancel}
 	case reviewSending, reviewTestSending:
 		return nil
 	}
-	return []key.Binding{s.send, s.test}
+	return []key.Binding{s.send, s.test, s.batch}
 }
 
 func (s *reviewStep) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }

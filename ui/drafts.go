@@ -1,0 +1,361 @@
+package ui
+
+import (
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"spotcast/campaign"
+)
+
+// draftDelay is how long the composer waits after a change before saving
+// the draft: keystrokes in a burst are saved once, and never later than a
+// second after the first of them.
+const draftDelay = time.Second
+
+// Draft UI keys (campaign.Draft.UI): what the campaign cannot hold.
+const (
+	draftUINumbers      = "numbers"      // typed numbers as typed, one a line
+	draftUISchedule     = "schedule"     // now | preset | custom
+	draftUIPreset       = "preset"       // the preset's label
+	draftUIScheduleText = "scheduleText" // the custom time as typed
+)
+
+// draftTickMsg fires draftDelay after change gen.
+type draftTickMsg struct{ gen int }
+
+// draftSavedMsg is the outcome of a save command.
+type draftSavedMsg struct {
+	gen int
+	err error
+}
+
+// draftStore serialises the draft's writes: the debounced saves run in
+// commands on other goroutines, the quit and Close saves on the caller's.
+// Each write carries the change generation it captured; an older one never
+// overwrites a newer one, nor resurrects a deleted draft.
+type draftStore struct {
+	dir, operator string
+
+	mu      sync.Mutex
+	written int // the newest generation written or deleted
+}
+
+func (s *draftStore) save(gen int, d campaign.Draft) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if gen <= s.written {
+		return nil
+	}
+	if err := campaign.SaveDraft(s.dir, d); err != nil {
+		return err
+	}
+	s.written = gen
+	return nil
+}
+
+func (s *draftStore) delete(gen int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.written = max(s.written, gen)
+	return campaign.DeleteDraft(s.dir, s.operator)
+}
+
+func (s *draftStore) savedUpTo(gen int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return gen <= s.written
+}
+
+// stepKeys name the steps in a draft (stable, unlike the stepID numbers).
+var stepKeys = map[stepID]string{
+	stepType: "type", stepContent: "content", stepMedia: "media",
+	stepRecipients: "recipients", stepSchedule: "schedule", stepReview: "review",
+}
+
+func stepFromKey(k string) (stepID, bool) {
+	for id, name := range stepKeys {
+		if name == k {
+			return id, true
+		}
+	}
+	return stepType, false
+}
+
+// composing: the wizard holds a campaign the operator may still want, so
+// changes are saved. Not while the resume prompt waits for an answer, not
+// once the campaign was handed to the progress view, never for watch/jobs.
+func (m *Model) composing() bool {
+	return m.drafts != nil && !m.sent && m.active != stepResume
+}
+
+// draftSnapshot captures the composer's state. Every slice and map is new:
+// the snapshot is handed to a command running on another goroutine. It
+// holds no API key (the campaign has none) and no imported recipients (the
+// CSV path is kept and re-imported instead).
+func (m *Model) draftSnapshot() campaign.Draft {
+	r := m.recipients
+	d := campaign.Draft{
+		Campaign: campaign.Campaign{
+			Type:       m.typ.Selected(),
+			Content:    m.content.Value(),
+			MediaURL:   m.media.in.Value(),
+			Recipients: append([]string(nil), r.typed...),
+			GroupIDs:   append([]string(nil), r.groupIDs...),
+		},
+		Step:           stepKeys[m.lastStep],
+		CSVPath:        r.csvPath,
+		DefaultCountry: m.c.DefaultCountry,
+		BatchSize:      m.c.BatchSize,
+		Operator:       m.c.Operator,
+		UI:             map[string]string{},
+	}
+	if len(r.typedRaw) > 0 {
+		d.UI[draftUINumbers] = strings.Join(r.typedRaw, "\n")
+	}
+	s := m.schedule
+	switch {
+	case s.cursor == 0:
+		d.UI[draftUISchedule] = "now"
+	case s.cursor < s.customIndex():
+		d.UI[draftUISchedule] = "preset"
+		d.UI[draftUIPreset] = s.presets[s.cursor-1].Label
+	default:
+		d.UI[draftUISchedule] = "custom"
+		d.UI[draftUIScheduleText] = s.in.Value()
+	}
+	// The instant is left out on purpose: a relative time ("+2h") moves
+	// with the clock and would look like a change every second.
+	return d
+}
+
+// trackDraft runs after every message: when the composer's state changed,
+// it schedules a save draftDelay later.
+func (m *Model) trackDraft() tea.Cmd {
+	if !m.composing() {
+		return nil
+	}
+	if _, ok := stepKeys[m.active]; ok {
+		m.lastStep = m.active
+	}
+	d := m.draftSnapshot()
+	if reflect.DeepEqual(d, m.lastDraft) {
+		return nil
+	}
+	m.lastDraft = d
+	m.draftGen++
+	if m.dirtyGen == 0 {
+		m.dirtyGen = m.draftGen
+	}
+	gen := m.draftGen
+	return m.draftTick(draftDelay, func(time.Time) tea.Msg { return draftTickMsg{gen: gen} })
+}
+
+// onDraftTick saves when the change that scheduled the tick is the latest
+// (the operator paused) or the oldest unsaved one (a second has passed
+// since it, however fast the typing).
+func (m *Model) onDraftTick(msg draftTickMsg) tea.Cmd {
+	if !m.composing() || m.dirtyGen == 0 || (msg.gen != m.draftGen && msg.gen != m.dirtyGen) {
+		return nil
+	}
+	m.dirtyGen = 0
+	return m.saveDraftCmd()
+}
+
+// saveDraftCmd writes the latest snapshot in a command; the snapshot is
+// copied into the closure, the command never reads the model.
+func (m *Model) saveDraftCmd() tea.Cmd {
+	st, gen, d := m.drafts, m.draftGen, m.lastDraft
+	d.SavedAt = m.c.now()
+	return func() tea.Msg { return draftSavedMsg{gen: gen, err: st.save(gen, d)} }
+}
+
+// saveDraftNow writes the draft before the program ends (quit, Close), so
+// nothing typed in the last second is lost.
+func (m *Model) saveDraftNow() error {
+	if !m.composing() {
+		return nil
+	}
+	m.trackDraft() // the last message's change, if any; its tick never fires
+	if m.draftGen == 0 || m.drafts.savedUpTo(m.draftGen) {
+		return nil
+	}
+	d := m.lastDraft
+	d.SavedAt = m.c.now()
+	m.dirtyGen = 0
+	return m.drafts.save(m.draftGen, d)
+}
+
+// deleteDraft forgets the draft (sent, or the operator chose to start
+// fresh); a save still in flight cannot bring it back.
+func (m *Model) deleteDraft() {
+	if m.drafts == nil {
+		return
+	}
+	m.dirtyGen = 0
+	if err := m.drafts.delete(m.draftGen); err != nil {
+		m.draftErr = "draft: " + err.Error()
+	}
+}
+
+func allAccepted(sub *campaign.Submission) bool {
+	if sub == nil || len(sub.Batches) == 0 {
+		return false
+	}
+	for _, b := range sub.Batches {
+		if b.State != campaign.StateAccepted {
+			return false
+		}
+	}
+	return true
+}
+
+// restoreDraft puts a saved draft back into every step and opens the step
+// the operator left; a saved CSV path is imported again.
+func (m *Model) restoreDraft(d *campaign.Draft) tea.Cmd {
+	m.typ.Select(d.Type)
+	m.syncType()
+	m.content.SetValue(d.Content)
+	m.media.SetValue(d.MediaURL)
+	m.c.DefaultCountry = d.DefaultCountry
+	m.c.BatchSize = max(d.BatchSize, 0)
+
+	r := m.recipients
+	if raw := d.UI[draftUINumbers]; raw != "" {
+		// One number a line, as typed: rejects come back with their reason.
+		r.addNumbers(raw)
+	} else {
+		// No raw text (an older or hand-made draft): the valid numbers.
+		var nums []string
+		for _, n := range d.Recipients {
+			if n != "" && strings.Trim(n, "0123456789") == "" {
+				n = "+" + n
+			}
+			nums = append(nums, n)
+		}
+		r.addNumbers(strings.Join(nums, "\n"))
+	}
+	r.addGroups(strings.Join(d.GroupIDs, " "))
+	r.notice = ""
+	var cmd tea.Cmd
+	if d.CSVPath != "" {
+		cmd = r.importPath(d.CSVPath)
+	}
+
+	s := m.schedule
+	s.refreshPresets()
+	s.cursor = 0
+	switch d.UI[draftUISchedule] {
+	case "preset":
+		for i, p := range s.presets {
+			if p.Label == d.UI[draftUIPreset] {
+				s.cursor = i + 1
+			}
+		}
+	case "custom":
+		s.cursor = s.customIndex()
+		s.in.SetValue(d.UI[draftUIScheduleText])
+	}
+
+	target, ok := stepFromKey(d.Step)
+	if !ok || (target == stepMedia && !m.typ.Selected().IsMedia()) {
+		target = stepContent
+	}
+	m.sent = false
+	m.active = target // composing again: trackDraft may record it
+	m.lastStep = target
+	m.lastDraft = m.draftSnapshot()
+	return tea.Batch(cmd, m.goTo(target))
+}
+
+// resumeScreen asks whether to carry on with the saved draft.
+type resumeScreen struct {
+	c      *Common
+	d      *campaign.Draft
+	err    error
+	width  int
+	height int
+	resume key.Binding
+	fresh  key.Binding
+}
+
+func newResumeScreen(c *Common) *resumeScreen {
+	return &resumeScreen{
+		c:      c,
+		resume: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resume")),
+		fresh:  key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n", "start fresh")),
+	}
+}
+
+func (s *resumeScreen) Init() tea.Cmd                       { return nil }
+func (s *resumeScreen) Update(tea.Msg) (tea.Model, tea.Cmd) { return s, nil }
+func (s *resumeScreen) SetSize(width, height int)           { s.width, s.height = width, height }
+
+// summary: "(TEXT, 'first words…', 3 recipients)".
+func (s *resumeScreen) summary() string {
+	d := s.d
+	words := strings.Join(strings.Fields(campaign.Sanitize(d.Content)), " ")
+	if r := []rune(words); len(r) > 24 {
+		words = strings.TrimSpace(string(r[:24])) + "…"
+	}
+	parts := []string{string(d.Type)}
+	if words != "" {
+		parts = append(parts, "'"+words+"'")
+	}
+	who := plural(len(d.Recipients), "recipient", "recipients")
+	if d.CSVPath != "" {
+		who += " + " + campaign.SanitizeLine(filepath.Base(d.CSVPath), 30)
+	}
+	if n := len(d.GroupIDs); n > 0 {
+		who += ", " + plural(n, "group", "groups")
+	}
+	return "(" + campaign.SanitizeLine(strings.Join(append(parts, who), ", "), 0) + ")"
+}
+
+func (s *resumeScreen) View() string {
+	st := s.c.Styles
+	w := max(s.width, 20)
+	if s.err != nil {
+		return st.Title.Render("Your saved draft cannot be read") + "\n\n" +
+			st.Error.Width(w).Render(campaign.Sanitize(s.err.Error())) + "\n\n" +
+			"n or enter starts fresh (the damaged draft is deleted)."
+	}
+	when := s.d.SavedAt.In(s.c.loc()).Format("Mon 2 Jan 15:04")
+	q := fmt.Sprintf("Resume your draft from %s?", when)
+	return st.Title.Render("Unfinished campaign") + "\n\n" + q + "\n" +
+		st.Plain.Width(w).Render(s.summary()) + "\n\n" +
+		st.HelpKey.Render("enter") + " resume · " + st.HelpKey.Render("n") + " start fresh"
+}
+
+func (s *resumeScreen) ShortHelp() []key.Binding {
+	if s.err != nil {
+		return []key.Binding{key.NewBinding(key.WithKeys("n", "enter"), key.WithHelp("n/enter", "start fresh"))}
+	}
+	return []key.Binding{s.resume, s.fresh}
+}
+func (s *resumeScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+
+// answerResume handles a key on the resume prompt.
+func (m *Model) answerResume(msg tea.KeyMsg) tea.Cmd {
+	p := m.resume
+	switch {
+	case p.err == nil && key.Matches(msg, p.resume):
+		d := p.d
+		p.d = nil
+		return m.restoreDraft(d)
+	case key.Matches(msg, p.fresh), p.err != nil && key.Matches(msg, p.resume):
+		p.d, p.err = nil, nil
+		m.active = stepType
+		m.deleteDraft()
+		m.lastStep = stepType
+		m.lastDraft = m.draftSnapshot()
+		return m.goTo(stepType)
+	}
+	return nil
+}

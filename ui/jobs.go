@@ -1,0 +1,641 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"spotcast/campaign"
+	"spotcast/client"
+)
+
+// jobsRefresh is how often the jobs list polls the running jobs it shows.
+const jobsRefresh = 2 * time.Second
+
+// jobsPollCap bounds the requests one refresh may start (a campaign split
+// into hundreds of batches must not flood the API every two seconds).
+const jobsPollCap = 16
+
+// Jobs-list messages carry the list's generation: replies to a list that
+// was closed or reloaded since are dropped.
+type (
+	jobsLoadedMsg struct {
+		gen      int
+		path     string
+		records  []campaign.CampaignRecord
+		warnings []string
+		err      error
+	}
+	jobsTickMsg   struct{ gen int }
+	jobsStatusMsg struct {
+		gen        int
+		campaignID string
+		batch      int
+		id         string
+		job        *client.Job
+		err        error
+	}
+	// watchCampaignMsg asks the root to re-attach the progress view.
+	watchCampaignMsg struct{ rec campaign.CampaignRecord }
+)
+
+// liveJob is what polling learnt about one job since the list opened.
+type liveJob struct {
+	job       *client.Job
+	err       error
+	inFlight  bool
+	journaled string
+}
+
+type jobsKeys struct {
+	Move, Up, Down, PgUp, PgDown, Home, End, Watch, Reload, Quit key.Binding
+}
+
+func newJobsKeys() jobsKeys {
+	return jobsKeys{
+		Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
+		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "newest")),
+		End:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "oldest")),
+		Watch:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "watch")),
+		Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload")),
+		Quit:   key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
+	}
+}
+
+// jobsModel lists the journal's campaigns, newest first, two lines each,
+// with the selected one's batches below.
+type jobsModel struct {
+	c      *Common
+	keys   jobsKeys
+	width  int
+	height int
+
+	gen      int
+	open     bool
+	loading  bool
+	path     string
+	records  []campaign.CampaignRecord
+	warnings []string        // new warnings of the last load
+	warned   map[string]bool // warnings already shown this session
+	loadErr  error
+	table    vtable
+	live     map[string]*liveJob
+	notice   string
+
+	// Seams for tests: the status request and the timer.
+	fetch func(ctx context.Context, id string) (*client.Job, error)
+	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+}
+
+var _ Component = (*jobsModel)(nil)
+
+func newJobs(c *Common) *jobsModel {
+	return &jobsModel{c: c, keys: newJobsKeys(), warned: map[string]bool{}, live: map[string]*liveJob{}, tick: tea.Tick}
+}
+
+func (m *jobsModel) journalPath() string {
+	if p := m.c.Journal.Path(); p != "" {
+		return p
+	}
+	return filepath.Join(m.c.StateDir, campaign.JournalFile)
+}
+
+// Open reads the journal afresh (off the UI goroutine) and starts polling.
+func (m *jobsModel) Open() tea.Cmd {
+	m.gen++
+	m.open, m.loading = true, true
+	m.live = map[string]*liveJob{}
+	m.notice = ""
+	gen, path := m.gen, m.journalPath()
+	m.path = path
+	if m.c.Journal == nil && m.c.StateDir == "" {
+		m.loading, m.records = false, nil
+		m.loadErr = fmt.Errorf("no state directory is configured (--state-dir), so there is no journal to list")
+		return nil
+	}
+	return func() tea.Msg {
+		recs, warns, err := campaign.ReadJournal(path)
+		return jobsLoadedMsg{gen: gen, path: path, records: recs, warnings: warns, err: err}
+	}
+}
+
+// Close stops polling; replies still in flight are dropped.
+func (m *jobsModel) Close() {
+	m.gen++
+	m.open, m.loading = false, false
+}
+
+func (m *jobsModel) Init() tea.Cmd { return nil }
+
+func (m *jobsModel) SetSize(width, height int) {
+	m.width, m.height = width, height
+	m.layoutTable()
+}
+
+func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case jobsLoadedMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		m.loading = false
+		m.records, m.loadErr = msg.records, msg.err
+		m.warnings = nil
+		for _, w := range msg.warnings {
+			if !m.warned[w] {
+				m.warned[w] = true
+				m.warnings = append(m.warnings, w)
+			}
+		}
+		m.table.setRows(len(m.records))
+		m.layoutTable()
+		return m, tea.Batch(m.poll(), m.nextTick())
+	case jobsTickMsg:
+		if msg.gen != m.gen || !m.open {
+			return m, nil
+		}
+		if !m.anyRunning() {
+			return m, nil // everything ended: the refresh stops
+		}
+		return m, tea.Batch(m.poll(), m.nextTick())
+	case jobsStatusMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		lj := m.live[msg.id]
+		if lj == nil {
+			return m, nil
+		}
+		lj.inFlight = false
+		if msg.err != nil || msg.job == nil {
+			lj.err = msg.err
+			if lj.err == nil {
+				lj.err = fmt.Errorf("empty job status")
+			}
+			return m, nil
+		}
+		lj.job, lj.err = msg.job, nil
+		return m, m.journalCmd(msg, lj)
+	case tea.KeyMsg:
+		return m, m.handleKey(msg)
+	}
+	return m, nil
+}
+
+// journalCmd records a status the journal has not seen (off the UI
+// goroutine: the journal fsyncs), so `spotcast jobs` shows it too.
+func (m *jobsModel) journalCmd(msg jobsStatusMsg, lj *liveJob) tea.Cmd {
+	jr := m.c.Journal
+	if jr == nil || msg.campaignID == "" || msg.batch < 0 || lj.journaled == msg.job.Status {
+		return nil
+	}
+	lj.journaled = msg.job.Status
+	cid, batch, id, job := msg.campaignID, msg.batch, msg.id, *msg.job
+	return func() tea.Msg {
+		_ = jr.RecordJobStatus(cid, batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending)
+		return nil // best effort: the list shows the live status anyway
+	}
+}
+
+func (m *jobsModel) nextTick() tea.Cmd {
+	if !m.anyRunning() {
+		return nil
+	}
+	gen := m.gen
+	return m.tick(jobsRefresh, func(time.Time) tea.Msg { return jobsTickMsg{gen: gen} })
+}
+
+// status is a batch's job status: the live one, else the journal's.
+func (m *jobsModel) status(b campaign.BatchRecord) string {
+	if lj := m.live[b.JobID]; lj != nil && lj.job != nil {
+		return lj.job.Status
+	}
+	return b.JobStatus
+}
+
+func (m *jobsModel) running(b campaign.BatchRecord) bool {
+	return b.State == campaign.StateAccepted && b.JobID != "" && !client.IsTerminal(m.status(b))
+}
+
+func (m *jobsModel) anyRunning() bool {
+	for _, r := range m.records {
+		for _, b := range r.Batches {
+			if m.running(b) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// poll asks for the status of the running jobs on screen, at most one
+// request in flight per job.
+func (m *jobsModel) poll() tea.Cmd {
+	from, to := m.table.visible()
+	var cmds []tea.Cmd
+	for i := from; i < to && len(cmds) < jobsPollCap; i++ {
+		r := m.records[i]
+		for _, b := range r.Batches {
+			if len(cmds) >= jobsPollCap {
+				break
+			}
+			if !m.running(b) {
+				continue
+			}
+			lj := m.live[b.JobID]
+			if lj == nil {
+				lj = &liveJob{journaled: b.JobStatus}
+				m.live[b.JobID] = lj
+			}
+			if lj.inFlight {
+				continue
+			}
+			lj.inFlight = true
+			cmds = append(cmds, m.fetchCmd(r.CampaignID, b.Index, b.JobID))
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// fetchCmd copies what it needs: it runs on another goroutine.
+func (m *jobsModel) fetchCmd(cid string, batch int, id string) tea.Cmd {
+	gen, fetch, cl, parent := m.gen, m.fetch, m.c.Client, m.c.ctx()
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(parent, pollTimeout)
+		defer cancel()
+		var job *client.Job
+		var err error
+		switch {
+		case fetch != nil:
+			job, err = fetch(ctx, id)
+		case cl == nil:
+			err = fmt.Errorf("no API client configured")
+		default:
+			job, err = cl.GetJob(ctx, id)
+		}
+		return jobsStatusMsg{gen: gen, campaignID: cid, batch: batch, id: id, job: job, err: err}
+	}
+}
+
+func (m *jobsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
+	k := m.keys
+	t := &m.table
+	before := t.offset
+	switch {
+	case key.Matches(msg, k.Quit):
+		return func() tea.Msg { return progressQuitMsg{} }
+	case key.Matches(msg, k.Reload):
+		return m.Open()
+	case key.Matches(msg, k.Watch):
+		return m.watch()
+	case key.Matches(msg, k.Up):
+		t.move(-1)
+	case key.Matches(msg, k.Down):
+		t.move(1)
+	case key.Matches(msg, k.PgUp):
+		t.move(-t.page())
+	case key.Matches(msg, k.PgDown):
+		t.move(t.page())
+	case key.Matches(msg, k.Home):
+		t.top()
+	case key.Matches(msg, k.End):
+		t.bottom()
+	}
+	m.notice = ""
+	m.layoutTable() // the new selection's details may take other room
+	if t.offset != before {
+		return m.poll() // rows scrolled into view get their status now
+	}
+	return nil
+}
+
+func (m *jobsModel) selected() *campaign.CampaignRecord {
+	if m.table.cursor < 0 || m.table.cursor >= len(m.records) {
+		return nil
+	}
+	return &m.records[m.table.cursor]
+}
+
+// watch re-attaches the progress view to the selected campaign's jobs.
+func (m *jobsModel) watch() tea.Cmd {
+	r := m.selected()
+	if r == nil {
+		return nil
+	}
+	jobs := 0
+	for _, b := range r.Batches {
+		if b.State == campaign.StateAccepted && b.JobID != "" {
+			jobs++
+		}
+	}
+	if jobs == 0 {
+		m.notice = "this campaign has no bulk jobs to watch: its batches were sent synchronously or never accepted"
+		return nil
+	}
+	rec := *r
+	for i, b := range rec.Batches {
+		// The latest status known, so the view does not start behind.
+		if lj := m.live[b.JobID]; lj != nil && lj.job != nil {
+			rec.Batches[i].JobStatus = lj.job.Status
+		}
+	}
+	rec.Batches = append([]campaign.BatchRecord(nil), rec.Batches...)
+	return func() tea.Msg { return watchCampaignMsg{rec: rec} }
+}
+
+// --- layout and view ---
+
+// rowLines is the height of one campaign in the list.
+const rowLines = 2
+
+// detailBatches is how many of the selected campaign's batches are listed.
+const detailBatches = 5
+
+func (m *jobsModel) headLines() int {
+	n := 1 // title
+	if m.notice != "" {
+		n++
+	}
+	if len(m.warnings) > 0 {
+		n += min(len(m.warnings), 2) + 1
+	}
+	return n
+}
+
+// shownBatches is how many of the selected campaign's batches are listed:
+// up to detailBatches lines (the last one saying how many more), leaving
+// the list room for at least two campaigns.
+func (m *jobsModel) shownBatches(r campaign.CampaignRecord) int {
+	room := m.height - m.headLines() - 2*rowLines - 2 - len(m.hintLines(r, max(20, m.width)))
+	room = max(min(room, detailBatches), 0)
+	if len(r.Batches) <= room {
+		return len(r.Batches)
+	}
+	return max(room-1, 0)
+}
+
+func (m *jobsModel) detailLines() int {
+	r := m.selected()
+	if r == nil {
+		return 0
+	}
+	shown := m.shownBatches(*r)
+	n := 2 + shown // blank, heading, batches
+	if shown < len(r.Batches) {
+		n++
+	}
+	return n + len(m.hintLines(*r, max(20, m.width)))
+}
+
+func (m *jobsModel) layoutTable() {
+	avail := m.height - m.headLines() - m.detailLines()
+	m.table.setHeight(max(1, avail/rowLines))
+}
+
+func (m *jobsModel) View() string {
+	if m.width <= 0 || m.height <= 0 {
+		return ""
+	}
+	st := m.c.Styles
+	w := max(20, m.width)
+	var lines []string
+	title := st.Title.Render("Campaigns")
+	if !m.loading && m.loadErr == nil {
+		title += st.Muted.Render(fmt.Sprintf(" (%s) · newest first", commas(len(m.records))))
+	}
+	lines = append(lines, title)
+	if len(m.warnings) > 0 {
+		lines = append(lines, st.Warning.Render(campaign.SanitizeLine(fmt.Sprintf("⚠ %d journal line(s) skipped:", len(m.warnings)), w)))
+		for i, wn := range m.warnings {
+			if i == 2 {
+				break
+			}
+			// The path is the journal's, said once above.
+			wn = strings.TrimPrefix(wn, m.path+" ")
+			lines = append(lines, st.Warning.Render(campaign.SanitizeLine("  "+wn, w)))
+		}
+	}
+	if m.notice != "" {
+		lines = append(lines, st.Muted.Render(campaign.SanitizeLine(m.notice, w)))
+	}
+	switch {
+	case m.loading:
+		lines = append(lines, st.Muted.Render("Reading the journal…"))
+	case m.loadErr != nil:
+		lines = append(lines, st.Error.Width(w).Render(campaign.Sanitize(m.loadErr.Error())))
+	case len(m.records) == 0:
+		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("No submissions yet: campaigns appear here once sent (journal "+m.path+").", w)))
+	default:
+		from, to := m.table.visible()
+		for i := from; i < to; i++ {
+			lines = append(lines, m.rowView(i, w)...)
+		}
+		lines = append(lines, m.detailView(w)...)
+	}
+	return clampView(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+// rowView is one campaign: who, when, what; then where its batches stand.
+func (m *jobsModel) rowView(i, w int) []string {
+	st := m.c.Styles
+	r := m.records[i]
+	created := "created ?"
+	if !r.CreatedAt.IsZero() {
+		created = r.CreatedAt.In(m.c.loc()).Format("Mon 2 Jan 15:04")
+	}
+	typ := string(r.Type)
+	if typ == "" {
+		typ = "?"
+	}
+	who := plural(r.Recipients, "recipient", "recipients")
+	if r.Groups > 0 {
+		who += ", " + plural(r.Groups, "group", "groups")
+	}
+	head := fmt.Sprintf("%s  %s  %s  %s", r.CampaignID, created, typ, who)
+	if r.Operator != "" {
+		head += "  by " + r.Operator
+	}
+	head = campaign.SanitizeLine(head, w-2)
+	flag := "  "
+	if len(m.hints(r)) > 0 {
+		flag = "! "
+	}
+	second := "  " + flag + campaign.SanitizeLine(m.batchSummary(r), w-4)
+	if len(m.hints(r)) > 0 {
+		second = st.Warning.Render(second)
+	} else {
+		second = st.Muted.Render(second)
+	}
+	if i == m.table.cursor {
+		return []string{st.Selected.Render("> " + head), second}
+	}
+	return []string{"  " + head, second}
+}
+
+// batchSummary: "3 batches: 2 accepted, 1 unknown · jobs 2 RUNNING 37/100".
+func (m *jobsModel) batchSummary(r campaign.CampaignRecord) string {
+	counts := r.Counts()
+	var parts []string
+	for _, s := range []campaign.BatchState{campaign.StateAccepted, campaign.StateRejected, campaign.StateUnknown, campaign.StatePending} {
+		if n := counts[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	out := plural(len(r.Batches), "batch", "batches") + ": " + strings.Join(parts, ", ")
+	if r.Incomplete {
+		out += " (its created event is missing)"
+	}
+	if js := m.jobsSummary(r); js != "" {
+		out += " · " + js
+	}
+	return out
+}
+
+// jobsSummary aggregates the bulk jobs' last known statuses and counts.
+func (m *jobsModel) jobsSummary(r campaign.CampaignRecord) string {
+	seen := map[string]int{}
+	var order []string
+	total, sent, known, jobs := 0, 0, true, 0
+	for _, b := range r.Batches {
+		if b.State != campaign.StateAccepted || b.JobID == "" {
+			continue
+		}
+		jobs++
+		s := m.status(b)
+		if s == "" {
+			s = "status unknown"
+		}
+		if seen[s] == 0 {
+			order = append(order, s)
+		}
+		seen[s]++
+		t, se := b.Total, b.Sent
+		if lj := m.live[b.JobID]; lj != nil && lj.job != nil {
+			t, se = lj.job.Total, lj.job.Sent
+		}
+		if t == nil {
+			known = false
+			continue
+		}
+		total += *t
+		sent += deref(se)
+	}
+	if jobs == 0 {
+		return ""
+	}
+	var sp []string
+	for _, s := range order {
+		sp = append(sp, fmt.Sprintf("%d %s", seen[s], s))
+	}
+	out := "jobs " + strings.Join(sp, ", ")
+	if known && total > 0 {
+		out += fmt.Sprintf(" (%s/%s sent)", commas(sent), commas(total))
+	}
+	return out
+}
+
+// hint is what finishes a campaign with batches never sent: why, and the
+// command to run.
+type hint struct{ why, command string }
+
+func (m *jobsModel) hints(r campaign.CampaignRecord) []hint {
+	c := r.Counts()
+	id := campaign.SanitizeLine(r.CampaignID, 0)
+	var out []hint
+	if n := c[campaign.StatePending] + c[campaign.StateRejected]; n > 0 {
+		out = append(out, hint{plural(n, "batch", "batches") + " not sent — run", "spotcast resume " + id})
+	}
+	if n := c[campaign.StateUnknown]; n > 0 {
+		out = append(out, hint{plural(n, "batch", "batches") + " with unknown outcome (it may have arrived) — only if it did not",
+			"spotcast resume " + id + " --include-unknown"})
+	}
+	return out
+}
+
+// detailView lists the selected campaign's first batches and its hints.
+func (m *jobsModel) detailView(w int) []string {
+	st := m.c.Styles
+	r := m.selected()
+	if r == nil {
+		return nil
+	}
+	out := []string{"", st.Header.Render(campaign.SanitizeLine(r.CampaignID, w-10)) + st.Muted.Render(" batches")}
+	shown := m.shownBatches(*r)
+	for i, b := range r.Batches {
+		if i == shown {
+			out = append(out, st.Muted.Render(fmt.Sprintf("  … and %d more", len(r.Batches)-shown)))
+			break
+		}
+		out = append(out, campaign.SanitizeLine(m.batchLine(b), w))
+	}
+	for _, l := range m.hintLines(*r, w) {
+		out = append(out, st.Warning.Render(l))
+	}
+	return out
+}
+
+// hintLines are the hints fitted to w; a command is never cut, it goes on
+// a line of its own when it does not fit beside its reason.
+func (m *jobsModel) hintLines(r campaign.CampaignRecord, w int) []string {
+	var out []string
+	for _, h := range m.hints(r) {
+		line := "! " + h.why + ": " + h.command
+		if ansi.StringWidth(line) <= w {
+			out = append(out, line)
+			continue
+		}
+		out = append(out, ansi.Truncate("! "+h.why+":", w, "…"), "    "+h.command)
+	}
+	return out
+}
+
+func (m *jobsModel) batchLine(b campaign.BatchRecord) string {
+	line := fmt.Sprintf("  batch %-3d %6s  %-8s", b.Index+1, commas(b.Recipients), b.State)
+	switch {
+	case b.JobID != "":
+		line += " job " + b.JobID
+		s, t, se, f := m.status(b), b.Total, b.Sent, b.Failed
+		lj := m.live[b.JobID]
+		if lj != nil && lj.job != nil {
+			t, se, f = lj.job.Total, lj.job.Sent, lj.job.Failed
+		}
+		if s != "" {
+			line += " " + s
+		}
+		if t != nil {
+			line += fmt.Sprintf(" %d/%d sent, %d failed", deref(se), *t, deref(f))
+		}
+		if lj != nil && lj.err != nil {
+			line += " · poll failed: " + lj.err.Error()
+		}
+	case b.State == campaign.StateAccepted:
+		line += " " + plural(len(b.Messages), "message", "messages")
+	case b.Error != "":
+		line += " " + b.Error
+	}
+	return line
+}
+
+func (m *jobsModel) ShortHelp() []key.Binding {
+	k := m.keys
+	out := []key.Binding{k.Move}
+	if r := m.selected(); r != nil {
+		out = append(out, k.Watch)
+	}
+	return append(out, k.Reload, k.Quit)
+}
+
+func (m *jobsModel) FullHelp() [][]key.Binding {
+	k := m.keys
+	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End}, {k.Watch, k.Reload, k.Quit}}
+}
