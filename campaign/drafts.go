@@ -25,11 +25,16 @@ type Draft struct {
 	UI             map[string]string `json:"ui,omitempty"` // free-form screen state
 }
 
-// DraftPath is where an operator's draft lives under stateDir. The operator
-// (an SSH key fingerprint such as "SHA256:ab+/..", or a user name) is made
-// into a safe file name; a hash of the exact name keeps distinct operators
-// apart even when their safe forms look alike.
+// DraftPath is where an operator's draft lives under stateDir.
 func DraftPath(stateDir, operator string) string {
+	return filepath.Join(stateDir, "drafts", operatorKey(operator)+".json")
+}
+
+// operatorKey makes an operator (an SSH key fingerprint such as
+// "SHA256:ab+/..", or a user name) into a safe file name; a hash of the
+// exact name keeps distinct operators apart even when their safe forms look
+// alike.
+func operatorKey(operator string) string {
 	var b strings.Builder
 	for _, r := range operator {
 		switch {
@@ -47,7 +52,30 @@ func DraftPath(stateDir, operator string) string {
 		name = "default"
 	}
 	sum := sha256.Sum256([]byte(operator))
-	return filepath.Join(stateDir, "drafts", name+"-"+hex.EncodeToString(sum[:6])+".json")
+	return name + "-" + hex.EncodeToString(sum[:6])
+}
+
+// testNumberPath is where an operator's last test-send number is kept.
+func testNumberPath(stateDir, operator string) string {
+	return filepath.Join(stateDir, "test_numbers", operatorKey(operator))
+}
+
+// LastTestNumber is the number the operator last sent a test to ("" if none).
+func LastTestNumber(stateDir, operator string) string {
+	b, err := os.ReadFile(testNumberPath(stateDir, operator))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(Sanitize(string(b)))
+}
+
+// SaveTestNumber remembers the operator's test number for next time.
+func SaveTestNumber(stateDir, operator, number string) error {
+	p := testNumberPath(stateDir, operator)
+	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+		return err
+	}
+	return writeFileAtomic(p, []byte(number+"\n"))
 }
 
 // SaveDraft writes the operator's draft atomically (0600), replacing the

@@ -32,6 +32,9 @@ type Common struct {
 	ImportDir string
 	StateDir  string
 	Operator  string
+	// OperatorName is shown in the header ("" = Operator).
+	OperatorName string
+	OnSubmit     func(*campaign.Submission, error)
 	// Journal records submissions (nil: none, e.g. in some tests).
 	Journal *campaign.Journal
 	// JournalErr says why the journal could not be opened; sending is then

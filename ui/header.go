@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 
@@ -23,8 +24,8 @@ func (m *Model) headerView() string {
 	if m.c.Sandbox {
 		right = append(right, st.Badge.Render("SANDBOX"))
 	}
-	if m.c.Operator != "" {
-		right = append(right, st.Muted.Render(campaign.SanitizeLine(m.c.Operator, 24)))
+	if name := cmp.Or(m.c.OperatorName, m.c.Operator); name != "" {
+		right = append(right, st.Muted.Render(campaign.SanitizeLine(name, 24)))
 	}
 	r := strings.Join(right, " ")
 	gap := m.bodyWidth() - lipgloss.Width(left) - lipgloss.Width(r)

@@ -191,7 +191,11 @@ func TestReviewTestSend(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
 	opts.Client = cl
-	if err := os.WriteFile(filepath.Join(opts.StateDir, testNumberFile), []byte("+91 98765 00042\n"), 0o600); err != nil {
+	if err := campaign.SaveTestNumber(opts.StateDir, opts.Operator, "+91 98765 00042"); err != nil {
+		t.Fatal(err)
+	}
+	// Another operator's number is theirs alone.
+	if err := campaign.SaveTestNumber(opts.StateDir, "someone-else", "+447700900001"); err != nil {
 		t.Fatal(err)
 	}
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(40)})
@@ -221,9 +225,11 @@ func TestReviewTestSend(t *testing.T) {
 	if len(sends) != 1 || len(sends[0].Recipients) != 1 || sends[0].Recipients[0] != "919876500043" {
 		t.Fatalf("test send requests: %+v", sends)
 	}
-	b, err := os.ReadFile(filepath.Join(opts.StateDir, testNumberFile))
-	if err != nil || strings.TrimSpace(string(b)) != "919876500043" {
-		t.Fatalf("remembered test number %q, %v", b, err)
+	if got := campaign.LastTestNumber(opts.StateDir, opts.Operator); got != "919876500043" {
+		t.Fatalf("remembered test number %q", got)
+	}
+	if got := campaign.LastTestNumber(opts.StateDir, "someone-else"); got != "+447700900001" {
+		t.Fatalf("another operator's test number became %q", got)
 	}
 }
 

@@ -23,7 +23,14 @@ type Options struct {
 	Sandbox        bool
 	StateDir       string
 	DefaultCountry string
-	Operator       string // who is at the keyboard (local user, or SSH key)
+	// Operator identifies who is at the keyboard (local user, or the SSH
+	// key's full fingerprint): it keys drafts and is journaled.
+	Operator string
+	// OperatorName is what the header shows ("" = Operator).
+	OperatorName string
+	// OnSubmit, when set, hears of every submission (the SSH server logs
+	// them). It runs on a command goroutine.
+	OnSubmit func(*campaign.Submission, error)
 	// Prefill comes from flags; CSVPath is imported on start.
 	Prefill   campaign.Campaign
 	CSVPath   string
@@ -89,6 +96,8 @@ func New(opts Options) (tea.Model, error) {
 		ImportDir:      opts.ImportDir,
 		StateDir:       opts.StateDir,
 		Operator:       opts.Operator,
+		OperatorName:   opts.OperatorName,
+		OnSubmit:       opts.OnSubmit,
 		Journal:        opts.Journal,
 		Now:            opts.Now,
 		Loc:            opts.Loc,

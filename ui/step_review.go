@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,10 +16,6 @@ import (
 
 	"spotcast/campaign"
 )
-
-// testNumberFile remembers the operator's last test number under the state
-// directory, so the test send is one key away next time.
-const testNumberFile = "test_number"
 
 // reviewDraft is a snapshot of the composed campaign. The root takes it when
 // Review opens (building the recipient list is O(rows), too slow per frame).
@@ -95,9 +90,7 @@ func newReviewStep(c *Common) *reviewStep {
 	s.batchIn.CharLimit = 9
 	if c.StateDir != "" {
 		// Small and local; read once here rather than on every key.
-		if b, err := os.ReadFile(filepath.Join(c.StateDir, testNumberFile)); err == nil {
-			s.testIn.SetValue(strings.TrimSpace(campaign.Sanitize(string(b))))
-		}
+		s.testIn.SetValue(campaign.LastTestNumber(c.StateDir, c.Operator))
 	}
 	return s
 }
@@ -273,7 +266,8 @@ func (s *reviewStep) startTest() tea.Cmd {
 func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.Cmd {
 	s.sendID++
 	id := s.sendID
-	ctx, j, cl, stateDir := s.c.ctx(), s.c.Journal, s.c.Client, s.c.StateDir
+	ctx, j, cl, stateDir, operator := s.c.ctx(), s.c.Journal, s.c.Client, s.c.StateDir, s.c.Operator
+	onSubmit := s.c.OnSubmit
 	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.c.BatchSize, Now: s.c.Now}
 	if test {
 		opts.BatchSize = 0
@@ -286,11 +280,12 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 		}
 		if test && stateDir != "" {
 			// Best effort: failing to remember the number must not stop the test.
-			if err := os.MkdirAll(stateDir, 0o700); err == nil {
-				_ = os.WriteFile(filepath.Join(stateDir, testNumberFile), []byte(number+"\n"), 0o600)
-			}
+			_ = campaign.SaveTestNumber(stateDir, operator, number)
 		}
 		sub, err := campaign.Submit(ctx, j, c, opts, cl.SendCampaignRequest)
+		if onSubmit != nil && sub != nil {
+			onSubmit(sub, err)
+		}
 		return submitDoneMsg{id: id, test: test, number: number, sub: sub, err: err}
 	}
 }

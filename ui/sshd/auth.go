@@ -45,16 +45,10 @@ func (id identity) Name() string {
 	return id.shortFingerprint()
 }
 
-// Operator is what the TUI gets as ui.Options.Operator. ui uses that one
-// string both for the header and as the key for drafts and the journal, so
-// it carries the short fingerprint next to the comment: two keys with the
-// same comment ("user@laptop") must not share drafts.
-func (id identity) Operator() string {
-	if strings.TrimSpace(id.Comment) == "" {
-		return id.shortFingerprint()
-	}
-	return id.Name() + " " + id.shortFingerprint()
-}
+// Operator is the operator's identity for the TUI (ui.Options.Operator):
+// the full fingerprint keys their drafts and is journaled with every
+// submission; the header shows Name.
+func (id identity) Operator() string { return id.Fingerprint }
 
 // dirName is a file-system-safe, stable folder name for the operator's
 // import folder: the comment made safe plus the short fingerprint.

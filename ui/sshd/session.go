@@ -248,6 +248,8 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		StateDir:       s.cfg.StateDir,
 		DefaultCountry: s.cfg.DefaultCountry,
 		Operator:       st.id.Operator(),
+		OperatorName:   st.id.Name(),
+		OnSubmit:       func(sub *campaign.Submission, err error) { s.logSubmission(st.id, sub, err) },
 		ImportDir:      st.importDir,
 		Renderer:       r,
 		Input:          st.input,
@@ -470,4 +472,23 @@ func createUpload(dir string, now time.Time) (*os.File, string, error) {
 		return f, name, err
 	}
 	return nil, "", fmt.Errorf("too many uploads named %s* in %s", base, dir)
+}
+
+// logSubmission records a send in the server log: who, which campaign, and
+// each batch's state and job — never the message or the key.
+func (s *Server) logSubmission(id identity, sub *campaign.Submission, err error) {
+	var jobs, states []string
+	for _, b := range sub.Batches {
+		states = append(states, string(b.State))
+		if b.Outcome.JobID != "" {
+			jobs = append(jobs, b.Outcome.JobID)
+		}
+	}
+	kv := []any{"operator", id.Name(), "fingerprint", id.Fingerprint, "campaign", sub.CampaignID,
+		"batches", strings.Join(states, ","), "jobs", strings.Join(jobs, ",")}
+	if err != nil {
+		s.log.Warn("send", append(kv, "err", campaign.SanitizeLine(err.Error(), 200))...)
+		return
+	}
+	s.log.Info("send", kv...)
 }

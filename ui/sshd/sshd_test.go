@@ -706,3 +706,79 @@ func TestRunStopsWhenCancelledBeforeServing(t *testing.T) {
 		t.Fatal("Run without authorized keys started")
 	}
 }
+
+// Two operators compose at once: each gets their own draft, keyed by their
+// key's full fingerprint; a send is journaled with the sender's fingerprint
+// and logged (operator, campaign, job) without the message or the key.
+func TestOperatorsHaveSeparateDraftsAndJournaledSends(t *testing.T) {
+	alice, bob := newKey(t, "alice@laptop"), newKey(t, "bob@desk")
+	h := newHarness(t, alice.line()+bob.line())
+	h.start()
+	ta := openTerm(t, h.mustDial(alice), 100, 30)
+	tb := openTerm(t, h.mustDial(bob), 100, 30)
+	type step struct{ keys, want string }
+	drive := func(tm *term, steps []step) {
+		t.Helper()
+		for _, s := range steps {
+			if _, err := tm.in.Write([]byte(s.keys)); err != nil {
+				t.Fatal(err)
+			}
+			tm.waitFor(s.want)
+		}
+	}
+	drive(ta, []step{{"\r", "step 2 of"}, {"Alice's secret offer", "Alice's secret offer"}})
+	drive(tb, []step{{"\r", "step 2 of"}, {"Bob's note", "Bob's note"}})
+
+	aliceFP := gossh.FingerprintSHA256(alice.signer.PublicKey())
+	bobFP := gossh.FingerprintSHA256(bob.signer.PublicKey())
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		da, _ := campaign.LatestDraft(h.cfg.StateDir, aliceFP)
+		db, _ := campaign.LatestDraft(h.cfg.StateDir, bobFP)
+		if da != nil && db != nil && da.Content == "Alice's secret offer" && db.Content == "Bob's note" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("drafts not saved per operator: alice %+v, bob %+v", da, db)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	// Alice sends to twelve numbers: a bulk job.
+	var nums []string
+	for i := range 12 {
+		nums = append(nums, fmt.Sprintf("+9198765%05d", i))
+	}
+	drive(ta, []step{
+		{"\t", "step 3 of"},
+		{"a", "Numbers"},
+		{strings.Join(nums, ",") + "\r", "12 number(s) added"},
+		{"\t", "When should it be sent?"},
+		{"\r", "Review"},
+		{"\r", "[y/N]"},
+		{"y", "Bulk job"},
+	})
+	h.waitLog("INFO send ")
+	records, _, err := campaign.ReadJournal(filepath.Join(h.cfg.StateDir, campaign.JournalFile))
+	if err != nil || len(records) != 1 {
+		t.Fatalf("journal: %d records, %v", len(records), err)
+	}
+	if records[0].Operator != aliceFP {
+		t.Errorf("journaled operator = %q, want alice's fingerprint %q", records[0].Operator, aliceFP)
+	}
+	logs := h.logs.String()
+	for _, want := range []string{"INFO send ", records[0].CampaignID, aliceFP, "job_"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("server log lacks %q:\n%s", want, logs)
+		}
+	}
+	for _, never := range []string{"Alice's secret offer", sandbox.Key} {
+		if strings.Contains(logs, never) {
+			t.Errorf("server log contains %q", never)
+		}
+	}
+	// Bob's draft is untouched by Alice's send (hers is removed).
+	if d, _ := campaign.LatestDraft(h.cfg.StateDir, bobFP); d == nil || d.Content != "Bob's note" {
+		t.Errorf("bob's draft after alice's send: %+v", d)
+	}
+}
