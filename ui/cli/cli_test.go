@@ -830,24 +830,32 @@ func TestConfirmationOnATerminal(t *testing.T) {
 	}
 }
 
-func TestComposerStartsOnATerminal(t *testing.T) {
-	cmd := exec.Command(binary, "--sandbox", "--type", "image", "--content", "New menu")
-	cmd.Env = append(baseEnv(t), "TERM=xterm-256color")
+// onPTY runs the binary on a 100x30 pseudo-terminal, answering the queries
+// (background colour, cursor position) a real terminal would.
+type onPTY struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	ptmx   *os.File
+	screen safeBuffer
+}
+
+func startOnPTY(t *testing.T, env []string, args ...string) *onPTY {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(append(baseEnv(t), "TERM=xterm-256color"), env...)
 	ptmx, err := pty.StartWithSize(cmd, &pty.Winsize{Rows: 30, Cols: 100})
 	if err != nil {
 		t.Skipf("no pty: %v", err)
 	}
-	defer ptmx.Close()
-	var screen safeBuffer
+	p := &onPTY{t: t, cmd: cmd, ptmx: ptmx}
+	t.Cleanup(func() { _ = ptmx.Close() })
 	go func() {
-		// Answer the terminal queries (background colour, cursor position)
-		// a real terminal would, or the program waits for them.
 		buf := make([]byte, 4096)
 		for {
 			n, err := ptmx.Read(buf)
 			if n > 0 {
 				chunk := string(buf[:n])
-				screen.Write(buf[:n])
+				p.screen.Write(buf[:n])
 				if strings.Contains(chunk, "\x1b]11;?") {
 					_, _ = ptmx.Write([]byte("\x1b]11;rgb:0000/0000/0000\x1b\\"))
 				}
@@ -860,28 +868,69 @@ func TestComposerStartsOnATerminal(t *testing.T) {
 			}
 		}
 	}()
+	return p
+}
+
+// waitFor waits until everything in want has been drawn.
+func (p *onPTY) waitFor(want ...string) {
+	p.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	// The alternate screen and the badge: the TUI itself is running, not
-	// the fallback text.
-	for !strings.Contains(screen.String(), "\x1b[?1049h") || !strings.Contains(screen.String(), "SANDBOX") {
+	for {
+		all := true
+		for _, w := range want {
+			all = all && strings.Contains(p.screen.String(), w)
+		}
+		if all {
+			return
+		}
 		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("the composer did not show its SANDBOX badge:\n%q", screen.String())
+			_ = p.cmd.Process.Kill()
+			p.t.Fatalf("the screen never showed %q:\n%q", want, p.screen.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if strings.Contains(screen.String(), "could not start") {
-		t.Fatalf("the composer did not start:\n%q", screen.String())
-	}
-	_, _ = ptmx.Write([]byte{3}) // ctrl+c
+}
+
+// quit presses ctrl+c and waits for the program to end.
+func (p *onPTY) quit() {
+	p.t.Helper()
+	_, _ = p.ptmx.Write([]byte{3})
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() { done <- p.cmd.Wait() }()
 	select {
 	case <-done:
 	case <-time.After(60 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("the composer did not quit on ctrl+c")
+		_ = p.cmd.Process.Kill()
+		p.t.Fatal("the program did not quit on ctrl+c")
 	}
+}
+
+func TestComposerStartsOnATerminal(t *testing.T) {
+	p := startOnPTY(t, nil, "--sandbox", "--type", "image", "--content", "New menu")
+	// The alternate screen and the badge: the TUI itself is running, not
+	// the fallback text.
+	p.waitFor("\x1b[?1049h", "SANDBOX")
+	if strings.Contains(p.screen.String(), "could not start") {
+		t.Fatalf("the composer did not start:\n%q", p.screen.String())
+	}
+	p.quit()
+}
+
+// `spotcast jobs` on a terminal opens the TUI's Jobs screen on the journal.
+func TestJobsOpensTheTUIOnATerminal(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state")
+	env := []string{"SPOTCAST_STATE_DIR=" + state}
+	r := run(t, runOpts{env: env}, "send", "--sandbox", "--to", "+919876500001", "--content", "hi", "--yes", "--json")
+	if r.code != 0 {
+		t.Fatalf("send failed\n%s", r)
+	}
+	var sent struct{ CampaignID string }
+	if err := json.Unmarshal([]byte(r.stdout), &sent); err != nil || sent.CampaignID == "" {
+		t.Fatalf("send --json: %v\n%s", err, r)
+	}
+	p := startOnPTY(t, env, "jobs", "--sandbox")
+	p.waitFor("\x1b[?1049h", sent.CampaignID)
+	p.quit()
 }
 
 // safeBuffer is a bytes.Buffer written by one goroutine, read by another.

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
+	"spotcast/ui"
 )
 
 func (a *app) jobsCmd() *cobra.Command {
@@ -20,10 +22,37 @@ func (a *app) jobsCmd() *cobra.Command {
 request's state: accepted (with its job or messages), rejected, unknown (it
 may or may not have reached WhatsSpot) or pending (never sent).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.runJobs(asJSON) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if a.outTTY && a.inTTY && !asJSON {
+				return a.runJobsTUI(cmd.Context())
+			}
+			return a.runJobs(asJSON)
+		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the campaigns as JSON on stdout")
 	return cmd
+}
+
+// runJobsTUI opens the TUI's Jobs screen: the same list with live job
+// status, re-attaching to a campaign's progress with enter. Without an API
+// key it still lists the journal; live status then shows the key error.
+func (a *app) runJobsTUI(ctx context.Context) error {
+	c, err := a.connect(false)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	res, err := ui.Run(ctx, ui.Options{
+		Client: c.client, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
+		Operator: operator(a.getenv), JobsOnly: true, Now: a.now, StateDir: a.stateDir(),
+	})
+	if err != nil {
+		return a.runJobs(false) // the TUI could not start: the plain list still helps
+	}
+	if res.Message != "" {
+		fmt.Fprintln(a.errOut, res.Message)
+	}
+	return codeOnly(res.ExitCode)
 }
 
 func (a *app) runJobs(asJSON bool) error {
