@@ -269,7 +269,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	// input: once the program runs, its reader would swallow the answer and
 	// the first frame would wait for the query to time out.
 	m.c.Renderer.HasDarkBackground()
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(renderFPS)}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -290,3 +290,8 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	return res, nil
 }
+
+// renderFPS caps how often Bubble Tea checks for a new frame. Its default of
+// 60 wakes the process 60 times a second even when nothing changes; 30 is
+// still instant to the eye and halves the idle cost of a watched job.
+const renderFPS = 30
