@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -104,6 +105,31 @@ func TestKilledMidBatchThenResume(t *testing.T) {
 	}
 	if got := strings.Join(states, "/"); got != "accepted/unknown/accepted" {
 		t.Fatalf("batch states after resume = %s, want accepted/unknown/accepted", got)
+	}
+	assertNoKeyIn(t, state)
+}
+
+// assertNoKeyIn fails when any file under dir (journal, campaign files,
+// drafts) holds the API key.
+func assertNoKeyIn(t *testing.T, dir string) {
+	t.Helper()
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files++
+		if strings.Contains(string(b), testKey) || strings.Contains(string(b), testKey[len(testKey)-12:]) {
+			t.Errorf("%s contains the API key", path)
+		}
+		return nil
+	})
+	if err != nil || files == 0 {
+		t.Fatalf("scanning %s: %d files, %v", dir, files, err)
 	}
 }
 
