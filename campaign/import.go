@@ -44,7 +44,7 @@ type Recipient struct {
 // ImportProblem is one rejected value.
 type ImportProblem struct {
 	Line   int    `json:"line"`
-	Value  string `json:"value"` // sanitised raw value
+	Value  string `json:"value"` // sanitised raw value, cut to 100 bytes
 	Reason string `json:"reason"`
 }
 
@@ -89,11 +89,13 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 
 	cr := &countingReader{r: r, done: ctx.Err}
 	raw := bufio.NewReaderSize(cr, 64<<10)
+	head, _ := raw.Peek(8) // errors come again from decodeInput
+	kind := binaryKind(head)
 	src, err := decodeInput(raw)
 	if err != nil {
 		return nil, importReadErr(ctx, err)
 	}
-	text := &textReader{r: src}
+	text := &textReader{r: src, kind: kind}
 	in := bufio.NewReaderSize(text, 64<<10)
 	sample, err := in.Peek(64 << 10)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
@@ -261,7 +263,7 @@ func (c *importChunk) normalize(region string, def *phoneRegion) {
 func (c *importChunk) add(line int, v, name, region string, def *phoneRegion) {
 	e164, reason := normalizePhone(v, region, def)
 	if reason != "" {
-		c.out = append(c.out, importResult{line: line, value: Sanitize(strings.TrimSpace(v)), reason: reason})
+		c.out = append(c.out, importResult{line: line, value: problemValue(v), reason: reason})
 		return
 	}
 	c.out = append(c.out, importResult{line: line, phone: e164, name: name})
@@ -549,6 +551,10 @@ func importReadErr(ctx context.Context, err error) error {
 	var bin errBinary
 	if errors.As(err, &bin) {
 		return bin
+	}
+	var long errTooLong
+	if errors.As(err, &long) {
+		return long
 	}
 	return fmt.Errorf("reading the file: %w", err)
 }

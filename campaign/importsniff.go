@@ -170,12 +170,40 @@ func columnNumber(s string) (int, bool) {
 	return n - 1, true
 }
 
+// quoteList names a header's cells for an error message: each cut to 40
+// cells and at most 12 of them, since a "header" may be a binary blob or a
+// megabyte of text.
 func quoteList(cells []string) string {
-	q := make([]string, len(cells))
+	const maxCells = 12
+	q := make([]string, 0, min(len(cells), maxCells+1))
 	for i, c := range cells {
-		q[i] = strconv.Quote(Sanitize(strings.TrimSpace(c)))
+		if i == maxCells {
+			q = append(q, fmt.Sprintf("and %d more", len(cells)-maxCells))
+			break
+		}
+		c = strings.TrimSpace(c)
+		if len(c) > 200 {
+			c = c[:200] // SanitizeLine would cut it anyway; do not scan a megabyte
+		}
+		q = append(q, strconv.Quote(SanitizeLine(c, 40)))
 	}
 	return strings.Join(q, ", ")
+}
+
+// maxProblemValue caps the raw value shown for a rejected number: past it
+// the value is not a phone number, and a report should not carry megabytes.
+const maxProblemValue = 100
+
+func problemValue(v string) string {
+	v = strings.TrimSpace(v)
+	if len(v) <= maxProblemValue {
+		return Sanitize(v)
+	}
+	cut := maxProblemValue
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return Sanitize(v[:cut]) + Ellipsis
 }
 
 // ---- input decoding ----
@@ -248,26 +276,132 @@ func (u *utf16Reader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// errBinary reports a NUL byte: the file is not text.
-type errBinary struct{ line int }
-
-func (e errBinary) Error() string {
-	return fmt.Sprintf("line %d holds binary data (a NUL byte): this is not a CSV text file — export the contact list as CSV (UTF-8) or Unicode text", e.line)
+// errBinary reports a NUL byte: the file is not text. kind names the
+// format when its first bytes tell (see binaryKind).
+type errBinary struct {
+	line int
+	kind string
 }
 
-// textReader refuses NUL bytes and counts lines so it can say where.
+func (e errBinary) Error() string {
+	switch e.kind {
+	case "":
+		return fmt.Sprintf("line %d holds binary data (a NUL byte): this is not a CSV text file — export the contact list as CSV (UTF-8) or Unicode text", e.line)
+	case "gzip":
+		return "this is a gzip-compressed file (binary data), not a CSV text file — decompress it first (gunzip) and import the CSV inside"
+	case "zip":
+		return "this is an Excel workbook (.xlsx) or a ZIP archive (binary data), not a CSV text file — in Excel, save it with Save As › CSV UTF-8; unzip an archive first"
+	case "xls":
+		return "this is an old Excel workbook (.xls, binary data), not a CSV text file — in Excel, save it with Save As › CSV UTF-8"
+	}
+	return fmt.Sprintf("this is a %s (binary data), not a CSV text file — pick the contact list's CSV export", e.kind)
+}
+
+// binaryKind names a file format from its first bytes ("" when unknown).
+func binaryKind(head []byte) string {
+	for _, k := range []struct{ magic, kind string }{
+		{"\x1f\x8b", "gzip"},
+		{"PK\x03\x04", "zip"},
+		{"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "xls"},
+		{"\x89PNG\r\n\x1a\n", "PNG image"},
+		{"\xff\xd8\xff", "JPEG image"},
+		{"GIF8", "GIF image"},
+		{"%PDF-", "PDF document"},
+	} {
+		if bytes.HasPrefix(head, []byte(k.magic)) {
+			return k.kind
+		}
+	}
+	return ""
+}
+
+// MaxRecordBytes caps one CSV record: a line, or several when a quoted
+// field holds line breaks. A contact row is well under 1 KiB; a longer one
+// means the file is not a contact list or a quote is never closed, and
+// without a cap encoding/csv would hold the whole rest of the file in memory
+// as one field (then report it, or keep it as a name).
+const MaxRecordBytes = 1 << 20
+
+// errTooLong reports a record over MaxRecordBytes.
+type errTooLong struct{ start, line int }
+
+func (e errTooLong) Error() string {
+	if e.start == e.line {
+		return fmt.Sprintf("line %d is longer than 1 MiB: this is not a contact list — is it a CSV file? Export the contact list as CSV (UTF-8)", e.line)
+	}
+	return fmt.Sprintf("line %d: a quoted field that starts here is still open at line %d, over 1 MiB later — check its \" characters or re-export the file", e.start, e.line)
+}
+
+// textReader refuses NUL bytes and records over MaxRecordBytes, and counts
+// lines so it can say where. Record ends are found by tracking quotes as
+// RFC 4180 does (an escaped "" toggles twice); where that differs from
+// encoding/csv (a stray quote), csv reports the line first, since this
+// reader is never more than a buffer (well under the cap) ahead of it.
+// Errors are sticky: nothing is read past them.
 type textReader struct {
-	r     io.Reader
-	lines int
+	r       io.Reader
+	kind    string // binaryKind of the file, for errBinary
+	lines   int    // complete lines read
+	inQuote bool   // inside a quoted field at the end of what was read
+	recLine int    // 0-based line where the current record starts
+	recLen  int    // bytes of the current record read so far
+	err     error
 }
 
 func (t *textReader) Read(p []byte) (int, error) {
-	n, err := t.r.Read(p)
-	if i := bytes.IndexByte(p[:n], 0); i >= 0 {
-		return i, errBinary{line: t.lines + bytes.Count(p[:i], []byte{'\n'}) + 1}
+	if t.err != nil {
+		return 0, t.err
 	}
-	t.lines += bytes.Count(p[:n], []byte{'\n'})
+	n, err := t.r.Read(p)
+	b := p[:n]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		t.err = errBinary{line: t.lines + bytes.Count(b[:i], []byte{'\n'}) + 1, kind: t.kind}
+		return 0, t.err
+	}
+	if !t.inQuote && bytes.IndexByte(b, '"') < 0 && len(b) <= MaxRecordBytes {
+		// The common case, without a call per line: no quote, so every
+		// newline ends a record, and lines inside b are shorter than b.
+		first := bytes.IndexByte(b, '\n')
+		if first < 0 {
+			t.recLen += len(b)
+		} else {
+			if t.recLen+first > MaxRecordBytes {
+				return 0, t.tooLong()
+			}
+			t.lines += bytes.Count(b, []byte{'\n'})
+			t.recLine, t.recLen = t.lines, len(b)-bytes.LastIndexByte(b, '\n')-1
+		}
+	} else {
+		for len(b) > 0 {
+			i := bytes.IndexByte(b, '\n')
+			seg := b
+			if i >= 0 {
+				seg = b[:i]
+			}
+			if bytes.Count(seg, []byte{'"'})%2 == 1 {
+				t.inQuote = !t.inQuote
+			}
+			t.recLen += len(seg)
+			if t.recLen > MaxRecordBytes || i < 0 {
+				break
+			}
+			t.lines++
+			t.recLen++ // the newline, inside a quoted field
+			if !t.inQuote {
+				t.recLine, t.recLen = t.lines, 0
+			}
+			b = b[i+1:]
+		}
+	}
+	if t.recLen > MaxRecordBytes {
+		return 0, t.tooLong()
+	}
 	return n, err
+}
+
+func (t *textReader) tooLong() error {
+	t.err = errTooLong{start: t.recLine + 1, line: t.lines + 1}
+	return t.err
 }
 
 // countingReader counts bytes for progress and stops when ctx is done.
