@@ -1,11 +1,9 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +16,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
 )
@@ -712,32 +711,12 @@ func importFile(ctx context.Context, path, region string, progressFn func(campai
 	if st.IsDir() {
 		return nil, errors.New("this is a directory: pick a .csv or .txt file")
 	}
-	head := make([]byte, 8192)
-	n, err := io.ReadFull(f, head)
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("cannot read the file: %w", err)
-	}
-	head = head[:n]
-	if looksBinary(head) {
-		return nil, errors.New("this looks like a binary file, not a CSV or text contact list")
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("cannot read the file: %w", err)
-	}
+	// campaign.Import recognises binary files (and names gzip, xlsx, ...).
 	rep, err := campaign.Import(ctx, f, st.Size(), campaign.ImportOptions{DefaultCountry: region, Progress: progressFn})
 	if err != nil {
 		return nil, err
 	}
 	return rep, nil
-}
-
-// looksBinary: a NUL byte in the first block, unless the text is UTF-16
-// (Excel's "Unicode text", which starts with a byte-order mark).
-func looksBinary(head []byte) bool {
-	if bytes.HasPrefix(head, []byte{0xFF, 0xFE}) || bytes.HasPrefix(head, []byte{0xFE, 0xFF}) {
-		return false
-	}
-	return bytes.IndexByte(head, 0) >= 0
 }
 
 // --- view ---
@@ -791,10 +770,12 @@ func (m *recipientsModel) summaryView() string {
 		lines = append(lines, st.Header.Render("Importing ")+name)
 		lines = append(lines, m.importProgressView())
 	case m.importErr != nil:
-		msg := fmt.Sprintf("Cannot import %s\n%s", m.csvPath, m.importErr.Error())
+		// Wrapped, not cut: the file name and the "what to do" part of a
+		// long message must both stay visible.
+		msg := fmt.Sprintf("Cannot import %s\n%s", filepath.Base(m.csvPath), m.importErr.Error())
 		var out []string
 		for _, l := range strings.Split(msg, "\n") {
-			out = append(out, campaign.SanitizeLine(l, w-4))
+			out = append(out, ansi.Wrap(campaign.SanitizeLine(l, 0), w-4, " "))
 		}
 		lines = append(lines, st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n")))
 	case m.report != nil:

@@ -115,6 +115,9 @@ func TestBadFilesExit2NamingTheFile(t *testing.T) {
 				if strings.Contains(r.stderr+r.stdout, "panic") || strings.Contains(r.stderr, "goroutine ") {
 					t.Errorf("spotcast %s panicked\n%s", args[0], r)
 				}
+				if args[0] == "send" && strings.Contains(r.stderr, "no recipients: give") {
+					t.Errorf("spotcast send added a misleading recipients problem to the --csv one\n%s", r)
+				}
 				if args[0] == "send" && r.stdout != "" {
 					t.Errorf("spotcast send --dry-run printed bodies for a bad file\n%s", r)
 				}

@@ -178,6 +178,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 			recipients = append(recipients, ph)
 		}
 	}
+	csvFailed := false // the --csv problem already explains missing recipients
 	if f.csv != "" {
 		if f.csv == "-" {
 			stdinUsers++
@@ -188,12 +189,14 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 			return nil, ctx.Err()
 		case err != nil && (rep == nil || !errors.Is(err, campaign.ErrNoRecipients)):
 			ps.add("csv", "%v", err)
+			csvFailed = true
 		default:
 			fmt.Fprintf(a.errOut, "%s: %d rows, %d valid, %d invalid, %d duplicates (numbers from %s)\n",
 				displayPath(f.csv), rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, ui.ColumnName(rep.Column))
 			p.invalid += rep.Invalid
 			p.duplicates += rep.Duplicates
 			if rep.Valid == 0 {
+				csvFailed = true
 				ps.add("csv", "%s has no valid numbers (%d invalid); see `spotcast import %s`", displayPath(f.csv), rep.Invalid, f.csv)
 			}
 			if len(seen) == 0 {
@@ -252,7 +255,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	}
 	for _, pr := range sent.Validate(now) {
 		// A bad --to already explains why there are no recipients.
-		if pr.Field == campaign.FieldRecipients && (p.invalid > 0 || f.testTo != "") && len(ps) > 0 {
+		if pr.Field == campaign.FieldRecipients && (p.invalid > 0 || f.testTo != "" || csvFailed) && len(ps) > 0 {
 			continue
 		}
 		ps = append(ps, pr)

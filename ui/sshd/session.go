@@ -445,7 +445,13 @@ func (s *Server) runImport(sess ssh.Session, st *sessionState, args []string) in
 		fmt.Fprintf(stderr, "spotcast: no valid numbers in %d row(s); the file was not kept\n", rep.Rows)
 		return 2
 	}
-	fmt.Fprintf(stderr, "Saved as %s in your import folder: pick it in the Recipients step.\n", name)
+	// A dropped connection ends stdin like a finished upload; the session's
+	// context tells them apart (a moment later), and so does a failed write.
+	if _, err := fmt.Fprintf(stderr, "Saved as %s in your import folder: pick it in the Recipients step.\n", name); err != nil || ctx.Err() != nil {
+		os.Remove(path)
+		s.log.Info("import dropped: the connection ended", "operator", st.id.Name(), "bytes", n)
+		return 2
+	}
 	return 0
 }
 
