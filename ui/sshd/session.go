@@ -281,11 +281,14 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	return p
 }
 
-// teaMiddleware runs the session's program. It is what
-// wish/bubbletea.MiddlewareWithProgramHandler does, which we cannot import:
-// that package needs github.com/charmbracelet/x/input, a module go.mod does
-// not have. Window changes (the first one is the initial size) become
-// tea.WindowSizeMsg; nothing it starts outlives the session.
+// teaMiddleware runs the session's program: what
+// wish/bubbletea.MiddlewareWithProgramHandler does (window changes, the
+// first being the initial size, become tea.WindowSizeMsg; Kill restores the
+// terminal), plus the idle timeout, and it waits for its own goroutine so
+// nothing outlives the session. We keep it instead of wish's because wish's
+// MakeRenderer reads up to a second of the session's input to ask for the
+// background colour, racing the operator's first keys and delaying every
+// session's first screen; our renderer (makeRenderer) also honours NO_COLOR.
 func (s *Server) teaMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		p := s.programHandler(sess)
