@@ -2,11 +2,14 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"spotcast/campaign"
 	"spotcast/client"
 )
 
@@ -72,4 +75,26 @@ func BenchmarkProgressWatchIdle(b *testing.B) {
 	b.ReportMetric(float64(updates)/n/minute, "msgs/s")
 	b.ReportMetric(float64(work.Nanoseconds())/n/minute, "cpu-ns/s")
 	b.ReportMetric(float64(work.Nanoseconds())/n/minute/1e9*100, "%core")
+}
+
+// Review is redrawn on every message; with a million recipients sent one
+// per request its frame must still cost well under a millisecond.
+func BenchmarkReviewView1M(b *testing.B) {
+	c := testCommon(b)
+	c.BatchSize = 1
+	s := newReviewStep(c)
+	s.SetSize(78, 19)
+	recipients := make([]string, 1_000_000)
+	for i := range recipients {
+		recipients[i] = fmt.Sprintf("91%010d", 9000000000+i)
+	}
+	s.SetDraft(reviewDraft{Campaign: campaign.Campaign{Type: campaign.TypeText, Content: "Hello", Recipients: recipients}})
+	if v := s.View(); !strings.Contains(v, "1000000 requests of up to 1 recipients") {
+		b.Fatalf("unexpected plan:\n%s", v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = s.View()
+	}
 }

@@ -443,3 +443,26 @@ func TestDraftSaveErrorShown(t *testing.T) {
 	rootRun(m, func() tea.Msg { return ticks.msgs[0] }, 2)
 	rootHas(t, m, "⚠ draft not saved:")
 }
+
+// The draft keeps the CSV as an absolute path: resumed from another folder,
+// a relative one would name another file, or none.
+func TestDraftCSVPathIsAbsolute(t *testing.T) {
+	abs := writeCSV(t, "+919876511111")
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, abs)
+	if err != nil || filepath.IsAbs(rel) {
+		t.Skipf("no relative path to %s from %s", abs, wd)
+	}
+	m := rootModel(t, rootOptions(t))
+	m.draftTick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+	pump(t, m, m.recipients.importPath(rel))
+	if m.recipients.Report() == nil {
+		t.Fatalf("the import of %s failed: %v", rel, m.recipients.ImportErr())
+	}
+	if got := m.draftSnapshot().CSVPath; got != abs {
+		t.Fatalf("draft CSV path %q, want %q", got, abs)
+	}
+}

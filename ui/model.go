@@ -94,9 +94,9 @@ type Model struct {
 	jobs       *jobsModel
 	resume     *resumeScreen
 
-	// reviewReport is the import report the review snapshot was taken with;
-	// a new one (an import finishing) refreshes the snapshot.
-	reviewReport *campaign.ImportReport
+	// reviewImport is the import state the review snapshot was taken with;
+	// a change (an import finishing or failing) refreshes the snapshot.
+	reviewImport importState
 	// err is why the last tab was refused; shown until the next key.
 	err         string
 	interrupted bool
@@ -210,7 +210,8 @@ func (m *Model) draft() reviewDraft {
 	}
 	c.Recipients = m.recipients.Recipients()
 	c.GroupIDs = m.recipients.Groups()
-	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath()}
+	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath(),
+		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr()}
 	at, err := m.schedule.At()
 	if err != nil {
 		d.ScheduleErr = err.Error()
@@ -250,7 +251,7 @@ func (m *Model) goTo(id stepID) tea.Cmd {
 
 func (m *Model) refreshReview() {
 	d := m.draft()
-	m.reviewReport = d.Report
+	m.reviewImport = m.recipients.importState()
 	m.review.SetDraft(d)
 }
 
@@ -397,7 +398,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		np.fetch, np.tick = m.progress.fetch, m.progress.tick
 		m.progress = np
 		m.schedule.cursor = 0
-		cmd := m.recipients.Prefill("", msg.Recipients, nil)
+		cmd := m.recipients.Prefill("", internationalInput(msg.Recipients), nil)
 		return tea.Batch(cmd, m.goTo(stepReview))
 	}
 	// Everything else (async results, ticks, cursor blinks) goes to every
@@ -408,7 +409,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		_, cmd := s.Update(msg)
 		cmds = append(cmds, cmd)
 	}
-	if m.active == stepReview && m.recipients.Report() != m.reviewReport {
+	if m.active == stepReview && m.recipients.importState() != m.reviewImport {
 		m.refreshReview()
 	}
 	return tea.Batch(cmds...)
@@ -483,9 +484,11 @@ func (m *Model) helpKeys() helpKeys {
 
 func (m *Model) helpView() string {
 	if m.fullHelp {
-		return m.help.FullHelpView(m.helpKeys().FullHelp())
+		return clampView(m.help.FullHelpView(m.helpKeys().FullHelp()), m.bodyWidth(), 0)
 	}
-	return m.help.ShortHelpView(m.helpKeys().ShortHelp())
+	// bubbles' help overruns its width by one item when even its "…" does
+	// not fit after the last item that does: cut it here.
+	return clampView(m.help.ShortHelpView(m.helpKeys().ShortHelp()), m.bodyWidth(), 0)
 }
 
 func (m *Model) bodyWidth() int { return max(m.c.Width-2, 1) } // App padding

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
 	"spotcast/client"
@@ -58,9 +59,23 @@ type watchedJob struct {
 	lastPoll  time.Time
 	inFlight  bool
 	journaled string // the last status written to the journal
+	// fatal: the API refused the poll itself (404, key refused, another
+	// 4xx but 429); asking again cannot help, so the job is not polled again.
+	fatal error
 }
 
 func (j *watchedJob) terminal() bool { return j.job != nil && j.job.Terminal() }
+
+// ended: nothing more will be learnt about the job (it ended, or it can no
+// longer be polled).
+func (j *watchedJob) ended() bool { return j.terminal() || j.fatal != nil }
+
+// fatalPollError: a 4xx answer other than 429 (rate limited, which passes).
+func fatalPollError(err error) bool {
+	var a *client.APIError
+	var rl *client.RateLimitError
+	return errors.As(err, &a) && !errors.As(err, &rl) && a.StatusCode >= 400 && a.StatusCode < 500
+}
 
 type progressKeys struct {
 	Quit, Detach, Export, Resend, Up, Down key.Binding
@@ -258,23 +273,36 @@ func (m *progressModel) find(id string) *watchedJob {
 	return nil
 }
 
-// Done reports whether every job reached a final status (true at once for
-// purely synchronous sends).
+// Done reports whether every job reached a final status or can no longer be
+// polled (true at once for purely synchronous sends).
 func (m *progressModel) Done() bool {
 	for _, j := range m.jobs {
-		if !j.terminal() {
+		if !j.ended() {
 			return false
 		}
 	}
 	return true
 }
 
-// ExitCode is 5 when messages failed or a job FAILED, else 0 (SPEC 3).
+// ExitCode follows SPEC 3 like the plain watch: 3 when the API refused to
+// report a job, 5 when messages failed or a job ended other than COMPLETED,
+// else 0.
 func (m *progressModel) ExitCode() int {
+	switch {
+	case m.FatalErr() != nil:
+		return 3
+	case m.failed():
+		return 5
+	}
+	return 0
+}
+
+// failed: a message failed, or a job ended FAILED or CANCELLED.
+func (m *progressModel) failed() bool {
 	for _, b := range m.batches {
 		for _, msg := range b.Outcome.Messages {
 			if s := strings.ToUpper(msg.Status); s == "FAILED" || s == "ERROR" {
-				return 5
+				return true
 			}
 		}
 	}
@@ -282,18 +310,31 @@ func (m *progressModel) ExitCode() int {
 		if j.job == nil {
 			continue
 		}
-		if j.job.Status == "FAILED" || (j.job.Failed != nil && *j.job.Failed > 0) || len(j.job.Failures) > 0 {
-			return 5
+		ended := j.job.Terminal() && !strings.EqualFold(j.job.Status, "COMPLETED") // FAILED, CANCELLED
+		if ended || (j.job.Failed != nil && *j.job.Failed > 0) || len(j.job.Failures) > 0 {
+			return true
 		}
 	}
-	return 0
+	return false
 }
 
-// Running lists the jobs that have not ended (detached on quit).
+// FatalErr says which jobs can no longer be polled and why (nil: none).
+func (m *progressModel) FatalErr() error {
+	var errs []error
+	for _, j := range m.jobs {
+		if j.fatal != nil {
+			errs = append(errs, fmt.Errorf("stopped watching %s: %w", j.id, j.fatal))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Running lists the jobs still being watched (detached on quit); a job
+// that can no longer be polled is not among them.
 func (m *progressModel) Running() []string {
 	var out []string
 	for _, j := range m.jobs {
-		if !j.terminal() {
+		if !j.ended() {
 			out = append(out, j.id)
 		}
 	}
@@ -314,7 +355,7 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		j := m.find(msg.id)
-		if j == nil || j.inFlight || j.terminal() {
+		if j == nil || j.inFlight || j.ended() {
 			return m, nil // at most one request in flight per job
 		}
 		j.inFlight = true
@@ -363,6 +404,10 @@ func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
 		}
 		j.failures++
 		j.lastErr = err
+		if fatalPollError(err) {
+			j.fatal = err
+			return nil
+		}
 		d := m.backoff(j.failures, err)
 		j.nextRetry = now.Add(d)
 		return next(d)
@@ -578,7 +623,12 @@ func (m *progressModel) View() string {
 	add := func(s ...string) { lines = append(lines, s...) }
 
 	if len(m.batches) > 0 {
-		add(m.syncView(w)...)
+		if len(m.jobs) > 0 {
+			// The jobs and their failures need the room: one line a batch.
+			add(m.syncSummaryView(w)...)
+		} else {
+			add(m.syncView(w)...)
+		}
 	}
 	if len(m.jobs) > 0 {
 		if len(m.batches) > 0 {
@@ -623,6 +673,51 @@ func (m *progressModel) syncView(w int) []string {
 		default:
 			out = append(out, st.Header.Render(head)+" "+st.Muted.Render("not sent (resume it with spotcast resume)"))
 		}
+	}
+	return out
+}
+
+// syncSummaryView is syncView with one line per batch: its messages are
+// counted by status rather than listed.
+func (m *progressModel) syncSummaryView(w int) []string {
+	st := m.c.Styles
+	var out []string
+	for _, b := range m.batches {
+		head := st.Header.Render(fmt.Sprintf("Batch %d · %d recipient(s)", b.Index+1, b.Recipients)) + " "
+		var rest string
+		switch b.State {
+		case campaign.StateAccepted:
+			counts := map[string]int{}
+			var order []string
+			for _, msg := range b.Outcome.Messages {
+				s := campaign.SanitizeLine(msg.Status, 20)
+				if counts[s] == 0 {
+					order = append(order, s)
+				}
+				counts[s]++
+			}
+			parts := make([]string, len(order))
+			for i, s := range order {
+				parts[i] = fmt.Sprintf("%d %s", counts[s], s)
+			}
+			if len(parts) == 0 {
+				parts = []string{"no message ids"}
+			}
+			rest = st.Success.Render("sent") + " · " + strings.Join(parts, ", ")
+		case campaign.StateRejected:
+			rest = st.Error.Render("rejected by the API")
+			if b.Err != nil {
+				rest += ": " + campaign.SanitizeLine(b.Err.Error(), 0)
+			}
+		case campaign.StateUnknown:
+			rest = st.Warning.Render("outcome unknown (journaled; not retried)")
+			if b.Err != nil {
+				rest += ": " + campaign.SanitizeLine(b.Err.Error(), 0)
+			}
+		default:
+			rest = st.Muted.Render("not sent (resume it with spotcast resume)")
+		}
+		out = append(out, clampView(head+rest, w, 1))
 	}
 	return out
 }
@@ -681,6 +776,16 @@ func (m *progressModel) jobsView(w, extra int) []string {
 	}
 	// Poll errors: a warning, never fatal.
 	for _, j := range m.jobs {
+		if j.fatal != nil {
+			head := fmt.Sprintf("✗ stopped watching %s: the API refused the status request", j.id)
+			out = append(out, st.Error.Render(campaign.SanitizeLine(head, w)))
+			// Wrapped, not cut: the API's reason and our hint are the point.
+			msg := ansi.Wrap(campaign.SanitizeLine(j.fatal.Error(), 0), max(10, w-2), "")
+			for _, l := range strings.Split(msg, "\n") {
+				out = append(out, st.Error.Render("  "+l))
+			}
+			continue
+		}
 		if j.lastErr == nil {
 			continue
 		}
@@ -712,6 +817,9 @@ func (m *progressModel) jobLine(j *watchedJob) string {
 		label = fmt.Sprintf("batch %d", j.batch+1)
 	}
 	status, detail := "waiting for first poll", ""
+	if j.fatal != nil {
+		status = "not watched"
+	}
 	if j.job != nil {
 		status = j.job.Status
 		if j.job.Total != nil {
@@ -730,8 +838,11 @@ func (m *progressModel) statusBadge() string {
 	var order []string
 	for _, j := range m.jobs {
 		s := "…"
-		if j.job != nil && j.job.Status != "" {
+		switch {
+		case j.job != nil && j.job.Status != "":
 			s = campaign.SanitizeLine(j.job.Status, 20)
+		case j.fatal != nil:
+			s = "UNKNOWN"
 		}
 		if seen[s] == 0 {
 			order = append(order, s)
@@ -747,7 +858,7 @@ func (m *progressModel) statusBadge() string {
 		switch s {
 		case "COMPLETED":
 			p = st.Success.Render(p)
-		case "FAILED", "CANCELLED":
+		case "FAILED", "CANCELLED", "UNKNOWN":
 			p = st.Error.Render(p)
 		}
 		parts = append(parts, p)
@@ -770,14 +881,15 @@ func (m *progressModel) summaryView(w, avail int) []string {
 	}
 	fails := m.failures()
 	if len(fails) == 0 {
-		if c.failed > 0 || m.ExitCode() != 0 {
+		if c.failed > 0 || m.failed() {
 			out = append(out, st.Muted.Render("per-recipient failures are not available from the API"))
 		}
 		return out
 	}
 	out = append(out, st.Error.Render(fmt.Sprintf("%s failed recipient(s):", commas(len(fails)))))
 	t := &m.failTable
-	t.setHeight(avail - len(out) - 1) // the export line
+	// At least a few rows, even if the screen then cuts something below.
+	t.setHeight(max(3, avail-len(out)-1)) // the export line
 	t.setRows(len(fails))
 	from, to := t.visible()
 	for i := from; i < to; i++ {

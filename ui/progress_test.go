@@ -416,3 +416,62 @@ func TestProgressSynchronousOnly(t *testing.T) {
 	}
 	golden(t, "progress_sync", s.m.View())
 }
+
+// 404, 401, 403 and other 4xx answers (but 429) end the watch of that job:
+// no further polls, no "running"; exit 3. A 429 is retried.
+func TestProgressRefusedPollIsFatal(t *testing.T) {
+	for _, code := range []int{400, 401, 403, 404, 429} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			s := newSim(t, testCommon(t))
+			f := &fakeJobs{answers: []func() (*client.Job, error){func() (*client.Job, error) {
+				a := &client.APIError{Op: "GET /bulk-jobs/job_1", StatusCode: code, Message: "refused\x1b[2J"}
+				if code == 429 {
+					return nil, &client.RateLimitError{APIError: a}
+				}
+				return nil, a
+			}}}
+			s.m.fetch = f.fetch
+			s.run(s.m.StartWatch([]string{"job_1"}))
+			s.until(time.Minute)
+			v := ansi.Strip(s.m.View())
+			if code == 429 {
+				if f.calls < 3 || s.m.Done() || s.m.ExitCode() != 0 {
+					t.Fatalf("429: %d polls, Done %v, exit %d; want retries", f.calls, s.m.Done(), s.m.ExitCode())
+				}
+				return
+			}
+			if f.calls != 1 || !s.m.Done() || len(s.m.Running()) != 0 || s.m.ExitCode() != 3 {
+				t.Fatalf("%d polls, Done %v, Running %v, exit %d; want 1 poll, done, none running, exit 3",
+					f.calls, s.m.Done(), s.m.Running(), s.m.ExitCode())
+			}
+			if !strings.Contains(v, "stopped watching job_1") || strings.Contains(v, "retrying") || strings.Contains(s.m.View(), "\x1b[2J") {
+				t.Errorf("view:\n%s", v)
+			}
+			if len(s.timers) != 0 {
+				t.Errorf("%d timers armed after a fatal poll", len(s.timers))
+			}
+		})
+	}
+}
+
+// Only COMPLETED without failed messages exits 0.
+func TestProgressExitCodeByStatus(t *testing.T) {
+	for _, tc := range []struct {
+		job  func() (*client.Job, error)
+		want int
+	}{
+		{job("COMPLETED", ptr(5), ptr(5), ptr(0), ptr(0)), 0},
+		{job("COMPLETED", ptr(5), ptr(4), ptr(1), ptr(0)), 5},
+		{job("CANCELLED", ptr(5), ptr(2), ptr(0), ptr(0)), 5},
+		{job("cancelled", nil, nil, nil, nil), 5},
+		{job("FAILED", nil, nil, nil, nil), 5},
+	} {
+		s := newSim(t, testCommon(t))
+		s.m.fetch = (&fakeJobs{answers: []func() (*client.Job, error){tc.job}}).fetch
+		s.run(s.m.StartWatch([]string{"job_1"}))
+		j, _ := tc.job()
+		if !s.m.Done() || s.m.ExitCode() != tc.want {
+			t.Errorf("%s: Done %v, exit %d, want %d", j.Status, s.m.Done(), s.m.ExitCode(), tc.want)
+		}
+	}
+}

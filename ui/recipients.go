@@ -52,6 +52,7 @@ type typedReject struct{ raw, reason string }
 
 type recipientsKeys struct {
 	Browse, Path, Numbers, Groups, Country, Toggle, Cancel, Clear key.Binding
+	Drop                                                          key.Binding
 	Up, Down, PgUp, PgDown, Home, End                             key.Binding
 	Submit, Close, PickerBack, PickerOpen                         key.Binding
 }
@@ -66,6 +67,7 @@ func newRecipientsKeys() recipientsKeys {
 		Toggle:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "recipients/problems")),
 		Cancel:     key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("esc/x", "cancel import")),
 		Clear:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
+		Drop:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
 		Up:         key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
 		Down:       key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
 		PgUp:       key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
@@ -205,6 +207,24 @@ func (m *recipientsModel) Report() *campaign.ImportReport { return m.report }
 
 func (m *recipientsModel) CSVPath() string { return m.csvPath }
 
+// Importing: the CSV is still being read; its recipients are not in yet.
+func (m *recipientsModel) Importing() bool { return m.importing }
+
+// ImportErr is why the CSV could not be imported (nil: none failed).
+func (m *recipientsModel) ImportErr() error { return m.importErr }
+
+// importState identifies the import's state: it changes when an import
+// starts, is superseded or cancelled, finishes or fails.
+type importState struct {
+	report    *campaign.ImportReport
+	id        int
+	importing bool
+}
+
+func (m *recipientsModel) importState() importState {
+	return importState{report: m.report, id: m.importID, importing: m.importing}
+}
+
 // Validate says why the wizard cannot move on yet ("" when it can).
 func (m *recipientsModel) Validate() string {
 	if m.importing {
@@ -296,6 +316,13 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.importing && key.Matches(msg, k.Cancel):
 		m.cancelImport()
+	case m.importErr != nil && key.Matches(msg, k.Drop):
+		// Review refuses to send while a CSV failed; this is the way to
+		// send to the typed numbers and groups alone.
+		m.stopImport()
+		m.notice = campaign.SanitizeLine(filepath.Base(m.csvPath), 40) + " dropped"
+		m.csvPath, m.report, m.importErr = "", nil, nil
+		m.layoutTables()
 	case key.Matches(msg, k.Browse):
 		m.picker = m.newPicker()
 		m.picker.SetHeight(max(3, m.height-3))
@@ -549,13 +576,19 @@ func (m *recipientsModel) updatePicker(msg tea.Msg) tea.Cmd {
 }
 
 // confinePath resolves p (relative paths are taken from dir) and refuses it
-// unless it stays inside dir, following symlinks. dir == "" allows anything.
+// unless it stays inside dir, following symlinks. dir == "" allows anything;
+// the path is then made absolute, so a draft resumed from another folder
+// still finds the file.
 func confinePath(dir, p string) (string, error) {
 	if p == "" {
 		return "", errors.New("no path given")
 	}
 	if dir == "" {
-		return filepath.Clean(p), nil
+		full, err := filepath.Abs(p)
+		if err != nil {
+			return "", fmt.Errorf("%s: %w", p, err)
+		}
+		return full, nil
 	}
 	root, err := filepath.Abs(dir)
 	if err != nil {
@@ -921,6 +954,9 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 		return []key.Binding{k.Cancel}
 	}
 	out := []key.Binding{k.Browse, k.Path, k.Numbers, k.Groups, k.Country}
+	if m.importErr != nil {
+		out = append(out, k.Drop)
+	}
 	if m.report != nil {
 		out = append(out, k.Toggle, k.Up, k.Down)
 	}
@@ -933,6 +969,9 @@ func (m *recipientsModel) FullHelp() [][]key.Binding {
 		return [][]key.Binding{m.ShortHelp()}
 	}
 	groups := [][]key.Binding{{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Clear}}
+	if m.importErr != nil {
+		groups[0] = append(groups[0], k.Drop)
+	}
 	if m.report != nil {
 		groups = append(groups, []key.Binding{k.Toggle, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End})
 	}

@@ -510,8 +510,13 @@ func TestConfinePath(t *testing.T) {
 			t.Errorf("confinePath(%q) = %q, %v; want %q", tc.p, got, err, tc.want)
 		}
 	}
-	if got, err := confinePath("", "../anywhere.csv"); err != nil || got != "../anywhere.csv" {
-		t.Errorf("unconfined: %q, %v", got, err)
+	// Unconfined paths are kept absolute: a draft may be resumed elsewhere.
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := confinePath("", "../anywhere.csv"); err != nil || got != filepath.Join(filepath.Dir(wd), "anywhere.csv") {
+		t.Errorf("unconfined: %q, %v; want it absolute", got, err)
 	}
 }
 

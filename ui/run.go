@@ -156,16 +156,7 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	if !p.ScheduledAt.IsZero() {
 		m.schedule.SetCustom(p.ScheduledAt)
 	}
-	// Prefilled recipients are already E.164 digits; the "+" keeps them from
-	// being read as national numbers.
-	nums := make([]string, len(p.Recipients))
-	for i, n := range p.Recipients {
-		if n != "" && strings.Trim(n, "0123456789") == "" {
-			n = "+" + n
-		}
-		nums[i] = n
-	}
-	if cmd := m.recipients.Prefill(opts.CSVPath, nums, p.GroupIDs); cmd != nil {
+	if cmd := m.recipients.Prefill(opts.CSVPath, internationalInput(p.Recipients), p.GroupIDs); cmd != nil {
 		m.initCmds = append(m.initCmds, cmd)
 	}
 	if len(opts.WatchJobIDs) > 0 {
@@ -191,6 +182,20 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 		m.active = stepReview
 		m.refreshReview()
 	}
+}
+
+// internationalInput turns E.164 digits (how campaigns hold numbers) back
+// into typed input: the "+" keeps them from being read as national numbers
+// of the default country.
+func internationalInput(numbers []string) []string {
+	out := make([]string, len(numbers))
+	for i, n := range numbers {
+		if n != "" && strings.Trim(n, "0123456789") == "" {
+			n = "+" + n
+		}
+		out[i] = n
+	}
+	return out
 }
 
 // Close saves the draft (a dropped SSH session loses nothing) and releases
@@ -221,13 +226,21 @@ func FinalResult(tm tea.Model) Result {
 	var r Result
 	if m.active == stepProgress {
 		done := m.progress.Done()
-		if done && m.watchOnly {
+		fatal := m.progress.FatalErr()
+		if m.watchOnly && (done || fatal != nil) {
+			// A job the API refused to report ends the watch like the
+			// plain one (exit 3), even while others still run.
 			r.ExitCode = m.progress.ExitCode()
 		}
 		r.Detached = m.progress.Running()
-		if len(r.Detached) > 0 {
-			r.Message = detachMessage(r.Detached)
+		var msgs []string
+		if fatal != nil {
+			msgs = append(msgs, campaign.Sanitize(fatal.Error()))
 		}
+		if len(r.Detached) > 0 {
+			msgs = append(msgs, detachMessage(r.Detached))
+		}
+		r.Message = strings.Join(msgs, "\n")
 		if m.interrupted && !done {
 			r.ExitCode = 130
 		}

@@ -26,6 +26,10 @@ type reviewDraft struct {
 	// ScheduleErr: the schedule could not be read (sending is refused
 	// rather than silently sending now).
 	ScheduleErr string
+	// Importing / ImportErr: the CSV's contacts are not in Campaign yet,
+	// or will never be; sending now would silently leave them out.
+	Importing bool
+	ImportErr error
 }
 
 type reviewMode int
@@ -95,14 +99,22 @@ func newReviewStep(c *Common) *reviewStep {
 	return s
 }
 
-// SetDraft replaces the snapshot shown on the card.
-func (s *reviewStep) SetDraft(d reviewDraft) { s.d = d }
+// SetDraft replaces the snapshot shown on the card. An open "Send to N?"
+// prompt is closed: y must never send something other than what it asked.
+func (s *reviewStep) SetDraft(d reviewDraft) {
+	s.d = d
+	if s.mode == reviewConfirm {
+		s.mode = reviewIdle
+		s.sendErr = "Not sent: the recipients changed while you were asked — check the card and press enter again."
+	}
+}
 
 // Reset forgets the outcome of earlier attempts (the draft may have changed).
+// Review is only left idle, or sending after an accepted send (a re-send of
+// the failed recipients opens it again): either way it starts idle.
 func (s *reviewStep) Reset() {
-	if s.mode == reviewIdle {
-		s.sendErr, s.testMsg, s.testErr = "", "", ""
-	}
+	s.mode = reviewIdle
+	s.sendErr, s.testMsg, s.testErr = "", "", ""
 }
 
 func (s *reviewStep) Init() tea.Cmd             { return nil }
@@ -118,6 +130,13 @@ func (s *reviewStep) problems() []string {
 	var out []string
 	for _, p := range s.d.Campaign.Validate(s.c.now()) {
 		out = append(out, p.String())
+	}
+	if s.d.Importing {
+		out = append(out, campaign.FieldRecipients+": the contact list is still importing")
+	}
+	if s.d.ImportErr != nil {
+		out = append(out, fmt.Sprintf("%s: cannot import %s: %s — fix the file, or press x on Recipients to drop it",
+			campaign.FieldRecipients, filepath.Base(campaign.SanitizeLine(s.d.CSVPath, 0)), campaign.SanitizeLine(s.d.ImportErr.Error(), 0)))
 	}
 	if s.d.ScheduleErr != "" {
 		out = append(out, campaign.FieldSchedule+": "+campaign.Sanitize(s.d.ScheduleErr))
@@ -294,8 +313,8 @@ func (s *reviewStep) finishSend(msg submitDoneMsg) tea.Cmd {
 	if msg.id != s.sendID {
 		return nil
 	}
-	s.mode = reviewIdle
 	if msg.test {
+		s.mode = reviewIdle
 		if msg.err != nil {
 			s.testErr = "Test to " + msg.number + " failed: " + describeSendError(msg.err)
 			return nil
@@ -306,9 +325,12 @@ func (s *reviewStep) finishSend(msg submitDoneMsg) tea.Cmd {
 	if msg.err == nil || anyAccepted(msg.sub) {
 		// Once any batch is accepted, going back to Review would invite a
 		// duplicate send; Progress shows what happened to every batch.
+		// The mode stays "sending" until the root has switched: keys that
+		// arrive before sentMsg must not start a second send.
 		sub := msg.sub
 		return func() tea.Msg { return sentMsg{sub: sub} }
 	}
+	s.mode = reviewIdle
 	s.sendErr = "Not sent: " + describeSendError(msg.err)
 	return nil
 }
@@ -352,23 +374,40 @@ func describeOutcome(sub *campaign.Submission) string {
 	return strings.Join(parts, ", ")
 }
 
-// apiPlan says in words what the API will be asked to do.
+// apiPlan says in words what the API will be asked to do. It is drawn every
+// frame, so it counts the requests c.Requests would make arithmetically
+// (O(1)) instead of building them (O(recipients / batch size)).
 func apiPlan(c campaign.Campaign, batchSize int) string {
-	reqs := c.Requests(batchSize)
-	bulk := 0
-	for _, r := range reqs {
-		if r.IsBulk() {
-			bulk++
-		}
-	}
-	if len(reqs) == 1 {
+	reqs, bulk := requestPlan(len(c.Recipients), len(c.GroupIDs), batchSize)
+	if reqs == 1 {
 		if bulk == 1 {
 			return fmt.Sprintf("1 request → a bulk job (more than %d recipients or a group); progress is polled", campaign.BulkThreshold)
 		}
 		return fmt.Sprintf("1 request → one synchronous send (%d or fewer recipients, no groups)", campaign.BulkThreshold)
 	}
 	return fmt.Sprintf("%d requests of up to %d recipients → %d bulk jobs, %d synchronous sends",
-		len(reqs), batchSize, bulk, len(reqs)-bulk)
+		reqs, batchSize, bulk, reqs-bulk)
+}
+
+// requestPlan mirrors campaign.Campaign.Requests: n recipients in requests
+// of at most batchSize (<= 0, or >= n: one request), groups with the first;
+// a request is bulk with more than BulkThreshold recipients or any group.
+func requestPlan(n, groups, batchSize int) (reqs, bulk int) {
+	isBulk := func(size int, withGroups bool) int {
+		if size > campaign.BulkThreshold || (withGroups && groups > 0) {
+			return 1
+		}
+		return 0
+	}
+	if batchSize <= 0 || batchSize >= n {
+		return 1, isBulk(n, true)
+	}
+	reqs = (n + batchSize - 1) / batchSize
+	last := n - (reqs-1)*batchSize // 1..batchSize
+	// The first request (full, with the groups), the full ones between,
+	// and the last.
+	bulk = isBulk(batchSize, true) + (reqs-2)*isBulk(batchSize, false) + isBulk(last, false)
+	return reqs, bulk
 }
 
 func plural(n int, one, many string) string {
@@ -420,23 +459,45 @@ func (s *reviewStep) View() string {
 	rows = append(rows, row("API", apiPlan(c, s.c.BatchSize)))
 	details := strings.Join(rows, "\n")
 
+	// The tail (problems, the prompt, outcomes) is what the operator must
+	// see to act: it is laid out first, and the card gets the rest. On a
+	// short screen the bubble shrinks, then goes, then the card's title;
+	// only then is the card cut.
 	problems := s.problems()
 	var bottom []string
 	for _, p := range problems {
 		bottom = append(bottom, st.Error.Width(inner+2).Render("✗ "+p))
 	}
 	bottom = append(bottom, s.statusView()...)
-	tail := strings.Join(bottom, "\n")
+	tail := clampView(strings.Join(bottom, "\n"), s.width, s.height)
+	room := s.height
+	if len(bottom) > 0 {
+		room -= lipgloss.Height(tail)
+	}
 
 	// Card: 2 border lines, title, bubble (2 border lines + text), details.
-	fixed := 2 + 1 + 2 + lipgloss.Height(details) + lipgloss.Height(tail)
-	bubble := s.bubble(inner, max(s.height-fixed, 1))
-	card := st.Card.Width(s.width - 2).Render(
-		st.Title.Render("Review") + "\n" + bubble + "\n" + details)
+	title := st.Title.Render("Review")
+	fixed := 2 + 1 + lipgloss.Height(details)
+	parts := []string{title}
+	if b := s.bubble(inner, room-fixed-2); b != "" {
+		parts = append(parts, b)
+	} else if room < fixed {
+		parts = nil // the header names the step already
+	}
+	parts = append(parts, details)
+	card := st.Card.Width(s.width - 2).Render(strings.Join(parts, "\n"))
+	if room <= 0 {
+		return tail
+	}
+	card = clampView(card, s.width, room)
+	if len(bottom) == 0 {
+		return card
+	}
 	return card + "\n" + tail
 }
 
-// bubble renders the message like a chat bubble, at most maxLines of text.
+// bubble renders the message like a chat bubble, at most maxLines of text;
+// "" when there is no room for a useful preview.
 func (s *reviewStep) bubble(inner, maxLines int) string {
 	st := s.c.Styles
 	c := s.d.Campaign
@@ -454,6 +515,9 @@ func (s *reviewStep) bubble(inner, maxLines int) string {
 		lines = append(lines, strings.Split(ansi.Wrap(text, bw, ""), "\n")...)
 	}
 	if len(lines) > maxLines {
+		if maxLines < 2 {
+			return "" // "… N more lines" alone previews nothing
+		}
 		more := len(lines) - maxLines + 1
 		lines = append(lines[:maxLines-1], st.Muted.Render(fmt.Sprintf("… %d more lines", more)))
 	}
@@ -465,7 +529,8 @@ func (s *reviewStep) statusView() []string {
 	st := s.c.Styles
 	switch s.mode {
 	case reviewConfirm:
-		return []string{st.Warning.Bold(true).Render(s.confirmQuestion())}
+		// Wrapped, never cut: the count and the time are the point.
+		return []string{st.Warning.Bold(true).Width(max(s.width, 10)).Render(s.confirmQuestion())}
 	case reviewSending:
 		return []string{st.Muted.Render("Sending…")}
 	case reviewTestInput:

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
+	"spotcast/client/sandbox"
 	"spotcast/ui"
 )
 
@@ -120,13 +121,18 @@ func (a *app) runTUI(ctx context.Context, t tuiFlags) error {
 	return codeOnly(res.ExitCode)
 }
 
-// sandboxReady tells a new user what they can do with the sandbox.
+// sandboxReady tells a new user what they can do with the sandbox. Only
+// for sandbox connections: the key shown is the sandbox's fixed fake key,
+// never c.key, so no real key can reach the terminal from here.
 func (a *app) sandboxReady(c *conn, why string) {
+	if !c.sandbox {
+		return
+	}
 	fmt.Fprintf(a.errOut, `SANDBOX: the built-in fake WhatsSpot API ran at %s (key %q) — nothing leaves this machine.
 Note: %s.
 Try the whole flow headless:
   spotcast send --sandbox --to +919999999999 --content "Hello" --yes
   spotcast send --sandbox --csv contacts.csv --default-country IN --content "Hi" --yes --watch
 Or run the fake API on its own:  spotcast sandbox --addr 127.0.0.1:8080
-`, c.url, c.key, why)
+`, c.url, sandbox.Key, why)
 }

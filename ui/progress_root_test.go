@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"spotcast/campaign"
+	"spotcast/client"
+)
+
+// sentModel is a root model on Progress after sub was accepted; job polls
+// are answered by jobs (by job ID) and timers never fire.
+func sentModel(t *testing.T, opts Options, c campaign.Campaign, sub *campaign.Submission, jobs map[string]*client.Job) *Model {
+	t.Helper()
+	m := reviewModel(t, opts, c)
+	m.progress.fetch = func(_ context.Context, id string) (*client.Job, error) {
+		j, ok := jobs[id]
+		if !ok {
+			return nil, fmt.Errorf("no job %s", id)
+		}
+		cp := *j
+		return &cp, nil
+	}
+	m.progress.tick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+	_, cmd := m.Update(sentMsg{sub: sub})
+	execAll(t, m, cmd)
+	if m.active != stepProgress || !m.progress.Done() {
+		t.Fatalf("after the send: active %s, done %v\n%s", m.active, m.progress.Done(), rootView(m))
+	}
+	return m
+}
+
+// r re-sends the failed recipients: they reach Review as international
+// numbers, whatever the default country (none here).
+func TestResendFailedKeepsRecipients(t *testing.T) {
+	c := campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(12)}
+	sub := &campaign.Submission{Batches: []campaign.BatchResult{{
+		Index: 0, Recipients: 12, State: campaign.StateAccepted,
+		Outcome: campaign.SendOutcome{Async: true, JobID: "job_1", Status: "PROCESSING"},
+	}}}
+	jobs := map[string]*client.Job{"job_1": {ID: "job_1", Status: "COMPLETED", Total: ptr(12), Sent: ptr(9), Failed: ptr(3),
+		Pending: ptr(0), Failures: []client.Failure{
+			{Recipient: "+919876500001", Error: "not on WhatsApp"},
+			{Recipient: "919876500002", Error: "blocked"},
+			{Recipient: "+447911123456", Error: "not on WhatsApp"},
+		}}}
+	m := sentModel(t, rootOptions(t), c, sub, jobs)
+	// As an accepted send leaves it (it stays "sending" until Progress).
+	m.review.mode = reviewSending
+	rootHas(t, m, "3 failed recipient(s)")
+	_, cmd := m.Update(rootKey("r"))
+	execAll(t, m, cmd)
+	if m.active != stepReview {
+		t.Fatalf("r went to %s, want Review", m.active)
+	}
+	rootHas(t, m, "3 recipients · 0 groups")
+	if got := m.review.d.Campaign.Recipients; len(got) != 3 || got[2] != "447911123456" {
+		t.Fatalf("re-send recipients %v", got)
+	}
+	rootPress(m, "enter")
+	rootHas(t, m, "Send to 3 recipients? [y/N]")
+}
+
+// A poll the API refuses (404, key refused) is not retried forever: the job
+// stops being watched, the error shows, and spotcast watch exits 3 without
+// calling the job "still running".
+func TestWatchRefusedPollStopsWithExit3(t *testing.T) {
+	_, cl := startSandbox(t)
+	opts := rootOptions(t)
+	opts.Client = cl
+	opts.WatchJobIDs = []string{"job_missing"}
+	m := rootModel(t, opts)
+	drain(t, m, m.Init(), func() bool { return m.progress.Done() })
+	rootHas(t, m, "stopped watching job_missing", "404")
+	if rs := m.progress.Running(); len(rs) != 0 {
+		t.Fatalf("Running() = %v for a job the API does not know", rs)
+	}
+	_, cmd := m.Update(rootKey("q"))
+	execAll(t, m, cmd)
+	r := FinalResult(m)
+	if r.ExitCode != 3 || len(r.Detached) != 0 || strings.Contains(r.Message, "still running") ||
+		!strings.Contains(r.Message, "stopped watching job_missing") {
+		t.Fatalf("result %+v, want exit 3 and the error, no detach", r)
+	}
+}
+
+// Sync batches above bulk jobs must leave the failures list room at 80×24:
+// 50 recipients in batches of 20 are two jobs and a sync send of 10.
+func TestProgressFailuresVisibleUnderSyncBatches(t *testing.T) {
+	opts := rootOptions(t)
+	opts.BatchSize = 20
+	c := campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(50)}
+	var msgs []campaign.SentMessage
+	for i := range 10 {
+		msgs = append(msgs, campaign.SentMessage{ID: fmt.Sprintf("msg_%d", i), Status: "SENT"})
+	}
+	sub := &campaign.Submission{CampaignID: "c_fifty", Batches: []campaign.BatchResult{
+		{Index: 0, Recipients: 20, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Async: true, JobID: "job_a"}},
+		{Index: 1, Recipients: 20, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Async: true, JobID: "job_b"}},
+		{Index: 2, Recipients: 10, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Messages: msgs}},
+	}}
+	jobs := map[string]*client.Job{
+		"job_a": {ID: "job_a", Status: "COMPLETED", Total: ptr(20), Sent: ptr(19), Failed: ptr(1), Pending: ptr(0),
+			Failures: []client.Failure{{Recipient: "+919876500007", Error: "not on WhatsApp"}}},
+		"job_b": {ID: "job_b", Status: "COMPLETED", Total: ptr(20), Sent: ptr(20), Failed: ptr(0), Pending: ptr(0)},
+	}
+	m := sentModel(t, opts, c, sub, jobs)
+	rootHas(t, m, "1 failed recipient(s):", "+919876500007", "not on WhatsApp", "Batch 3 · 10 recipient(s)")
+	assertScreenFits(t, m, 80, 24)
+}
