@@ -178,8 +178,8 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 		if lay.first >= 0 || lay.last >= 0 {
 			name = strings.TrimSpace(strings.TrimSpace(row.First) + " " + strings.TrimSpace(row.Last))
 		}
-		if strings.TrimSpace(row.Phone) == "" && strings.TrimSpace(name) == "" {
-			continue // a blank row such as ",,,"
+		if row.Other == nil && strings.TrimSpace(row.Phone) == "" && strings.TrimSpace(name) == "" {
+			continue // a blank record such as ",,,"; any other is reported
 		}
 		line, _ := csvr.FieldPos(0)
 		cur.rows = append(cur.rows, importRaw{line: line + lineShift, phone: row.Phone, name: name})
@@ -218,10 +218,27 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 
 // importRow is what gocsv fills from each record (see syntheticHeader).
 type importRow struct {
-	Phone string `csv:"phone"`
-	Name  string `csv:"name"`
-	First string `csv:"first"`
-	Last  string `csv:"last"`
+	Phone string     `csv:"phone"`
+	Name  string     `csv:"name"`
+	First string     `csv:"first"`
+	Last  string     `csv:"last"`
+	Other otherCells `csv:"other"`
+}
+
+// otherCells is non-nil when a cell of the record's other columns holds
+// text: a row without a phone number is skipped silently only when the
+// whole record is blank. It is a map type because gocsv boxes each field
+// value through reflection, and a pointer-shaped value costs no allocation
+// per row where a bool would.
+type otherCells map[struct{}]struct{}
+
+var someText = otherCells{}
+
+func (o *otherCells) UnmarshalCSV(cell string) error {
+	if *o == nil && strings.TrimSpace(cell) != "" {
+		*o = someText
+	}
+	return nil
 }
 
 // importRaw is one record's cells; importResult one number from it.
@@ -529,7 +546,7 @@ func (l *importLayout) syntheticHeader() string {
 	}
 	cols := make([]string, n)
 	for i := range cols {
-		cols[i] = "_"
+		cols[i] = "other"
 	}
 	cols[l.phone] = "phone"
 	if l.full >= 0 {

@@ -423,3 +423,48 @@ func TestImportCancel(t *testing.T) {
 		t.Errorf("cancelled during: %v, %v", rep, err)
 	}
 }
+
+// A ';' inside one cell of a one-column file is a multi-number cell, not
+// the delimiter: it does not occur in the first record.
+func TestImportSemicolonInOneCellIsNotTheDelimiter(t *testing.T) {
+	rep, err := importString("Phone\n+919876543210\n+919876543211; +919876543212\n", ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"919876543210", "919876543211", "919876543212"}
+	if rep.Column != "Phone" || !reflect.DeepEqual(rep.Phones(), want) || rep.Invalid != 0 {
+		t.Fatalf("column %q phones %v invalid %d problems %+v; want %v", rep.Column, rep.Phones(), rep.Invalid, rep.Problems, want)
+	}
+}
+
+// Only a record blank in every cell is skipped silently; a row with other
+// cells but no phone number is reported, name column or not.
+func TestImportRowWithoutPhoneIsReported(t *testing.T) {
+	tests := []struct {
+		in   string
+		line int
+	}{
+		{"Phone,WhatsApp\n+919876543210,\n", 2},
+		{"Phone,Email\n,a@x\n+919876543210,b@x\n", 2},
+		{"Email,Phone,City\na@x,,Pune\n , ,\n", 2},
+		{"Name,Phone\nAsha,\n", 2},
+	}
+	for _, tt := range tests {
+		rep, err := importString(tt.in, ImportOptions{})
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		if len(rep.Problems) != 1 || rep.Problems[0].Line != tt.line || rep.Problems[0].Reason != "no phone number" || rep.Invalid != 1 {
+			t.Errorf("%q: problems %+v invalid %d; want one \"no phone number\" at line %d", tt.in, rep.Problems, rep.Invalid, tt.line)
+		}
+	}
+	// The WhatsApp column wins: line 2 has no number in it.
+	rep, _ := importString("Phone,WhatsApp\n+919876543210,\n", ImportOptions{})
+	if rep.Column != "WhatsApp" {
+		t.Fatalf("column %q", rep.Column)
+	}
+	rep, err := importString("Phone,Email\n,\n , \n\"\",\"\"\n+919876543210,b@x\n", ImportOptions{})
+	if err != nil || rep.Rows != 1 || len(rep.Problems) != 0 || rep.Valid != 1 {
+		t.Fatalf("blank records must be skipped silently: %+v %v", rep, err)
+	}
+}

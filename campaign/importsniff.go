@@ -13,8 +13,11 @@ import (
 )
 
 // sniffDelimiter picks ',', ';' or '\t' from the first records of sample:
-// the one found the same number of times on every line wins (quoted text
-// ignored), else the most frequent; ',' when none occurs.
+// among those in the first record (header or first data line), the one
+// found the same number of times on every line wins (quoted text ignored),
+// else the most frequent; ',' when none occurs. A candidate missing from
+// the first record is text inside a cell ("+91…; +91…" in a one-column
+// file), not a delimiter.
 func sniffDelimiter(sample []byte) rune {
 	cands := []byte{',', ';', '\t'}
 	var lines [][3]int
@@ -49,6 +52,9 @@ func sniffDelimiter(sample []byte) rune {
 done:
 	best, bestScore := 0, -1
 	for k := range cands {
+		if len(lines) == 0 || lines[0][k] == 0 {
+			continue
+		}
 		consistent, total := true, 0
 		for _, l := range lines {
 			if l[k] == 0 || l[k] != lines[0][k] {

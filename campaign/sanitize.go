@@ -13,7 +13,10 @@ const Ellipsis = "…"
 // Sanitize makes untrusted text (CSV cells, API responses) inert for a
 // terminal: escape sequences dropped (CSI, OSC, DCS/SOS/PM/APC strings,
 // two-byte ESC sequences and their C1 forms), then every control rune except
-// \n and \t; invalid UTF-8 replaced by U+FFFD.
+// \n and \t, and the bidi embedding, override and isolate controls
+// (U+202A–U+202E, U+2066–U+2069), which would reorder the rest of a terminal
+// line; the line and paragraph separators U+2028/U+2029 become \n; invalid
+// UTF-8 replaced by U+FFFD.
 //
 // Clean text is returned as it is, without allocating: Sanitize runs on every
 // cell of million-row imports.
@@ -58,7 +61,7 @@ func isClean(s string) bool {
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 || isC1(r) {
+		if r == utf8.RuneError && size == 1 || isC1(r) || isBidiOrSeparator(r) {
 			return false
 		}
 		i += size
@@ -67,6 +70,13 @@ func isClean(s string) bool {
 }
 
 func isC1(r rune) bool { return r >= 0x80 && r <= 0x9f }
+
+// isBidiOrSeparator: U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR, the
+// bidi embeddings and overrides U+202A–U+202E, and the isolates
+// U+2066–U+2069.
+func isBidiOrSeparator(r rune) bool {
+	return (r >= 0x2028 && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069)
+}
 
 // C1 controls (as runes) that open a sequence, and the ESC-prefixed final
 // byte that means the same.
@@ -110,8 +120,10 @@ func sanitizeSlow(s string) string {
 			i = skipString(s, i, true)
 		case c1DCS, c1SOS, c1PM, c1APC:
 			i = skipString(s, i, false)
+		case 0x2028, 0x2029:
+			b.WriteByte('\n')
 		default:
-			if !isC1(r) {
+			if !isC1(r) && !isBidiOrSeparator(r) {
 				b.WriteString(s[i-size : i])
 			}
 		}

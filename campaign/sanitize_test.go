@@ -40,6 +40,10 @@ func TestSanitize(t *testing.T) {
 		{"invalid UTF-8", "a\xffb\xc3", "a\uFFFDb\uFFFD"},
 		{"raw 8-bit CSI byte is invalid UTF-8", "a\x9b31mb", "a\uFFFD31mb"},
 		{"empty", "", ""},
+		{"bidi override", "invoice\u202egnp.exe", "invoicegnp.exe"},
+		{"bidi embeddings and isolates", "a\u202ab\u202bc\u202cd\u202de\u2066f\u2067g\u2068h\u2069i", "abcdefghi"},
+		{"LRM and RLM stay", "a\u200eb\u200fc", "a\u200eb\u200fc"},
+		{"line and paragraph separators", "a\u2028b\u2029c", "a\nb\nc"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,7 +55,7 @@ func TestSanitize(t *testing.T) {
 }
 
 func TestSanitizeCleanDoesNotAllocate(t *testing.T) {
-	for _, s := range []string{"919999999999", "Phone Number", "Ünïcødé 日本 👋\tx\ny"} {
+	for _, s := range []string{"919999999999", "Phone Number", "Ünïcødé 日本 👋\tx\ny", "a — b… \u200f"} {
 		if n := testing.AllocsPerRun(100, func() { _ = Sanitize(s) }); n != 0 {
 			t.Errorf("Sanitize(%q) allocated %v times; clean text must be returned as is", s, n)
 		}
@@ -96,6 +100,7 @@ func FuzzSanitize(f *testing.F) {
 	for _, s := range []string{
 		"plain", "\x1b[31mred", "\x1b]0;t\x07", "\u009b1m", "a\rb", "\xff\xfe",
 		"\x1bP\x1b\\", "\x1b", "\x1b(", "\u009d\u009c", "\x1b]\xc2",
+		"a\u202eb", "\u2066x\u2069", "a\u2028b\u2029",
 	} {
 		f.Add(s)
 	}
@@ -105,7 +110,7 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("Sanitize(%q) = %q: invalid UTF-8", s, out)
 		}
 		for _, r := range out {
-			if r == 0x1b || (unicode.IsControl(r) && r != '\n' && r != '\t') {
+			if r == 0x1b || (unicode.IsControl(r) && r != '\n' && r != '\t') || (r >= 0x2028 && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
 				t.Fatalf("Sanitize(%q) = %q: contains control %U", s, out, r)
 			}
 		}
@@ -113,7 +118,7 @@ func FuzzSanitize(f *testing.F) {
 			t.Fatalf("not idempotent: Sanitize(%q) = %q, then %q", s, out, again)
 		}
 		line := SanitizeLine(s, 20)
-		if strings.ContainsAny(line, "\n\t") {
+		if strings.ContainsAny(line, "\n\t\u2028\u2029") {
 			t.Fatalf("SanitizeLine(%q) = %q keeps a newline or tab", s, line)
 		}
 		if w := ansi.StringWidth(line); w > 20 {

@@ -25,7 +25,9 @@ type SendOutcome struct {
 
 // SendFunc submits one request. The client provides it; campaign stays free
 // of HTTP. An error whose chain has an OutcomeUnknown() bool method returning
-// true means the request may have reached the API (journaled "unknown").
+// true means the request may have reached the API (journaled "unknown"); one
+// with a NotSent() bool method returning true means it never left (ctx had
+// ended), so the batch stays pending.
 type SendFunc func(ctx context.Context, r Request) (SendOutcome, error)
 
 // BatchState is a batch's place in the journal.
@@ -42,6 +44,12 @@ const (
 func IsOutcomeUnknown(err error) bool {
 	var u interface{ OutcomeUnknown() bool }
 	return errors.As(err, &u) && u.OutcomeUnknown()
+}
+
+// IsNotSent reports whether err says the request was never sent.
+func IsNotSent(err error) bool {
+	var n interface{ NotSent() bool }
+	return errors.As(err, &n) && n.NotSent()
 }
 
 // BatchResult is one request's fate.
@@ -143,8 +151,14 @@ func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Reques
 		if err := appendEvent(Event{Kind: EventPending, Batch: &i}); err != nil {
 			return fmt.Errorf("batch %d not sent: %w", i+1, err)
 		}
+		if err := ctx.Err(); err != nil {
+			return err // cancelled while journaling: never sent, stays pending
+		}
 		out, err := send(ctx, reqs[i])
 		res.Err = err
+		if IsNotSent(err) {
+			return err // the client sent nothing (ctx ended): stays pending
+		}
 		e := Event{Kind: EventAccepted, Batch: &i}
 		switch {
 		case err == nil:

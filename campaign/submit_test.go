@@ -192,6 +192,61 @@ func TestSubmitCancelledMidSendIsUnknown(t *testing.T) {
 	}
 }
 
+// notSentErr is how the client says ctx ended before the request left.
+type notSentErr struct{ err error }
+
+func (e notSentErr) Error() string      { return "POST /messages/send: not sent: " + e.err.Error() }
+func (e notSentErr) Unwrap() error      { return e.err }
+func (notSentErr) OutcomeUnknown() bool { return false }
+func (notSentErr) NotSent() bool        { return true }
+
+// A batch the client never sent stays pending (resume sends it), and
+// Submit stops there.
+func TestSubmitNotSentStaysPending(t *testing.T) {
+	j, _ := openTestJournal(t)
+	api := &fakeAPI{answer: func(call int) error {
+		if call == 1 {
+			return notSentErr{context.Canceled}
+		}
+		return nil
+	}}
+	sub, err := Submit(context.Background(), j, testCampaign(30), SubmitOptions{BatchSize: 10}, api.send)
+	if !errors.Is(err, context.Canceled) || IsOutcomeUnknown(err) {
+		t.Fatalf("err = %v", err)
+	}
+	states := []BatchState{sub.Batches[0].State, sub.Batches[1].State, sub.Batches[2].State}
+	if states[0] != StateAccepted || states[1] != StatePending || states[2] != StatePending || len(api.received) != 2 {
+		t.Errorf("states = %v after %d calls; want accepted, pending, pending after 2", states, len(api.received))
+	}
+	want := "created,pending 0,accepted 0,pending 1"
+	if got := strings.Join(journalKinds(t, j.Path()), ","); got != want {
+		t.Errorf("journal = %s, want %s", got, want)
+	}
+}
+
+// Cancelled while the pending event was written: send is never called.
+func TestSubmitCancelledWhileJournalingSendsNothing(t *testing.T) {
+	j, _ := openTestJournal(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	now := func() time.Time {
+		calls++
+		if calls == 2 { // 1: Submit's own clock; 2: the "pending 0" event
+			cancel()
+		}
+		return t0
+	}
+	api := &fakeAPI{}
+	sub, err := Submit(ctx, j, testCampaign(5), SubmitOptions{Now: now}, api.send)
+	if !errors.Is(err, context.Canceled) || len(api.received) != 0 || sub.Batches[0].State != StatePending {
+		t.Fatalf("err %v, %d sent, batch 0 %s; want cancelled, nothing sent, pending", err, len(api.received), sub.Batches[0].State)
+	}
+	if got := strings.Join(journalKinds(t, j.Path()), ","); got != "created,pending 0" {
+		t.Errorf("journal = %s", got)
+	}
+}
+
 func TestSubmitRefusesInvalidCampaign(t *testing.T) {
 	api := &fakeAPI{}
 	_, err := Submit(context.Background(), nil, Campaign{Type: TypeImage}, SubmitOptions{}, api.send)

@@ -99,14 +99,22 @@ func New(opts ...Option) *Client {
 func (c *Client) BaseURL() string { return c.scrub(c.baseURL) }
 
 // keepKeyOnHost drops the x-api-key header when a redirect leaves the
-// original host (Go strips Authorization itself, but not custom headers),
-// and refuses redirects to anything but http(s).
+// original host or goes from https to http (Go strips Authorization itself,
+// but not custom headers), and refuses redirects to anything but http(s).
+// A POST's redirect is not followed: the server may have acted on the POST,
+// and Go would repeat it as a GET whose 405 reads as "rejected" — an
+// invitation to send again. Send reports it as an unknown outcome.
 func keepKeyOnHost(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && via[0].Method == http.MethodPost {
+			return http.ErrUseLastResponse
+		}
 		if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 			return fmt.Errorf("refusing redirect to a %q URL", req.URL.Scheme)
 		}
-		if len(via) > 0 && req.URL.Host != via[0].URL.Host {
+		// Go copies the original headers again for every hop, so each hop is
+		// compared with the original request.
+		if len(via) > 0 && (req.URL.Host != via[0].URL.Host || (via[0].URL.Scheme == "https" && req.URL.Scheme == "http")) {
 			req.Header.Del("x-api-key")
 		}
 		if next != nil {
@@ -124,7 +132,7 @@ func keepKeyOnHost(next func(*http.Request, []*http.Request) error) func(*http.R
 func (c *Client) endpoint(escapedPath string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(c.baseURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("base URL %q is not an http(s) URL: set --base-url or WHATSSPOT_BASE_URL like %s", c.scrub(c.baseURL), DefaultBaseURL)
+		return "", &ConfigError{Err: fmt.Errorf("base URL %q is not an http(s) URL: set --base-url or WHATSSPOT_BASE_URL like %s", c.scrub(c.baseURL), DefaultBaseURL)}
 	}
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	return strings.TrimRight(u.String(), "/") + "/" + strings.TrimLeft(escapedPath, "/"), nil
@@ -133,10 +141,10 @@ func (c *Client) endpoint(escapedPath string) (string, error) {
 // jobEndpoint fills the job path template with the escaped ID.
 func (c *Client) jobEndpoint(id string) (string, error) {
 	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, "\x00\r\n") {
-		return "", fmt.Errorf("job ID %q is not valid: use the jobId the API returned (spotcast jobs lists them)", campaign.Sanitize(id))
+		return "", &ConfigError{Err: fmt.Errorf("job ID %q is not valid: use the jobId the API returned (spotcast jobs lists them)", campaign.Sanitize(id))}
 	}
 	if !strings.Contains(c.jobPath, "{id}") {
-		return "", fmt.Errorf("job path %q has no {id} placeholder: set --job-path or WHATSSPOT_JOB_PATH like %s", campaign.Sanitize(c.jobPath), DefaultJobPath)
+		return "", &ConfigError{Err: fmt.Errorf("job path %q has no {id} placeholder: set --job-path or WHATSSPOT_JOB_PATH like %s", campaign.Sanitize(c.jobPath), DefaultJobPath)}
 	}
 	return c.endpoint(strings.ReplaceAll(c.jobPath, "{id}", url.PathEscape(id)))
 }
@@ -151,7 +159,8 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte) (in
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return 0, nil, scrubErr(err, c.scrub)
+		// Only a URL Go cannot use fails here: the base URL or job path.
+		return 0, nil, &ConfigError{Err: scrubErr(err, c.scrub)}
 	}
 	req.Header.Set("Accept", "application/json")
 	if body != nil {
@@ -171,7 +180,7 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte) (in
 	op := c.opOf(method, target)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := readBounded(resp.Body, maxErrorBody, resp.ContentLength)
-		return resp.StatusCode, nil, newAPIError(op, resp, b, c.scrub)
+		return resp.StatusCode, nil, newAPIError(op, resp, c.scrubBody(b), c.scrub)
 	}
 	b, err := readBounded(resp.Body, maxSuccessBody+1, resp.ContentLength)
 	if err != nil {
@@ -180,7 +189,23 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte) (in
 	if len(b) > maxSuccessBody {
 		return resp.StatusCode, nil, fmt.Errorf("%s: the response is over %d MiB; refusing to read it", op, maxSuccessBody>>20)
 	}
-	return resp.StatusCode, b, nil
+	return resp.StatusCode, c.scrubBody(b), nil
+}
+
+// scrubBody removes the key from a raw body before any of it is parsed or
+// cut to an excerpt: a key echoed across the cut would otherwise survive in
+// part, where scrubbing the cut text no longer finds it. A body without the
+// key is returned as it is, not copied.
+func (c *Client) scrubBody(b []byte) []byte {
+	if c.apiKey == "" {
+		return b
+	}
+	for _, k := range []string{c.apiKey, url.QueryEscape(c.apiKey)} {
+		if bytes.Contains(b, []byte(k)) {
+			b = bytes.ReplaceAll(b, []byte(k), []byte("[REDACTED]"))
+		}
+	}
+	return b
 }
 
 // explainTimeout says which limit ran out when the client's own timeout
@@ -266,11 +291,10 @@ type SendResult struct {
 }
 
 // Send submits one request. It is never retried: on a transport failure, a
-// 5xx, or a 2xx body we cannot read, the error is an *UnknownOutcomeError.
+// 5xx, a redirect, or a 2xx body we cannot read, the error is an
+// *UnknownOutcomeError. When ctx has ended before the request left, it is a
+// *NotSentError.
 func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err // nothing left: the outcome is known
-	}
 	target, err := c.endpoint(sendPath)
 	if err != nil {
 		return nil, err
@@ -280,6 +304,9 @@ func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, e
 		return nil, fmt.Errorf("encoding the request: %w", err)
 	}
 	op := c.opOf(http.MethodPost, target)
+	if err := ctx.Err(); err != nil {
+		return nil, &NotSentError{Op: op, Err: err} // nothing left: the outcome is known
+	}
 	_, b, err := c.do(ctx, http.MethodPost, target, body)
 	if err != nil {
 		var a *APIError
@@ -288,10 +315,21 @@ func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, e
 				a.Op = "" // the wrapper names the request
 				return nil, &UnknownOutcomeError{Op: op, Err: err}
 			}
+			if a.StatusCode >= 300 && a.StatusCode < 400 {
+				// The redirect was not followed (keepKeyOnHost), but the
+				// server may have acted on the POST before answering it.
+				a.Op = ""
+				a.Hint = "a POST is never repeated at a redirect's target: set --base-url / WHATSSPOT_BASE_URL to the final address (https://, right path prefix)"
+				return nil, &UnknownOutcomeError{Op: op, Err: err}
+			}
 			if a.StatusCode == http.StatusNotFound {
 				a.Hint = "check --base-url / WHATSSPOT_BASE_URL (a path prefix such as /v1 belongs in it)"
 			}
 			return nil, err
+		}
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return nil, err // the request was never made
 		}
 		return nil, &UnknownOutcomeError{Op: op, Err: err}
 	}
@@ -363,12 +401,26 @@ func DecodeSend(body []byte) (*SendResult, error) {
 		}
 		return res, nil
 	}
+	list := make([]Message, 0, len(r.Messages))
 	seen := map[string]bool{}
+	for _, rm := range r.Messages {
+		m := rm.clean()
+		if m.ID != "" {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
+		}
+		list = append(list, m) // messages without an ID are each their own
+	}
 	var one rawMessage
 	if len(r.Message) > 0 && json.Unmarshal(r.Message, &one) == nil {
-		if m := one.clean(); m.ID != "" || m.Status != "" {
+		// "message" repeats an entry of "messages" when both are sent: the
+		// one with its ID, or, without an ID, the first.
+		m := one.clean()
+		repeated := len(list) > 0 && (seen[m.ID] || (m.ID == "" && m == list[0]))
+		if (m.ID != "" || m.Status != "") && !repeated {
 			res.Messages = append(res.Messages, m)
-			seen[m.ID] = true
 		}
 	} else if len(r.Message) > 0 {
 		var s string
@@ -376,14 +428,7 @@ func DecodeSend(body []byte) (*SendResult, error) {
 			res.Message = clip(campaign.Sanitize(s), 500)
 		}
 	}
-	for _, rm := range r.Messages {
-		m := rm.clean()
-		if m.ID != "" && seen[m.ID] {
-			continue // "message" repeats the first of "messages"
-		}
-		seen[m.ID] = true
-		res.Messages = append(res.Messages, m)
-	}
+	res.Messages = append(res.Messages, list...)
 	if r.Async != nil {
 		res.Async = *r.Async
 	}
@@ -456,6 +501,10 @@ func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
 				a.Hint = "check the job ID, and --job-path / WHATSSPOT_JOB_PATH: the job endpoint is not documented upstream (default " + DefaultJobPath + ")"
 			}
 			return nil, err
+		}
+		var ce *ConfigError
+		if errors.As(err, &ce) {
+			return nil, err // the request was never made
 		}
 		return nil, &TransportError{Op: op, Err: err}
 	}

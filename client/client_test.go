@@ -532,3 +532,132 @@ func TestKeyNotForwardedAcrossHosts(t *testing.T) {
 		t.Fatalf("x-api-key forwarded to another host: %q", v)
 	}
 }
+
+// A POST the server processed and answered with a 303 must not be followed
+// as a GET (whose 405 would read as "rejected" and invite a resend): its
+// outcome is unknown, and the POST is made once.
+func TestRedirectedPostIsUnknownAndNotFollowed(t *testing.T) {
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		var posts, others atomic.Int32
+		srv, _ := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
+			if r.Method != http.MethodPost {
+				others.Add(1)
+				w.WriteHeader(http.StatusMethodNotAllowed)
+				return
+			}
+			posts.Add(1)
+			http.Redirect(w, r, "/done", code)
+		})
+		_, err := New(WithBaseURL(srv.URL), WithAPIKey("k-1234")).Send(context.Background(), textReq("919999999999"))
+		var u *UnknownOutcomeError
+		if !errors.As(err, &u) || !campaign.IsOutcomeUnknown(err) || IsRejected(err) {
+			t.Errorf("%d: want UnknownOutcomeError, got %T %v", code, err, err)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "redirect") || strings.Contains(err.Error(), "rejected")) {
+			t.Errorf("%d: error should say redirect, not rejected: %v", code, err)
+		}
+		if posts.Load() != 1 || others.Load() != 0 {
+			t.Errorf("%d: %d POSTs and %d other requests; want the POST once and nothing else", code, posts.Load(), others.Load())
+		}
+	}
+	// A GET still follows redirects.
+	srv, _ := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/moved/job_1" {
+			http.Redirect(w, r, "/moved/job_1", http.StatusMovedPermanently)
+			return
+		}
+		io.WriteString(w, `{"id":"job_1","status":"COMPLETED"}`)
+	})
+	if j, err := New(WithBaseURL(srv.URL), WithJobPath("/jobs/{id}")).GetJob(context.Background(), "job_1"); err != nil || j.Status != "COMPLETED" {
+		t.Fatalf("GET redirect: %+v %v", j, err)
+	}
+}
+
+// An https→http redirect on the same host must not carry the key in clear.
+func TestKeyDroppedOnHTTPSDowngrade(t *testing.T) {
+	check := keepKeyOnHost(nil)
+	orig, _ := http.NewRequest(http.MethodGet, "https://api.example.com/bulk-jobs/1", nil)
+	for _, tc := range []struct {
+		to   string
+		keep bool
+	}{
+		{"https://api.example.com/other", true},
+		{"http://api.example.com/other", false},
+		{"https://evil.example.com/other", false},
+	} {
+		next, _ := http.NewRequest(http.MethodGet, tc.to, nil)
+		next.Header.Set("x-api-key", "k-1234")
+		if err := check(next, []*http.Request{orig}); err != nil {
+			t.Fatalf("%s: %v", tc.to, err)
+		}
+		if got := next.Header.Get("x-api-key") != ""; got != tc.keep {
+			t.Errorf("redirect to %s: key kept = %v, want %v", tc.to, got, tc.keep)
+		}
+	}
+}
+
+// The key is removed from a body before it is cut: a key echoed across the
+// excerpt's or the message's cut must not survive in part.
+func TestKeyAcrossTheCutDoesNotLeak(t *testing.T) {
+	const key = "SECRETkey-0123456789abcdefghijklmnopqrstuvwxyz"
+	for _, tc := range []struct {
+		name, ctype, body string
+		code              int
+	}{
+		{"401 text excerpt", "text/plain", strings.Repeat("x", 180) + " " + key, 401},
+		{"400 JSON message", "application/json", `{"error":"` + strings.Repeat("y", 480) + " " + key + `"}`, 400},
+		{"200 success false", "application/json", `{"success":false,"error":"` + strings.Repeat("y", 480) + " " + key + `"}`, 200},
+		{"200 unreadable", "application/json", `{"nonsense":"` + strings.Repeat("z", 180) + " " + key + `"`, 200},
+	} {
+		srv, _ := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", tc.ctype)
+			w.WriteHeader(tc.code)
+			io.WriteString(w, tc.body)
+		})
+		c := New(WithBaseURL(srv.URL), WithAPIKey(key))
+		_, sendErr := c.Send(context.Background(), textReq("919999999999"))
+		_, jobErr := c.GetJob(context.Background(), "job_1")
+		for _, err := range []error{sendErr, jobErr} {
+			if err == nil {
+				t.Fatalf("%s: no error", tc.name)
+			}
+			text := err.Error()
+			for i := 0; i+8 <= len(key); i++ {
+				if strings.Contains(text, key[i:i+8]) {
+					t.Errorf("%s: %q of the key leaked: %s", tc.name, key[i:i+8], text)
+					break
+				}
+			}
+		}
+	}
+}
+
+// ctx ended before the request left: a *NotSentError, which campaign keeps
+// pending, never an unknown outcome.
+func TestNotSentKeepsTheBatchPending(t *testing.T) {
+	srv, hits := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"success":true,"jobId":"job_1","status":"PROCESSING"}`)
+	})
+	c := New(WithBaseURL(srv.URL))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.Send(ctx, textReq("919999999999"))
+	var ns *NotSentError
+	if !errors.As(err, &ns) || !campaign.IsNotSent(err) || campaign.IsOutcomeUnknown(err) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("want *NotSentError wrapping context.Canceled, got %T %v", err, err)
+	}
+	// The campaign is cancelled as its first batch is about to be sent.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	camp := campaign.Campaign{Type: campaign.TypeText, Content: "hi", Recipients: numbers(15)}
+	sub, err := campaign.Submit(context.Background(), nil, camp, campaign.SubmitOptions{BatchSize: 10}, func(_ context.Context, r campaign.Request) (campaign.SendOutcome, error) {
+		cancel()
+		return c.SendCampaignRequest(ctx, r)
+	})
+	if !errors.Is(err, context.Canceled) || sub.Batches[0].State != campaign.StatePending || sub.Batches[1].State != campaign.StatePending {
+		t.Fatalf("err %v, batches %+v; want both pending", err, sub.Batches)
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("%d requests sent", hits.Load())
+	}
+}

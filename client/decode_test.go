@@ -130,3 +130,23 @@ func FuzzDecodeJob(f *testing.F) {
 		}
 	})
 }
+
+// "message" repeats the first of "messages"; without IDs it must still be
+// counted once, and messages without IDs are each their own.
+func TestDecodeSendMessageRepeatedWithoutIDs(t *testing.T) {
+	for _, tc := range []struct {
+		body string
+		want int
+	}{
+		{`{"message":{"id":"","status":"SENT"},"messages":[{"id":"","status":"SENT"},{"id":"","status":"SENT"}]}`, 2},
+		{`{"message":{"status":"SENT"},"messages":[{"status":"SENT"}]}`, 1},
+		{`{"message":{"id":"m2","status":"SENT"},"messages":[{"id":"m1","status":"SENT"},{"id":"m2","status":"SENT"}]}`, 2},
+		{`{"message":{"id":"m9","status":"SENT"},"messages":[{"id":"m1","status":"SENT"}]}`, 2},
+		{`{"messages":[{"id":"m1","status":"SENT"},{"id":"m1","status":"SENT"}]}`, 1},
+	} {
+		r, err := DecodeSend([]byte(tc.body))
+		if err != nil || len(r.Messages) != tc.want {
+			t.Errorf("%s: %+v %v; want %d messages", tc.body, r, err, tc.want)
+		}
+	}
+}

@@ -75,6 +75,8 @@ func (e *APIError) text() string {
 		return fmt.Sprintf("%sthe API refused the key (%s: %s): it is wrong or was revoked — %s", prefix, status, msg, KeysHint)
 	case e.StatusCode >= 500:
 		return fmt.Sprintf("%sthe API failed (%s): %s", prefix, status, msg)
+	case e.StatusCode >= 300 && e.StatusCode < 400:
+		return fmt.Sprintf("%sthe API answered with a redirect (%s): %s", prefix, status, msg)
 	case e.StatusCode >= 200 && e.StatusCode < 300:
 		return fmt.Sprintf("%sthe API answered %s but reported failure: %s", prefix, status, msg)
 	}
@@ -115,6 +117,34 @@ func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
 
 // OutcomeUnknown marks the error for campaign.IsOutcomeUnknown.
 func (e *UnknownOutcomeError) OutcomeUnknown() bool { return true }
+
+// NotSentError is a request that was never sent because ctx had ended
+// first: its outcome is known (nothing arrived), unlike a request cut short
+// in flight. errors.Is(err, context.Canceled) still holds.
+type NotSentError struct {
+	Op  string
+	Err error
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("%s: not sent, nothing reached WhatsSpot: %v", e.Op, e.Err)
+}
+
+func (e *NotSentError) Unwrap() error { return e.Err }
+
+// OutcomeUnknown is false: campaign.IsOutcomeUnknown must not count it.
+func (e *NotSentError) OutcomeUnknown() bool { return false }
+
+// NotSent marks the error for campaign.IsNotSent: the batch stays pending.
+func (e *NotSentError) NotSent() bool { return true }
+
+// ConfigError is a setting that makes a request impossible to build (the
+// base URL, the job path template, a job ID): nothing was sent, and trying
+// again cannot help until the setting is fixed. Its text is Err's.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // TransportError is a request that got no HTTP answer (connection refused,
 // DNS, TLS, timeout) where the outcome does not matter: a GET.

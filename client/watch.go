@@ -45,7 +45,8 @@ type JobUpdate struct {
 	Job      *Job  // last known state (nil before the first success)
 	Err      error // this poll's error, if any (non-fatal unless Fatal)
 	NextPoll time.Duration
-	// Fatal: the job will not be polled again (404, or the key refused).
+	// Fatal: the job will not be polled again (404, the key refused, or a
+	// setting that makes the request impossible).
 	Fatal bool
 }
 
@@ -68,8 +69,13 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // fatalPoll: polling again cannot help — the job does not exist (wrong ID
-// or job path) or the key is refused.
+// or job path), the key is refused, or the settings make the request
+// impossible (*ConfigError).
 func fatalPoll(err error) bool {
+	var ce *ConfigError
+	if errors.As(err, &ce) {
+		return true
+	}
 	var a *APIError
 	if !errors.As(err, &a) {
 		return false
@@ -84,10 +90,10 @@ func fatalPoll(err error) bool {
 // Watch polls the jobs until every one is terminal or ctx ends, calling fn
 // after each poll (calls are serialised, so fn needs no locking). Each job
 // has at most one request in flight and is polled no faster than once a
-// second; errors are backed off and retried, except a 404/401/403, which
-// ends that job's watch with an error naming it. It returns the last known
-// state of each job; the error is ctx.Err() when ctx ended first, else the
-// fatal errors, if any.
+// second; errors are backed off and retried, except a 404/401/403 or a
+// *ConfigError, which ends that job's watch with an error naming it. It
+// returns the last known state of each job; the error is ctx.Err() when ctx
+// ended first, else the fatal errors, if any.
 func (c *Client) Watch(ctx context.Context, ids []string, opts WatchOptions, fn func(JobUpdate)) (map[string]*Job, error) {
 	sleep := opts.Sleep
 	if sleep == nil {

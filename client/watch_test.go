@@ -172,3 +172,40 @@ func TestWatchStopsWhenContextEnds(t *testing.T) {
 		t.Fatalf("an unknown status is kept as it is and treated as running: %+v", jobs["job_1"])
 	}
 }
+
+// A job that can never be fetched as configured (no {id} in the path, an
+// empty ID, a base URL that is not http(s)) ends its watch at once instead
+// of being retried forever.
+func TestWatchConfigErrorIsFatal(t *testing.T) {
+	srv, hits := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"id":"job_ok","status":"COMPLETED"}`)
+	})
+	for _, tc := range []struct {
+		name string
+		c    *Client
+		id   string
+	}{
+		{"job path without {id}", New(WithBaseURL(srv.URL), WithJobPath("/jobs")), "job_1"},
+		{"empty job ID", New(WithBaseURL(srv.URL)), ""},
+		{"ftp base URL", New(WithBaseURL("ftp://example.com")), "job_1"},
+		{"base URL with a space", New(WithBaseURL("http://a b")), "job_1"},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		sleeps := 0
+		var fatal bool
+		_, err := tc.c.Watch(ctx, []string{tc.id}, WatchOptions{Sleep: func(ctx context.Context, d time.Duration) error {
+			if sleeps++; sleeps == 3 {
+				cancel() // retried: stop the loop so the test can fail
+			}
+			return ctx.Err()
+		}}, func(u JobUpdate) { fatal = fatal || u.Fatal })
+		cancel()
+		var ce *ConfigError
+		if !errors.As(err, &ce) || !fatal || sleeps != 0 {
+			t.Errorf("%s: err %T %v, fatal %v, %d retries; want a fatal *ConfigError and no retry", tc.name, err, err, fatal, sleeps)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Fatalf("%d requests reached the server", hits.Load())
+	}
+}
