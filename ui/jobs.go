@@ -54,18 +54,21 @@ type liveJob struct {
 }
 
 type jobsKeys struct {
-	Move, Up, Down, PgUp, PgDown, Home, End, Watch, Reload, Quit key.Binding
+	scrollKeys
+	Move, Watch, Reload, Quit key.Binding
 }
 
 func newJobsKeys() jobsKeys {
 	return jobsKeys{
-		Move:   key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
-		Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
-		Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "newest")),
-		End:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "oldest")),
+		Move: key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
+		scrollKeys: scrollKeys{
+			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+			PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+			Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "newest")),
+			End:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "oldest")),
+		},
 		Watch:  key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "watch")),
 		Reload: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reload")),
 		Quit:   key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
@@ -298,18 +301,8 @@ func (m *jobsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.Open()
 	case key.Matches(msg, k.Watch):
 		return m.watch()
-	case key.Matches(msg, k.Up):
-		t.move(-1)
-	case key.Matches(msg, k.Down):
-		t.move(1)
-	case key.Matches(msg, k.PgUp):
-		t.move(-t.page())
-	case key.Matches(msg, k.PgDown):
-		t.move(t.page())
-	case key.Matches(msg, k.Home):
-		t.top()
-	case key.Matches(msg, k.End):
-		t.bottom()
+	default:
+		t.scroll(msg, k.scrollKeys)
 	}
 	m.notice = ""
 	m.layoutTable() // the new selection's details may take other room

@@ -53,27 +53,29 @@ type typedReject struct{ raw, reason string }
 type recipientsKeys struct {
 	Browse, Path, Numbers, Groups, Country, Toggle, Cancel, Clear key.Binding
 	Drop                                                          key.Binding
-	Up, Down, PgUp, PgDown, Home, End                             key.Binding
-	Submit, Close, PickerBack, PickerOpen                         key.Binding
+	scrollKeys
+	Submit, Close, PickerBack, PickerOpen key.Binding
 }
 
 func newRecipientsKeys() recipientsKeys {
 	return recipientsKeys{
-		Browse:     key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "browse files")),
-		Path:       key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "type a CSV path")),
-		Numbers:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add numbers")),
-		Groups:     key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "add group IDs")),
-		Country:    key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "default country")),
-		Toggle:     key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "recipients/problems")),
-		Cancel:     key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("esc/x", "cancel import")),
-		Clear:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
-		Drop:       key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
-		Up:         key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
-		Down:       key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
-		PgUp:       key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PgDown:     key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
-		Home:       key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
-		End:        key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
+		Browse:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "browse files")),
+		Path:    key.NewBinding(key.WithKeys("i"), key.WithHelp("i", "type a CSV path")),
+		Numbers: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add numbers")),
+		Groups:  key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "add group IDs")),
+		Country: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "default country")),
+		Toggle:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "recipients/problems")),
+		Cancel:  key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("esc/x", "cancel import")),
+		Clear:   key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
+		Drop:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
+		scrollKeys: scrollKeys{
+			Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
+			Down:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
+			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+			PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+			Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
+			End:    key.NewBinding(key.WithKeys("end"), key.WithHelp("end", "last")),
+		},
 		Submit:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Close:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
 		PickerBack: key.NewBinding(key.WithKeys("backspace", "left", "h"), key.WithHelp("←", "parent dir")),
@@ -345,18 +347,8 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.layoutTables()
 	case m.report != nil && key.Matches(msg, k.Toggle):
 		m.showProblems = !m.showProblems
-	case key.Matches(msg, k.Up):
-		t.move(-1)
-	case key.Matches(msg, k.Down):
-		t.move(1)
-	case key.Matches(msg, k.PgUp):
-		t.move(-t.page())
-	case key.Matches(msg, k.PgDown):
-		t.move(t.page())
-	case key.Matches(msg, k.Home):
-		t.top()
-	case key.Matches(msg, k.End):
-		t.bottom()
+	default:
+		t.scroll(msg, k.scrollKeys)
 	}
 	return nil
 }

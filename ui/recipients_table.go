@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
@@ -33,6 +35,33 @@ func (t *vtable) setHeight(h int) {
 func (t *vtable) move(delta int) {
 	t.cursor += delta
 	t.clamp()
+}
+
+// scrollKeys are the bindings a virtualised table answers; screens embed
+// them in their key maps (with their own labels).
+type scrollKeys struct {
+	Up, Down, PgUp, PgDown, Home, End key.Binding
+}
+
+// scroll moves the cursor for a scroll key and reports whether msg was one.
+func (t *vtable) scroll(msg tea.KeyMsg, k scrollKeys) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		t.move(-1)
+	case key.Matches(msg, k.Down):
+		t.move(1)
+	case key.Matches(msg, k.PgUp):
+		t.move(-t.page())
+	case key.Matches(msg, k.PgDown):
+		t.move(t.page())
+	case key.Matches(msg, k.Home):
+		t.top()
+	case key.Matches(msg, k.End):
+		t.bottom()
+	default:
+		return false
+	}
+	return true
 }
 
 func (t *vtable) top()    { t.cursor = 0; t.clamp() }
