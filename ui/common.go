@@ -35,6 +35,9 @@ type Common struct {
 	// OperatorName is shown in the header ("" = Operator).
 	OperatorName string
 	OnSubmit     func(*campaign.Submission, error)
+	// OwnCampaignsOnly limits the Jobs screen to the operator's campaigns
+	// and keeps exports per operator (SSH, where operators share a journal).
+	OwnCampaignsOnly bool
 	// Journal records submissions (nil: none, e.g. in some tests).
 	Journal *campaign.Journal
 	// JournalErr says why the journal could not be opened; sending is then

@@ -126,10 +126,26 @@ func (m *jobsModel) Open() tea.Cmd {
 		m.loadErr = fmt.Errorf("no state directory is configured (--state-dir), so there is no journal to list")
 		return nil
 	}
+	own, operator := m.c.OwnCampaignsOnly, m.c.Operator
 	return func() tea.Msg {
 		recs, warns, err := campaign.ReadJournal(path)
+		if own {
+			recs = ownCampaigns(recs, operator)
+		}
 		return jobsLoadedMsg{gen: gen, path: path, records: recs, warnings: warns, err: err}
 	}
+}
+
+// ownCampaigns keeps the operator's own campaigns: over SSH one operator
+// must not see (or re-attach to, export, re-send) another's recipients.
+func ownCampaigns(recs []campaign.CampaignRecord, operator string) []campaign.CampaignRecord {
+	out := recs[:0:0]
+	for _, r := range recs {
+		if r.Operator == operator {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Close stops polling; replies still in flight are dropped.

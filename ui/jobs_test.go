@@ -343,3 +343,19 @@ func TestJobsAndResumeFitTheScreen(t *testing.T) {
 		rootHas(t, m, "> cmp_many", "spotcast resume cmp_many")
 	}
 }
+
+// Over SSH operators share one journal: each sees only their own campaigns.
+func TestJobsOwnCampaignsOnly(t *testing.T) {
+	opts := rootOptions(t)
+	a, b, c := writeTestJournal(t, opts.StateDir)
+	opts.JobsOnly, opts.Operator, opts.OwnCampaignsOnly = true, "carol", true
+	m, _, _ := jobsTestModel(t, opts)
+	feed(m, m.Init())
+	rootHas(t, m, c)
+	rootLacks(t, m, a, b)
+
+	opts.OwnCampaignsOnly = false // the local list: everything
+	m, _, _ = jobsTestModel(t, opts)
+	feed(m, m.Init())
+	rootHas(t, m, a, b, c)
+}

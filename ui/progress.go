@@ -547,10 +547,15 @@ func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	return nil
 }
 
-// exportCmd writes the failed recipients as CSV under StateDir/exports.
+// exportCmd writes the failed recipients as CSV under StateDir/exports, or
+// over SSH in the operator's own import folder (where their picker can
+// reach it and no other operator can).
 func (m *progressModel) exportCmd() tea.Cmd {
 	rows := m.failures()
 	dir := filepath.Join(m.c.StateDir, "exports")
+	if m.c.OwnCampaignsOnly && m.c.ImportDir != "" {
+		dir = filepath.Join(m.c.ImportDir, "exports")
+	}
 	name := m.campaignID
 	if name == "" && len(m.jobs) > 0 {
 		name = m.jobs[0].id

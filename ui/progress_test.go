@@ -229,6 +229,13 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 	if !strings.Contains(ansi.Strip(s.m.View()), "exported to") {
 		t.Error("the export path is not shown")
 	}
+	// Over SSH the export goes to the operator's own import folder.
+	c.OwnCampaignsOnly, c.ImportDir = true, t.TempDir()
+	s.press("e")
+	if s.m.exportErr != nil || filepath.Dir(s.m.exported) != filepath.Join(c.ImportDir, "exports") {
+		t.Errorf("SSH export to %s (%v), want under the import folder", s.m.exported, s.m.exportErr)
+	}
+	c.OwnCampaignsOnly, c.ImportDir = false, ""
 	s.press("r")
 	var resend *resendFailedMsg
 	for _, m := range s.out {

@@ -31,6 +31,9 @@ type Options struct {
 	// OnSubmit, when set, hears of every submission (the SSH server logs
 	// them). It runs on a command goroutine.
 	OnSubmit func(*campaign.Submission, error)
+	// OwnCampaignsOnly: the Jobs screen shows only this operator's
+	// campaigns, and exports go to a folder of their own (SSH sets it).
+	OwnCampaignsOnly bool
 	// Prefill comes from flags; CSVPath is imported on start.
 	Prefill   campaign.Campaign
 	CSVPath   string
@@ -87,21 +90,22 @@ func New(opts Options) (tea.Model, error) {
 		}
 	}
 	c := &Common{
-		Ctx:            opts.Ctx,
-		Renderer:       r,
-		Styles:         DefaultStyles(r),
-		Client:         opts.Client,
-		Sandbox:        opts.Sandbox,
-		DefaultCountry: opts.DefaultCountry,
-		ImportDir:      opts.ImportDir,
-		StateDir:       opts.StateDir,
-		Operator:       opts.Operator,
-		OperatorName:   opts.OperatorName,
-		OnSubmit:       opts.OnSubmit,
-		Journal:        opts.Journal,
-		Now:            opts.Now,
-		Loc:            opts.Loc,
-		BatchSize:      opts.BatchSize,
+		Ctx:              opts.Ctx,
+		Renderer:         r,
+		Styles:           DefaultStyles(r),
+		Client:           opts.Client,
+		Sandbox:          opts.Sandbox,
+		DefaultCountry:   opts.DefaultCountry,
+		ImportDir:        opts.ImportDir,
+		StateDir:         opts.StateDir,
+		Operator:         opts.Operator,
+		OperatorName:     opts.OperatorName,
+		OnSubmit:         opts.OnSubmit,
+		OwnCampaignsOnly: opts.OwnCampaignsOnly,
+		Journal:          opts.Journal,
+		Now:              opts.Now,
+		Loc:              opts.Loc,
+		BatchSize:        opts.BatchSize,
 	}
 	ownJournal := false
 	if c.Journal == nil {

@@ -78,12 +78,13 @@ func (id identity) dirName() string {
 // server never offers (forwarding, user rc), so a key carrying them is
 // accepted. Any other option (from=, command=, expiry-time=, no-pty, ...)
 // would be a restriction we do not enforce, so such keys are skipped.
+// "restrict" is not here: in OpenSSH it also means no-pty, which would
+// deny the composer.
 var harmlessOptions = map[string]bool{
 	"no-port-forwarding":  true,
 	"no-agent-forwarding": true,
 	"no-x11-forwarding":   true,
 	"no-user-rc":          true,
-	"restrict":            true,
 }
 
 // authorizedKeys is the allow-list, re-read when the file changes. Unlike

@@ -250,12 +250,14 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		Operator:       st.id.Operator(),
 		OperatorName:   st.id.Name(),
 		OnSubmit:       func(sub *campaign.Submission, err error) { s.logSubmission(st.id, sub, err) },
-		ImportDir:      st.importDir,
-		Renderer:       r,
-		Input:          st.input,
-		Output:         sess,
-		Ctx:            st.ctx,
-		Journal:        s.journal,
+		// Operators share the journal; each sees and exports only their own.
+		OwnCampaignsOnly: true,
+		ImportDir:        st.importDir,
+		Renderer:         r,
+		Input:            st.input,
+		Output:           sess,
+		Ctx:              st.ctx,
+		Journal:          s.journal,
 	})
 	if err != nil {
 		s.log.Error("cannot start the interface", "operator", st.id.Name(), "err", err)

@@ -394,6 +394,21 @@ func TestMalformedLineDoesNotLockOutOthers(t *testing.T) {
 	}
 }
 
+// "restrict" implies no-pty in OpenSSH: a key carrying it must not get the
+// composer (we do not enforce it, so the key is skipped and reported).
+func TestRestrictOptionIsNotAccepted(t *testing.T) {
+	carol := newKey(t, "carol")
+	h := newHarness(t, "restrict "+carol.line())
+	h.start()
+	if c, err := h.dial(carol); err == nil {
+		c.Close()
+		t.Fatal("a key with the restrict option logged in")
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "restrict") {
+		t.Errorf("the restrict key is not reported:\n%s", logs)
+	}
+}
+
 func TestAuthorizedKeysReReadAfterChange(t *testing.T) {
 	alice, bob := newKey(t, "alice"), newKey(t, "bob")
 	h := newHarness(t, alice.line())
