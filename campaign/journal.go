@@ -26,6 +26,7 @@ const (
 	EventAccepted EventKind = "accepted" // the API accepted a batch
 	EventRejected EventKind = "rejected" // the API refused a batch
 	EventUnknown  EventKind = "unknown"  // a batch's request may or may not have arrived
+	EventNotSent  EventKind = "notsent"  // a pending batch's request never left; it is pending again
 	EventJob      EventKind = "job"      // a bulk job's status, from a poll
 )
 
@@ -34,6 +35,9 @@ type BatchPlan struct {
 	Index      int `json:"index"`
 	Recipients int `json:"recipients"`
 	Groups     int `json:"groups,omitempty"`
+	// RequestHash is RequestHash of the batch's request body; journals
+	// written before it existed lack it.
+	RequestHash string `json:"sha256,omitempty"`
 }
 
 // Event is one journal line. Which fields are set depends on Kind. There is
@@ -76,6 +80,8 @@ type Journal struct {
 	mu   sync.Mutex
 	f    *os.File
 	now  func() time.Time
+	// write replaces (*os.File).Write in tests, to fail mid-line.
+	write func(f *os.File, b []byte) (int, error)
 }
 
 // OpenJournal opens (creating it 0600, and its directory 0700) the journal
@@ -169,7 +175,40 @@ func (j *Journal) Append(e Event) error {
 	if j.f == nil {
 		return errors.New("journal: append after Close")
 	}
-	if _, err := j.f.Write(line); err != nil {
+	// Another writer (a process killed mid-write while this one held the
+	// journal open) may have left a torn line: end it first, so this event
+	// is not glued onto it and lost with it.
+	st, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, err)
+	}
+	size := st.Size()
+	if size > 0 {
+		var last [1]byte
+		if _, err := j.f.ReadAt(last[:], size-1); err != nil {
+			return fmt.Errorf("journal %s: %w", j.path, err)
+		}
+		if last[0] != '\n' {
+			line = append([]byte{'\n'}, line...)
+		}
+	}
+	write := j.write
+	if write == nil {
+		write = (*os.File).Write
+	}
+	if n, err := write(j.f, line); err != nil || n != len(line) {
+		if err == nil {
+			err = io.ErrShortWrite
+		}
+		// Take back what part of the line was written, so the journal
+		// does not itself end torn. Only when nobody else wrote since.
+		if n > 0 {
+			if st, serr := j.f.Stat(); serr == nil && st.Size() == size+int64(n) {
+				if j.f.Truncate(size) == nil {
+					j.f.Sync()
+				}
+			}
+		}
 		return fmt.Errorf("journal %s: %w (the state directory may be full or read-only)", j.path, err)
 	}
 	if err := j.f.Sync(); err != nil {
@@ -218,6 +257,9 @@ type BatchRecord struct {
 	Failed     *int          `json:"failed,omitempty"`
 	Pending    *int          `json:"pending,omitempty"`
 	UpdatedAt  time.Time     `json:"updatedAt,omitzero"`
+	// RequestHash is the planned request body's hash ("" in old journals);
+	// Resume checks the campaign file against it.
+	RequestHash string `json:"-"`
 }
 
 // interruptedError is the error reported for a batch whose request was
@@ -250,7 +292,8 @@ func (r CampaignRecord) Counts() map[BatchState]int {
 // journal.
 //
 // A batch whose "pending" event has no outcome after it is reported as
-// unknown: the request was begun, so it may have arrived.
+// unknown: the request was begun, so it may have arrived. A "notsent"
+// outcome makes it pending again.
 func ReadJournal(path string) ([]CampaignRecord, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -339,7 +382,7 @@ func apply(r *CampaignRecord, e Event) string {
 			if b == nil {
 				return fmt.Sprintf("campaign %s: batch index %d out of range", e.CampaignID, p.Index)
 			}
-			b.Recipients, b.Groups = p.Recipients, p.Groups
+			b.Recipients, b.Groups, b.RequestHash = p.Recipients, p.Groups, p.RequestHash
 		}
 		return ""
 	}
@@ -364,6 +407,9 @@ func apply(r *CampaignRecord, e Event) string {
 		b.State, b.Error = StateRejected, e.Error
 	case EventUnknown:
 		b.State, b.Error = StateUnknown, e.Error
+	case EventNotSent:
+		// The reason stays visible (`jobs`); resume sends the batch.
+		b.State, b.Error = StatePending, e.Error
 	case EventJob:
 		if e.JobID != "" {
 			b.JobID = e.JobID

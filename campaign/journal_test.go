@@ -1,6 +1,7 @@
 package campaign
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -63,14 +64,14 @@ func TestJournalFold(t *testing.T) {
 	mustAppend(t, j,
 		Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", CreatedAt: t0, Operator: "SHA256:op",
 			Type: TypeText, Recipients: 25, Groups: 1, BatchSize: 10, ScheduledAt: t0.Add(time.Hour),
-			Plan: []BatchPlan{{0, 10, 1}, {1, 10, 0}, {2, 5, 0}}},
+			Plan: []BatchPlan{{Index: 0, Recipients: 10, Groups: 1}, {Index: 1, Recipients: 10}, {Index: 2, Recipients: 5}}},
 		Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(0)},
 		Event{Kind: EventAccepted, CampaignID: "cmp_a", Batch: ptr(0), JobID: "job_1", Status: "PROCESSING"},
 		Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(1)},
 		Event{Kind: EventRejected, CampaignID: "cmp_a", Batch: ptr(1), Error: "HTTP 400: bad number"},
 		// A later campaign, with a synchronous batch and a crash mid-send.
 		Event{Kind: EventCreated, At: t0.Add(time.Minute), CampaignID: "cmp_b", CreatedAt: t0.Add(time.Minute),
-			Type: TypeImage, Recipients: 4, Plan: []BatchPlan{{0, 2, 0}, {1, 2, 0}}},
+			Type: TypeImage, Recipients: 4, Plan: []BatchPlan{{Index: 0, Recipients: 2}, {Index: 1, Recipients: 2}}},
 		Event{Kind: EventPending, CampaignID: "cmp_b", Batch: ptr(0)},
 		Event{Kind: EventAccepted, CampaignID: "cmp_b", Batch: ptr(0), Messages: []SentMessage{{"msg_1", "SENT"}, {"msg_2", "SENT"}}},
 		Event{Kind: EventPending, CampaignID: "cmp_b", Batch: ptr(1)},
@@ -121,7 +122,7 @@ func compareBatches(t *testing.T, got, want []BatchRecord) {
 func TestJournalTornAndDamagedLines(t *testing.T) {
 	j, dir := openTestJournal(t)
 	mustAppend(t, j,
-		Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{0, 3, 0}, {1, 3, 0}}},
+		Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{Index: 0, Recipients: 3}, {Index: 1, Recipients: 3}}},
 		Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(0)},
 	)
 	j.Close()
@@ -168,7 +169,7 @@ func TestJournalTornAndDamagedLines(t *testing.T) {
 func TestJournalRejectsBatchOutsidePlan(t *testing.T) {
 	j, _ := openTestJournal(t)
 	mustAppend(t, j,
-		Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{0, 3, 0}}},
+		Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{Index: 0, Recipients: 3}}},
 		Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(5)},
 		Event{Kind: EventPending, CampaignID: "cmp_a"},
 		// Events whose created line was lost still show up, marked.
@@ -332,4 +333,77 @@ func TestAppendAfterClose(t *testing.T) {
 	if err := j.Append(Event{Kind: EventCreated, CampaignID: "cmp_a"}); err == nil {
 		t.Error("append after Close succeeded")
 	}
+}
+
+// Another writer's torn line (a process killed mid-write while this one
+// kept the journal open) must not swallow the next event.
+func TestAppendEndsAnotherWritersTornLine(t *testing.T) {
+	j, _ := openTestJournal(t)
+	mustAppend(t, j, Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{Index: 0, Recipients: 3}}})
+	other, err := os.OpenFile(j.Path(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.WriteString(`{"event":"pending","campaignId":"cmp_a","bat`); err != nil {
+		t.Fatal(err)
+	}
+	other.Close()
+	mustAppend(t, j, Event{Kind: EventRejected, CampaignID: "cmp_a", Batch: ptr(0), Error: "HTTP 400"})
+
+	recs, warns, err := ReadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warns) != 1 || !strings.Contains(warns[0], "line 2") {
+		t.Errorf("warnings = %q, want one for the torn line 2", warns)
+	}
+	if b := recs[0].Batches[0]; b.State != StateRejected || b.Error != "HTTP 400" {
+		t.Errorf("event after the torn line = %+v, want rejected", b)
+	}
+}
+
+// A write that fails part-way is taken back, so the journal never ends in
+// a torn line of its own making.
+func TestAppendFailedWriteIsTakenBack(t *testing.T) {
+	j, _ := openTestJournal(t)
+	mustAppend(t, j, Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{Index: 0, Recipients: 3}}})
+	before, err := os.ReadFile(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.write = func(f *os.File, b []byte) (int, error) {
+		n, _ := f.Write(b[:len(b)/2])
+		return n, errors.New("no space left on device")
+	}
+	if err := j.Append(Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(0)}); err == nil ||
+		!strings.Contains(err.Error(), "no space left") {
+		t.Errorf("failed write: %v", err)
+	}
+	if after, _ := os.ReadFile(j.Path()); string(after) != string(before) {
+		t.Errorf("journal after a failed write:\n%s\nwant it unchanged:\n%s", after, before)
+	}
+	j.write = nil
+	mustAppend(t, j, Event{Kind: EventAccepted, CampaignID: "cmp_a", Batch: ptr(0), JobID: "job_1"})
+	recs, warns, err := ReadJournal(j.Path())
+	if err != nil || len(warns) > 0 || recs[0].Batches[0].State != StateAccepted {
+		t.Errorf("after a failed write: %+v, %q, %v", recs, warns, err)
+	}
+}
+
+func TestJournalNotSentIsPendingAgain(t *testing.T) {
+	j, _ := openTestJournal(t)
+	mustAppend(t, j,
+		Event{Kind: EventCreated, At: t0, CampaignID: "cmp_a", Plan: []BatchPlan{{Index: 0, Recipients: 3}, {Index: 1, Recipients: 3}}},
+		Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(0)},
+		Event{Kind: EventNotSent, CampaignID: "cmp_a", Batch: ptr(0), Error: "not sent: context canceled"},
+		Event{Kind: EventPending, CampaignID: "cmp_a", Batch: ptr(1)},
+	)
+	recs, warns, err := ReadJournal(j.Path())
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("ReadJournal: %v %q", err, warns)
+	}
+	compareBatches(t, recs[0].Batches, []BatchRecord{
+		{Index: 0, Recipients: 3, State: StatePending, Error: "not sent: context canceled"},
+		{Index: 1, Recipients: 3, State: StateUnknown, Error: interruptedError},
+	})
 }

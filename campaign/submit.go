@@ -2,6 +2,9 @@ package campaign
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -107,13 +110,18 @@ func Submit(ctx context.Context, j *Journal, c Campaign, opts SubmitOptions, sen
 	now := opts.now()
 	reqs := c.Requests(opts.BatchSize)
 	sub := &Submission{CampaignID: NewCampaignID(now), Batches: make([]BatchResult, len(reqs))}
-	if release, ok := claim(sub.CampaignID); ok {
-		defer release()
+	// The ID is new, so the lock is free; holding it stops a resume of this
+	// campaign (from another process, once `jobs` lists it) from sending
+	// alongside us.
+	release, err := lockCampaign(j.Dir(), sub.CampaignID)
+	if err != nil {
+		return sub, fmt.Errorf("nothing was sent: %w", err)
 	}
+	defer release()
 	plan := make([]BatchPlan, len(reqs))
 	for i, r := range reqs {
 		sub.Batches[i] = BatchResult{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs), State: StatePending}
-		plan[i] = BatchPlan{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs)}
+		plan[i] = BatchPlan{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs), RequestHash: RequestHash(r)}
 	}
 	if j != nil {
 		cf := CampaignFile{CampaignID: sub.CampaignID, CreatedAt: now.UTC(), Operator: opts.Operator, BatchSize: opts.BatchSize, Campaign: c}
@@ -152,12 +160,14 @@ func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Reques
 			return fmt.Errorf("batch %d not sent: %w", i+1, err)
 		}
 		if err := ctx.Err(); err != nil {
-			return err // cancelled while journaling: never sent, stays pending
+			// Cancelled while journaling: never sent. Say so, or the
+			// journal's bare "pending" would read as maybe-arrived.
+			return notSent(appendEvent, i, err)
 		}
 		out, err := send(ctx, reqs[i])
 		res.Err = err
 		if IsNotSent(err) {
-			return err // the client sent nothing (ctx ended): stays pending
+			return notSent(appendEvent, i, err) // the client sent nothing: stays pending
 		}
 		e := Event{Kind: EventAccepted, Batch: &i}
 		switch {
@@ -187,9 +197,31 @@ func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Reques
 	return nil
 }
 
+// notSent journals that batch i was never sent (so it reads as pending, and
+// a plain resume sends it) and returns why.
+func notSent(appendEvent func(Event) error, i int, err error) error {
+	if jerr := appendEvent(Event{Kind: EventNotSent, Batch: &i, Error: Sanitize(err.Error())}); jerr != nil {
+		jerr = fmt.Errorf("batch %d was not sent but the journal could not record it, so it will show as unknown: %w", i+1, jerr)
+		return errors.Join(err, jerr)
+	}
+	return err
+}
+
+// RequestHash identifies a request body: the hex SHA-256 (first 16 bytes)
+// of its JSON. The created event records it per batch so that a resume
+// can tell the campaign file still describes what was planned.
+func RequestHash(r Request) string {
+	data, err := json.Marshal(r)
+	if err != nil {
+		panic(err) // Request is strings and slices of strings
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
 // sending holds the campaigns being sent or resumed in this process, so two
-// SSH sessions cannot send the same batch at once. (Separate processes are
-// not guarded: do not resume a campaign another spotcast is still sending.)
+// SSH sessions cannot send the same batch at once even without a state
+// directory; the lock file (lockCampaign) guards across processes.
 var sending sync.Map
 
 func claim(campaignID string) (release func(), ok bool) {
@@ -211,9 +243,11 @@ func Resume(ctx context.Context, j *Journal, stateDir, campaignID string, includ
 	if send == nil {
 		return nil, errors.New("campaign.Resume: no SendFunc")
 	}
-	release, ok := claim(campaignID)
-	if !ok {
-		return nil, fmt.Errorf("campaign %s is being sent right now in this spotcast; wait for it to finish", campaignID)
+	// Locked before the journal is read, so what it says cannot change
+	// under us until our sends are journaled.
+	release, err := lockCampaign(stateDir, campaignID)
+	if err != nil {
+		return nil, err
 	}
 	defer release()
 
@@ -234,15 +268,21 @@ func Resume(ctx context.Context, j *Journal, stateDir, campaignID string, includ
 		return nil, fmt.Errorf("campaign %s is not in the journal %s", campaignID, journalPath)
 	}
 	reqs := cf.Campaign.Requests(cf.BatchSize)
+	cfPath := CampaignPath(stateDir, campaignID)
 	if len(reqs) != len(rec.Batches) {
-		return nil, fmt.Errorf("campaign %s: its file plans %d batches but the journal has %d; not resuming", campaignID, len(reqs), len(rec.Batches))
+		return nil, fmt.Errorf("campaign %s: its file %s plans %d batches but the journal has %d; not resuming", campaignID, cfPath, len(reqs), len(rec.Batches))
 	}
 	sub := &Submission{CampaignID: campaignID, Batches: make([]BatchResult, len(reqs))}
 	var which []int
 	for i, b := range rec.Batches {
+		// Journals written before the hash was recorded have only counts.
+		if b.RequestHash != "" && b.RequestHash != RequestHash(reqs[i]) {
+			return nil, fmt.Errorf("campaign %s: batch %d in %s differs from what was planned when the campaign was created (the file was edited or damaged); not resuming — restore the file or send the campaign anew",
+				campaignID, i+1, cfPath)
+		}
 		if b.Recipients != len(reqs[i].Recipients) {
-			return nil, fmt.Errorf("campaign %s: batch %d has %d recipients in its file but %d in the journal; not resuming",
-				campaignID, i+1, len(reqs[i].Recipients), b.Recipients)
+			return nil, fmt.Errorf("campaign %s: batch %d has %d recipients in its file %s but %d in the journal; not resuming",
+				campaignID, i+1, len(reqs[i].Recipients), cfPath, b.Recipients)
 		}
 		res := BatchResult{Index: i, Recipients: b.Recipients, Groups: len(reqs[i].GroupIDs), State: b.State}
 		if b.State == StateAccepted {

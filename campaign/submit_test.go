@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -200,10 +201,10 @@ func (e notSentErr) Unwrap() error      { return e.err }
 func (notSentErr) OutcomeUnknown() bool { return false }
 func (notSentErr) NotSent() bool        { return true }
 
-// A batch the client never sent stays pending (resume sends it), and
-// Submit stops there.
+// A batch the client never sent stays pending — in the journal too, so a
+// plain resume sends it — and Submit stops there.
 func TestSubmitNotSentStaysPending(t *testing.T) {
-	j, _ := openTestJournal(t)
+	j, dir := openTestJournal(t)
 	api := &fakeAPI{answer: func(call int) error {
 		if call == 1 {
 			return notSentErr{context.Canceled}
@@ -218,9 +219,32 @@ func TestSubmitNotSentStaysPending(t *testing.T) {
 	if states[0] != StateAccepted || states[1] != StatePending || states[2] != StatePending || len(api.received) != 2 {
 		t.Errorf("states = %v after %d calls; want accepted, pending, pending after 2", states, len(api.received))
 	}
-	want := "created,pending 0,accepted 0,pending 1"
+	want := "created,pending 0,accepted 0,pending 1,notsent 1"
 	if got := strings.Join(journalKinds(t, j.Path()), ","); got != want {
 		t.Errorf("journal = %s, want %s", got, want)
+	}
+	recs, warns, err := ReadJournal(j.Path())
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("ReadJournal: %v %q", err, warns)
+	}
+	r := FindCampaign(recs, sub.CampaignID)
+	if got := batchStates(r.Batches); got != "accepted pending pending" {
+		t.Fatalf("journaled states = %s, want accepted pending pending", got)
+	}
+	if !strings.Contains(r.Batches[1].Error, "not sent") {
+		t.Errorf("batch 1's reason = %q", r.Batches[1].Error)
+	}
+
+	again := &fakeAPI{}
+	res, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, again.send)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.received) != 2 || again.received[0][0] != numbers(30)[10] {
+		t.Errorf("resume sent %d requests (first to %v), want batches 2 and 3", len(again.received), again.received)
+	}
+	if got := resultStates(res.Batches); got != "accepted accepted accepted" {
+		t.Errorf("after resume: %s", got)
 	}
 }
 
@@ -242,8 +266,15 @@ func TestSubmitCancelledWhileJournalingSendsNothing(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || len(api.received) != 0 || sub.Batches[0].State != StatePending {
 		t.Fatalf("err %v, %d sent, batch 0 %s; want cancelled, nothing sent, pending", err, len(api.received), sub.Batches[0].State)
 	}
-	if got := strings.Join(journalKinds(t, j.Path()), ","); got != "created,pending 0" {
+	if got := strings.Join(journalKinds(t, j.Path()), ","); got != "created,pending 0,notsent 0" {
 		t.Errorf("journal = %s", got)
+	}
+	recs, _, err := ReadJournal(j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := FindCampaign(recs, sub.CampaignID).Batches[0]; b.State != StatePending {
+		t.Errorf("journaled batch 0 = %s, want pending (it was never sent)", b.State)
 	}
 }
 
@@ -439,5 +470,91 @@ func TestResumeRefusesCampaignBeingSent(t *testing.T) {
 	}
 	if len(api.received) != 2 {
 		t.Errorf("%d requests, want 2", len(api.received))
+	}
+}
+
+// Two resumes of one campaign in one process: the second, started while
+// the first is mid-send, sends nothing and says the campaign is busy.
+func TestConcurrentResumesSendOnce(t *testing.T) {
+	j, dir := openTestJournal(t)
+	first := &fakeAPI{answer: func(int) error { return errors.New("HTTP 500") }}
+	sub, err := Submit(context.Background(), j, testCampaign(20), SubmitOptions{BatchSize: 10}, first.send)
+	if err == nil {
+		t.Fatal("want the first batch rejected")
+	}
+	started, release := make(chan struct{}), make(chan struct{})
+	a := &fakeAPI{answer: func(call int) error {
+		if call == 0 {
+			close(started)
+			<-release
+		}
+		return nil
+	}}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, a.send)
+		done <- err
+	}()
+	<-started
+	b := &fakeAPI{}
+	res, errB := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, b.send)
+	close(release)
+	if errA := <-done; errA != nil {
+		t.Fatalf("first resume: %v", errA)
+	}
+	if !errors.Is(errB, ErrCampaignBusy) || res != nil ||
+		!strings.Contains(errB.Error(), "is being sent by another spotcast process; wait for it or check `spotcast jobs`") {
+		t.Errorf("second resume: %v, %+v; want the busy error", errB, res)
+	}
+	if len(a.received) != 2 || len(b.received) != 0 {
+		t.Errorf("first resume sent %d, second %d; want 2 and 0", len(a.received), len(b.received))
+	}
+	recs, _, _ := ReadJournal(j.Path())
+	if got := batchStates(FindCampaign(recs, sub.CampaignID).Batches); got != "accepted accepted" {
+		t.Errorf("journal after resumes: %s", got)
+	}
+}
+
+// Reordering recipients keeps every count, but the batches would reach
+// other people than planned: resume refuses and names the file.
+func TestResumeRefusesEditedCampaignFile(t *testing.T) {
+	j, dir := openTestJournal(t)
+	first := &fakeAPI{answer: func(int) error { return errors.New("HTTP 500") }}
+	sub, err := Submit(context.Background(), j, testCampaign(20), SubmitOptions{BatchSize: 10}, first.send)
+	if err == nil {
+		t.Fatal("want the first batch rejected")
+	}
+	cf, err := LoadCampaignFile(dir, sub.CampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Reverse(cf.Campaign.Recipients)
+	if err := SaveCampaignFile(dir, *cf); err != nil {
+		t.Fatal(err)
+	}
+	api := &fakeAPI{}
+	_, err = Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, api.send)
+	if err == nil || !strings.Contains(err.Error(), CampaignPath(dir, sub.CampaignID)) || !strings.Contains(err.Error(), "not resuming") {
+		t.Errorf("resume of an edited campaign file: %v; want a refusal naming the file", err)
+	}
+	if len(api.received) != 0 {
+		t.Errorf("%d requests sent from an edited campaign file", len(api.received))
+	}
+}
+
+// A journal written before request hashes were recorded still resumes,
+// checked by counts alone.
+func TestResumeJournalWithoutHashes(t *testing.T) {
+	j, dir := openTestJournal(t)
+	const id = "cmp_20261125T124501Z_0a0b0c"
+	c := testCampaign(20)
+	if err := SaveCampaignFile(dir, CampaignFile{CampaignID: id, CreatedAt: t0, BatchSize: 10, Campaign: c}); err != nil {
+		t.Fatal(err)
+	}
+	mustAppend(t, j, Event{Kind: EventCreated, At: t0, CampaignID: id, CreatedAt: t0, Type: c.Type, Recipients: 20, Groups: 1,
+		BatchSize: 10, Plan: []BatchPlan{{Index: 0, Recipients: 10, Groups: 1}, {Index: 1, Recipients: 10}}})
+	api := &fakeAPI{}
+	if _, err := Resume(context.Background(), j, dir, id, false, SubmitOptions{}, api.send); err != nil || len(api.received) != 2 {
+		t.Errorf("resume of an old journal: %v, sent %d, want 2", err, len(api.received))
 	}
 }
