@@ -40,49 +40,70 @@ var mediaContentTypes = map[MessageType][]string{
 	TypeVideo: {"video/mp4", "video/3gpp"},
 }
 
+// MediaFinding is one thing a media check found. Definite findings (an HTTP
+// error, a content type that cannot be this message type, a file over the
+// limit) mean WhatsApp will not deliver it; the others are doubts.
+type MediaFinding struct {
+	Text     string
+	Definite bool
+}
+
 // MediaWarnings returns human warnings (never errors: the operator may
 // override) when the media does not fit the type: unreachable, wrong content
 // type, over WhatsApp's size limit (image 5 MB, video 16 MB, document 100 MB).
 // The content type and size come from the remote server and are sanitised.
 func MediaWarnings(t MessageType, info MediaInfo) []string {
+	var ws []string
+	for _, f := range CheckMedia(t, info) {
+		ws = append(ws, f.Text)
+	}
+	return ws
+}
+
+// CheckMedia is MediaWarnings with each finding marked definite or not, for
+// callers that refuse definite problems (`send --check-media`).
+func CheckMedia(t MessageType, info MediaInfo) []MediaFinding {
 	if !t.IsMedia() {
 		return nil
 	}
-	var ws []string
+	var fs []MediaFinding
+	add := func(definite bool, format string, a ...any) {
+		fs = append(fs, MediaFinding{Text: fmt.Sprintf(format, a...), Definite: definite})
+	}
 	if info.StatusCode == 0 || info.StatusCode >= 400 {
 		if info.StatusCode == 0 {
-			ws = append(ws, "the media URL could not be reached; WhatsApp must be able to download it")
+			add(false, "the media URL could not be reached; WhatsApp must be able to download it")
 		} else {
-			ws = append(ws, fmt.Sprintf("the media URL answered HTTP %d; WhatsApp must be able to download it without logging in", info.StatusCode))
+			add(true, "the media URL answered HTTP %d; WhatsApp must be able to download it without logging in", info.StatusCode)
 		}
 		// Headers of an error page say nothing about the media.
-		return ws
+		return fs
 	}
 	ct := SanitizeLine(info.ContentType, 80)
 	mt, _, err := mime.ParseMediaType(info.ContentType)
 	mt = strings.ToLower(mt)
 	switch {
 	case strings.TrimSpace(info.ContentType) == "":
-		ws = append(ws, "the server did not say what type the media is (no Content-Type)")
+		add(false, "the server did not say what type the media is (no Content-Type)")
 	case err != nil:
-		ws = append(ws, fmt.Sprintf("the server sent an unreadable Content-Type %q", ct))
+		add(false, "the server sent an unreadable Content-Type %q", ct)
 	case t == TypeDocument:
 		if mt == "text/html" {
-			ws = append(ws, "the URL serves a web page (text/html), often a login or preview page, not the file itself; use a direct download link")
+			add(true, "the URL serves a web page (text/html), often a login or preview page, not the file itself; use a direct download link")
 		}
 	default:
 		if want := mediaContentTypes[t]; !contains(want, mt) {
-			ws = append(ws, fmt.Sprintf("the URL serves %s, but %s messages take %s", ct, t, strings.Join(want, " or ")))
+			add(true, "the URL serves %s, but %s messages take %s", ct, t, strings.Join(want, " or "))
 		}
 	}
 	limit := t.MaxMediaBytes()
 	switch {
 	case info.Size < 0:
-		ws = append(ws, fmt.Sprintf("the server did not say how large the file is; WhatsApp accepts %s files up to %s", t, formatMB(limit)))
+		add(false, "the server did not say how large the file is; WhatsApp accepts %s files up to %s", t, formatMB(limit))
 	case info.Size > limit:
-		ws = append(ws, fmt.Sprintf("the file is %s; WhatsApp accepts %s files up to %s", formatMB(info.Size), t, formatMB(limit)))
+		add(true, "the file is %s; WhatsApp accepts %s files up to %s", formatMB(info.Size), t, formatMB(limit))
 	}
-	return ws
+	return fs
 }
 
 // formatMB shows a size in MB (MiB, as WhatsApp's limits are), rounded up

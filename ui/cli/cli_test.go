@@ -820,7 +820,7 @@ func TestConfirmationOnATerminal(t *testing.T) {
 			if err != nil {
 				t.Fatalf("want exit 0: %v\n%s", err, stderr.String())
 			}
-			if !strings.Contains(stderr.String(), "Send TEXT to 1 recipients (+0 groups) in 1 request(s), now? [y/N]") {
+			if !strings.Contains(stderr.String(), "Send TEXT to 1 recipient in 1 request(s), now? [y/N]") {
 				t.Errorf("no confirmation prompt in stderr:\n%s", stderr.String())
 			}
 			if n := f.srv.SendCount(); n != tc.sends {

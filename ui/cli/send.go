@@ -70,7 +70,7 @@ Each request is recorded in the journal before it is sent and after.`,
 	fl.BoolVar(&f.watch, "watch", false, "follow the bulk job(s) until they end")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout")
 	fl.StringVar(&f.testTo, "test-to", "", "send this message to this one number only (a test send)")
-	fl.BoolVar(&f.checkMedia, "check-media", false, "HEAD the media URL first and warn when it does not fit")
+	fl.BoolVar(&f.checkMedia, "check-media", false, "HEAD the media URL first; refuse an HTTP error, a wrong content type or a file over the limit")
 	return cmd
 }
 
@@ -337,7 +337,9 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	a.sandboxNotice(c)
 
 	if f.checkMedia && p.c.Type.IsMedia() {
-		a.checkMedia(ctx, c.client, p.c)
+		if err := a.checkMedia(ctx, c.client, p.c); err != nil {
+			return err
+		}
 	}
 	if f.dryRun {
 		return a.printDryRun(p)
@@ -405,18 +407,27 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	return nil
 }
 
-// checkMedia warns, never blocks: the operator may know better.
-func (a *app) checkMedia(ctx context.Context, cl *client.Client, c campaign.Campaign) {
+// checkMedia refuses (exit 2, nothing sent) what WhatsApp will certainly not
+// deliver — an HTTP error, a wrong content type, a file over the limit — and
+// warns about doubts (no answer from here, no size). Without --check-media
+// nothing is checked: that is the operator's override.
+func (a *app) checkMedia(ctx context.Context, cl *client.Client, c campaign.Campaign) error {
 	hctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	info, err := cl.HeadMedia(hctx, c.MediaURL)
 	if err != nil {
-		fmt.Fprintf(a.errOut, "warning: could not check the media URL: %s\n", campaign.Sanitize(err.Error()))
-		return
+		fmt.Fprintf(a.errOut, "warning: could not check the media URL from here (WhatsApp may still reach it): %s\n", campaign.Sanitize(err.Error()))
+		return nil
 	}
-	for _, w := range campaign.MediaWarnings(c.Type, info) {
-		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(w))
+	var ps problemList
+	for _, f := range campaign.CheckMedia(c.Type, info) {
+		if f.Definite {
+			ps.add("media-url", "%s (checked by --check-media; drop the flag to send anyway)", f.Text)
+		} else {
+			fmt.Fprintln(a.errOut, "warning: "+f.Text)
+		}
 	}
+	return ps.err()
 }
 
 func (a *app) printDryRun(p *plan) error {
@@ -427,12 +438,12 @@ func (a *app) printDryRun(p *plan) error {
 
 // confirm asks on the terminal; only "y" or "yes" sends.
 func (a *app) confirm(ctx context.Context, p *plan) (bool, error) {
-	what := fmt.Sprintf("%d recipients", len(p.c.Recipients))
+	what := audience(len(p.c.Recipients), len(p.c.GroupIDs))
 	if p.test {
 		what = "1 recipient (test send to " + p.c.Recipients[0] + ")"
 	}
-	fmt.Fprintf(a.errOut, "Send %s to %s (+%d groups) in %d request(s), %s? [y/N] ",
-		p.c.Type, what, len(p.c.GroupIDs), len(p.requests), whenText(p.c.ScheduledAt, p.loc))
+	fmt.Fprintf(a.errOut, "Send %s to %s in %d request(s), %s? [y/N] ",
+		p.c.Type, what, len(p.requests), whenText(p.c.ScheduledAt, p.loc))
 	return a.readYes(ctx)
 }
 
