@@ -292,7 +292,8 @@ type SendResult struct {
 
 // Send submits one request. It is never retried: on a transport failure, a
 // 5xx, a redirect, or a 2xx body we cannot read, the error is an
-// *UnknownOutcomeError. When ctx has ended before the request left, it is a
+// *UnknownOutcomeError. When ctx has ended before the request left, or no
+// connection could be made at all (refused, no such host), it is a
 // *NotSentError.
 func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, error) {
 	target, err := c.endpoint(sendPath)
@@ -330,6 +331,9 @@ func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, e
 		var ce *ConfigError
 		if errors.As(err, &ce) {
 			return nil, err // the request was never made
+		}
+		if neverConnected(err) {
+			return nil, &NotSentError{Op: op, Err: err}
 		}
 		return nil, &UnknownOutcomeError{Op: op, Err: err}
 	}
@@ -627,4 +631,12 @@ func count(raw json.RawMessage) *int {
 	}
 	i := int(v)
 	return &i
+}
+
+// neverConnected: the connection itself failed (refused, unreachable, DNS),
+// so no byte of the request left this machine. Anything later — TLS, a
+// reset, a timeout while waiting — may have come after the request arrived.
+func neverConnected(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }

@@ -323,14 +323,42 @@ func refusedURL(t *testing.T) string {
 func TestConnectionRefused(t *testing.T) {
 	c := New(WithBaseURL(refusedURL(t)+"/v1"), WithAPIKey("k-1234"))
 	_, err := c.Send(context.Background(), textReq("919999999999"))
-	var u *UnknownOutcomeError
-	if !errors.As(err, &u) || !IsTransport(err) {
-		t.Fatalf("POST to a closed port: want UnknownOutcomeError, got %T %v", err, err)
+	// No connection, so no byte of the request left: not sent (the batch
+	// stays pending), still a transport failure (exit 4).
+	var ns *NotSentError
+	if !errors.As(err, &ns) || !IsTransport(err) || !campaign.IsNotSent(err) || campaign.IsOutcomeUnknown(err) {
+		t.Fatalf("POST to a closed port: want NotSentError, got %T %v", err, err)
 	}
 	_, err = c.GetJob(context.Background(), "job_1")
 	var te *TransportError
 	if !errors.As(err, &te) || !IsTransport(err) || campaign.IsOutcomeUnknown(err) {
 		t.Fatalf("GET to a closed port: want TransportError, got %T %v", err, err)
+	}
+}
+
+// A connection that takes the request and then drops is different: the
+// request may have arrived, so the outcome is unknown.
+func TestConnectionDroppedAfterRequestIsUnknown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 4096)
+			_, _ = conn.Read(buf) // the request arrives...
+			conn.Close()          // ...and no answer comes back
+		}
+	}()
+	_, err = New(WithBaseURL("http://"+ln.Addr().String())).Send(context.Background(), textReq("919999999999"))
+	var u *UnknownOutcomeError
+	if !errors.As(err, &u) || campaign.IsNotSent(err) {
+		t.Fatalf("dropped after the request: want UnknownOutcomeError, got %T %v", err, err)
 	}
 }
 

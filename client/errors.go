@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -118,9 +119,10 @@ func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
 // OutcomeUnknown marks the error for campaign.IsOutcomeUnknown.
 func (e *UnknownOutcomeError) OutcomeUnknown() bool { return true }
 
-// NotSentError is a request that was never sent because ctx had ended
-// first: its outcome is known (nothing arrived), unlike a request cut short
-// in flight. errors.Is(err, context.Canceled) still holds.
+// NotSentError is a request that was never sent — ctx had ended first, or
+// no connection could be made: its outcome is known (nothing arrived),
+// unlike a request cut short in flight. errors.Is(err, context.Canceled)
+// still holds for the first kind.
 type NotSentError struct {
 	Op  string
 	Err error
@@ -172,6 +174,11 @@ func IsTransport(err error) bool {
 	var t *TransportError
 	if errors.As(err, &u) || errors.As(err, &t) {
 		return true
+	}
+	var ns *NotSentError
+	var op *net.OpError
+	if errors.As(err, &ns) && errors.As(ns.Err, &op) {
+		return true // no connection could be made
 	}
 	var a *APIError
 	return errors.As(err, &a) && a.StatusCode >= 500

@@ -19,6 +19,7 @@ import (
 	"hash/fnv"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -119,6 +120,10 @@ func New(opts ...Option) *Server {
 	s := &Server{
 		key: Key, rate: DefaultRate, failRate: DefaultFailRate, groupSize: DefaultGroupSize, maxBody: MaxBody,
 		now: time.Now, jobs: map[string]*job{}, hits: map[string]int{},
+		// A fresh seed per start, so two sandboxes (or two --sandbox runs
+		// sharing a state dir) never hand out the same job and message IDs;
+		// tests that need repeatable IDs pass WithSeed.
+		seed: rand.Uint64(),
 	}
 	for _, o := range opts {
 		o(s)

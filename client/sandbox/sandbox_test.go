@@ -276,3 +276,20 @@ func BenchmarkJobPoll(b *testing.B) {
 		}
 	}
 }
+
+// Two sandboxes without WithSeed hand out different IDs, so two --sandbox
+// runs sharing a state dir never journal the same job ID.
+func TestUnseededSandboxesHaveDistinctIDs(t *testing.T) {
+	body := `{"type":"TEXT","content":"hi","recipients":` + phones(12) + `}`
+	var ids []string
+	for range 2 {
+		code, out := call(t, New(), "POST", "/messages/send", Key, body)
+		if code != 200 {
+			t.Fatalf("send: %d %v", code, out)
+		}
+		ids = append(ids, out["jobId"].(string))
+	}
+	if ids[0] == ids[1] {
+		t.Fatalf("two unseeded sandboxes both returned %s", ids[0])
+	}
+}

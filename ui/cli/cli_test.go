@@ -463,25 +463,49 @@ func TestUnreachableAPIExits4(t *testing.T) {
 	if r.code != 4 {
 		t.Fatalf("want exit 4\n%s", r)
 	}
-	for _, w := range []string{"unknown", "journaled", "spotcast jobs"} {
+	// No connection was made, so nothing was sent: the batch stays pending
+	// and a plain resume sends it.
+	for _, w := range []string{"Nothing reached WhatsSpot", "not sent", "spotcast resume cmp_"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr does not say %q\n%s", w, r)
 		}
 	}
-	// The journal knows, and `spotcast jobs` shows it.
-	j := run(t, runOpts{env: []string{"SPOTCAST_STATE_DIR=" + state}}, "jobs")
-	if j.code != 0 || !strings.Contains(j.stdout, "cmp_") {
-		t.Errorf("spotcast jobs does not list the campaign\n%s", j)
+	recs := readJobs(t, []string{"SPOTCAST_STATE_DIR=" + state})
+	if len(recs) != 1 || len(recs[0].Batches) != 1 || recs[0].Batches[0].State != campaign.StatePending {
+		t.Fatalf("journal after a refused connection: %+v", recs)
+	}
+	f := startSandbox(t)
+	r = run(t, runOpts{env: f.env("SPOTCAST_STATE_DIR=" + state)}, "resume", recs[0].CampaignID, "--yes", "--watch=false")
+	if r.code != 0 || f.srv.SendCount() != 1 {
+		t.Fatalf("resume after a refused connection: want one send, got %d\n%s", f.srv.SendCount(), r)
 	}
 }
 
-func TestResumeUnknownOutcome(t *testing.T) {
+// droppingServer accepts each connection, reads the request, and closes it
+// without an answer: the request may have arrived, the outcome is unknown.
+func droppingServer(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			buf := make([]byte, 64<<10)
+			_, _ = conn.Read(buf)
+			conn.Close()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+func TestResumeUnknownOutcome(t *testing.T) {
+	dead := droppingServer(t)
 	state := "SPOTCAST_STATE_DIR=" + t.TempDir()
 	r := run(t, runOpts{env: []string{"WHATSSPOT_BASE_URL=" + dead, "WHATSSPOT_API_KEY=" + testKey, state}},
 		"send", "--csv", contactsCSV(t, 12), "--content", "hi", "--yes", "--json")

@@ -34,7 +34,7 @@ func TestCheckMediaRefusesDefiniteProblems(t *testing.T) {
 	}))
 	t.Cleanup(media.Close)
 	for _, tc := range []struct {
-		path, want string
+		path, want  string
 		code, sends int
 	}{
 		{"/missing.jpg", "HTTP 404", 2, 0},

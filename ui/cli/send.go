@@ -583,6 +583,13 @@ func (a *app) sendFailure(err error, sub *campaign.Submission, c *conn) error {
 		where = " (campaign " + sub.CampaignID + ")"
 	}
 	code, msg := classify(err, c)
+	if code == ExitTransport && campaign.IsNotSent(err) {
+		resume := ""
+		if sub != nil {
+			resume = "; when the API is reachable, send it with `spotcast resume " + sub.CampaignID + "`"
+		}
+		return exitf(code, "%s%s. Nothing reached WhatsSpot: the request is journaled as not sent%s", msg, where, resume)
+	}
 	switch code {
 	case ExitRejected:
 		return exitf(code, "%s%s; nothing more was sent", msg, where)
