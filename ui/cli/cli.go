@@ -204,10 +204,19 @@ Try it without an account:  spotcast --sandbox`,
 
 // resolveGlobals fills unset flags from the environment and checks them.
 func (a *app) resolveGlobals() error {
+	from := map[*string]string{} // where a value came from, for errors
 	fill := func(v *string, env string) {
 		if *v == "" {
 			*v = strings.TrimSpace(a.getenv(env))
+			from[v] = env
 		}
+	}
+	// name says where a bad value was set: the flag, or the variable.
+	name := func(v *string, flag string) string {
+		if env, ok := from[v]; ok {
+			return env + " (from the environment)"
+		}
+		return flag
 	}
 	fill(&a.g.apiKey, envAPIKey)
 	fill(&a.g.baseURL, envBaseURL)
@@ -218,16 +227,16 @@ func (a *app) resolveGlobals() error {
 	if a.g.baseURL != "" {
 		u, err := url.Parse(a.g.baseURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return exitf(ExitInvalid, "--base-url %q is not an http(s) URL like https://api.whatsspot.in", a.g.baseURL)
+			return exitf(ExitInvalid, "%s %q is not an http(s) URL like https://api.whatsspot.in", name(&a.g.baseURL, "--base-url"), a.g.baseURL)
 		}
 	}
 	if a.g.jobPath != "" && !strings.Contains(a.g.jobPath, "{id}") {
-		return exitf(ExitInvalid, "--job-path %q has no {id} placeholder: use a template like /bulk-jobs/{id}", a.g.jobPath)
+		return exitf(ExitInvalid, "%s %q has no {id} placeholder: use a template like /bulk-jobs/{id}", name(&a.g.jobPath, "--job-path"), a.g.jobPath)
 	}
 	if a.g.defaultCountry != "" {
 		cc := strings.ToUpper(a.g.defaultCountry)
 		if !validRegion(cc) {
-			return exitf(ExitInvalid, "--default-country %q is not a known ISO region: use a two-letter code such as IN, GB or US", a.g.defaultCountry)
+			return exitf(ExitInvalid, "%s %q is not a known ISO region: use a two-letter code such as IN, GB or US", name(&a.g.defaultCountry, "--default-country"), a.g.defaultCountry)
 		}
 		a.g.defaultCountry = cc
 	}

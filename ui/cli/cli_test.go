@@ -798,14 +798,19 @@ func TestVersionAndCompletion(t *testing.T) {
 
 func TestBadConfiguration(t *testing.T) {
 	for _, tc := range []struct{ env, want string }{
-		{"SPOTCAST_DEFAULT_COUNTRY=XX", "--default-country"},
-		{"WHATSSPOT_BASE_URL=api.whatsspot.in", "--base-url"},
-		{"WHATSSPOT_JOB_PATH=/bulk-jobs/", "--job-path"},
+		{"SPOTCAST_DEFAULT_COUNTRY=XX", "SPOTCAST_DEFAULT_COUNTRY (from the environment)"},
+		{"WHATSSPOT_BASE_URL=api.whatsspot.in", "WHATSSPOT_BASE_URL (from the environment)"},
+		{"WHATSSPOT_JOB_PATH=/bulk-jobs/", "WHATSSPOT_JOB_PATH (from the environment)"},
 	} {
 		r := run(t, runOpts{env: []string{tc.env, "WHATSSPOT_API_KEY=" + testKey}}, "send", "--to", "+919876500001", "--content", "hi", "--yes")
 		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
 			t.Errorf("%s: want exit 2 naming %s\n%s", tc.env, tc.want, r)
 		}
+	}
+	// Given as a flag, the flag is named.
+	r := run(t, runOpts{env: []string{"WHATSSPOT_API_KEY=" + testKey}}, "send", "--default-country", "XX", "--to", "+919876500001", "--content", "hi", "--yes")
+	if r.code != 2 || !strings.Contains(r.stderr, "--default-country") || strings.Contains(r.stderr, "environment") {
+		t.Errorf("--default-country XX: want exit 2 naming the flag\n%s", r)
 	}
 }
 

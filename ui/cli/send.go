@@ -416,7 +416,7 @@ func (a *app) checkMedia(ctx context.Context, cl *client.Client, c campaign.Camp
 	defer cancel()
 	info, err := cl.HeadMedia(hctx, c.MediaURL)
 	if err != nil {
-		fmt.Fprintf(a.errOut, "warning: could not check the media URL from here (WhatsApp may still reach it): %s\n", campaign.Sanitize(err.Error()))
+		fmt.Fprintf(a.errOut, "warning: the media URL could not be checked from here (WhatsApp may still reach it): %s\n", campaign.Sanitize(err.Error()))
 		return nil
 	}
 	var ps problemList
@@ -618,7 +618,7 @@ func classify(err error, c *conn) (int, string) {
 	}
 	var ae *client.APIError
 	if errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 {
-		return ExitRejected, "the API rejected the request: " + text
+		return ExitRejected, text // the APIError says "the API rejected the request"
 	}
 	if errors.Is(err, context.Canceled) {
 		return ExitInterrupted, "interrupted"
