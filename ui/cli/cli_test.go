@@ -349,7 +349,7 @@ func TestInvalidInputExits2AndSendsNothing(t *testing.T) {
 		{"unknown type", []string{"--to", "+919876500001", "--content", "hi", "--type", "sticker"}, []string{"--type", "sticker"}},
 		{"caption and content", []string{"--to", "+919876500001", "--type", "image", "--media-url", "https://e.com/a.jpg", "--content", "a", "--caption", "b"}, []string{"--caption"}},
 		{"unreadable csv", []string{"--csv", "/nonexistent/contacts.csv", "--content", "hi"}, []string{"--csv", "/nonexistent/contacts.csv"}},
-		{"unreadable content file", []string{"--to", "+919876500001", "--content-file", "/nonexistent/msg.txt"}, []string{"--content-file", "/nonexistent/msg.txt"}},
+		{"unreadable content file", []string{"--to", "+919876500001", "--content-file", "/nonexistent/msg.txt"}, []string{"--content-file", "/nonexistent/msg.txt", "1 problem;"}},
 		{"bad batch size", []string{"--to", "+919876500001", "--content", "hi", "--batch-size", "-1"}, []string{"--batch-size"}},
 		{"unknown time zone", []string{"--to", "+919876500001", "--content", "hi", "--schedule", "2030-01-01 10:00", "--tz", "Mars/Olympus"}, []string{"--tz", "Mars/Olympus"}},
 		{"every problem at once", []string{"--to", "12", "--content", long, "--schedule", "2020-01-02T03:04:05Z"}, []string{"--to", "4096", "--schedule", "3 problems"}},

@@ -133,6 +133,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	p.c.Type = typ
 
 	stdinUsers := 0
+	contentFailed := false // the --content-file problem explains empty content
 	content := f.content
 	switch {
 	case f.content != "" && f.contentFile != "":
@@ -144,6 +145,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 		text, err := readContentFile(f.contentFile, a.in)
 		if err != nil {
 			ps.add("content-file", "%v", err)
+			contentFailed = true
 		}
 		content = text
 	}
@@ -256,6 +258,9 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	for _, pr := range sent.Validate(now) {
 		// A bad --to already explains why there are no recipients.
 		if pr.Field == campaign.FieldRecipients && (p.invalid > 0 || f.testTo != "" || csvFailed) && len(ps) > 0 {
+			continue
+		}
+		if pr.Field == campaign.FieldContent && contentFailed {
 			continue
 		}
 		ps = append(ps, pr)
