@@ -1,10 +1,7 @@
 package ui
 
 import (
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -104,30 +101,11 @@ func rootView(m tea.Model) string {
 	return strings.Join(lines, "\n")
 }
 
-// rootGolden compares the rootView with testdata/<test name>.golden;
-// go test ./ui -update rewrites them. The -update flag is looked up rather
-// than defined here: it is defined once per test binary, by whichever test
-// file (or package golden) gets there first.
+// rootGolden compares the rootView with testdata/<test name>.golden
+// (golden in recipients_test.go; go test ./ui -run NAME -update rewrites it).
 func rootGolden(t *testing.T, m tea.Model) {
 	t.Helper()
-	got := rootView(m)
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (create it with: go test ./ui -rootRun '^%s$' -update)", err, t.Name())
-	}
-	if string(want) != got {
-		t.Errorf("rootView differs from %s\n--- want\n%s\n--- got\n%s", path, want, got)
-	}
+	golden(t, strings.ReplaceAll(t.Name(), "/", "_"), rootView(m))
 }
 
 // rootHas fails when the rootView lacks any of the texts.
