@@ -40,6 +40,9 @@ type Options struct {
 	BatchSize int
 	// WatchJobIDs opens the progress view on existing jobs (spotcast watch).
 	WatchJobIDs []string
+	// Submission opens the progress view on a campaign just sent
+	// (`send --watch` on a terminal): per-batch lines, statuses journaled.
+	Submission *campaign.Submission
 	// JobsOnly opens the journal's campaigns list (spotcast jobs on a
 	// terminal); there is no composer and no draft.
 	JobsOnly bool
@@ -119,7 +122,7 @@ func New(opts Options) (tea.Model, error) {
 	}
 	m := newModel(c)
 	m.ownJournal = ownJournal
-	if opts.StateDir != "" && len(opts.WatchJobIDs) == 0 && !opts.JobsOnly {
+	if opts.StateDir != "" && len(opts.WatchJobIDs) == 0 && opts.Submission == nil && !opts.JobsOnly {
 		m.drafts = &draftStore{dir: opts.StateDir, operator: opts.Operator}
 	}
 	m.prefill(opts, t)
@@ -163,10 +166,14 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	if cmd := m.recipients.Prefill(opts.CSVPath, internationalInput(p.Recipients), p.GroupIDs); cmd != nil {
 		m.initCmds = append(m.initCmds, cmd)
 	}
-	if len(opts.WatchJobIDs) > 0 {
+	if len(opts.WatchJobIDs) > 0 || opts.Submission != nil {
 		m.active = stepProgress
 		m.watchOnly = true
-		m.initCmds = append(m.initCmds, m.progress.StartWatch(opts.WatchJobIDs))
+		if opts.Submission != nil {
+			m.initCmds = append(m.initCmds, m.progress.StartSubmission(opts.Submission))
+		} else {
+			m.initCmds = append(m.initCmds, m.progress.StartWatch(opts.WatchJobIDs))
+		}
 		return
 	}
 	if p.Content == "" && p.MediaURL == "" && len(p.Recipients) == 0 && len(p.GroupIDs) == 0 && opts.CSVPath == "" {

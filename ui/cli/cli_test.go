@@ -979,3 +979,41 @@ func (s *safeBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// `send --watch` on a terminal follows the jobs in the live progress view
+// (per-batch lines), ends with the watch exit code, and journals the final
+// status.
+func TestSendWatchOnATerminalOpensProgress(t *testing.T) {
+	f := startSandbox(t, sandbox.WithFailRate(0))
+	state := filepath.Join(t.TempDir(), "state")
+	args := []string{"send", "--content", "hi", "--batch-size", "12", "--watch"}
+	for _, n := range numbers(24) {
+		args = append(args, "--to", "+"+n)
+	}
+	p := startOnPTY(t, f.env("SPOTCAST_STATE_DIR="+state), args...)
+	p.waitFor("[y/N]")
+	_, _ = p.ptmx.Write([]byte("y\r"))
+	p.waitFor("\x1b[?1049h", "batch 2", "COMPLETED")
+	// Wait for both jobs to end (the summary), then leave with q.
+	p.waitFor("Finished")
+	_, _ = p.ptmx.Write([]byte("q"))
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("send --watch after COMPLETED without failures: %v\n%q", err, p.screen.String())
+		}
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		t.Fatal("send --watch did not end on q")
+	}
+	if n := f.srv.SendCount(); n != 2 {
+		t.Errorf("sandbox got %d sends, want 2", n)
+	}
+	for _, b := range readJobs(t, []string{"SPOTCAST_STATE_DIR=" + state})[0].Batches {
+		if b.JobStatus != "COMPLETED" {
+			t.Errorf("batch %d journaled as %q, want COMPLETED", b.Index, b.JobStatus)
+		}
+	}
+}

@@ -385,6 +385,21 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	if sendErr == nil && f.watch {
 		if ids := jobIDs(sub); len(ids) > 0 {
 			a.printSent(sub, p, f.json, false, c.sandbox)
+			if a.outTTY && a.inTTY && !f.json {
+				// On a terminal, the composer's live progress view.
+				res, err := ui.Run(ctx, ui.Options{
+					Client: c.client, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
+					Operator: operator(a.getenv), StateDir: a.stateDir(), Journal: j,
+					Submission: sub, Now: a.now,
+				})
+				if err == nil {
+					if res.Message != "" {
+						fmt.Fprintln(a.errOut, res.Message)
+					}
+					return codeOnly(res.ExitCode)
+				}
+				// The TUI could not start: plain lines still do the job.
+			}
 			jobs, watchErr = a.watchPlain(ctx, c.client, ids, a.errOut, false)
 			a.recordJobs(j, submissionRefs(sub), jobs)
 			out.applyJobs(jobs)
