@@ -247,7 +247,7 @@ func TestJobsOnlyOption(t *testing.T) {
 		t.Fatal("q did not leave the list")
 	}
 	rootPress(m, "ctrl+c")
-	if r := FinalResult(m); r.ExitCode != 130 || r.Message != "" {
+	if r := FinalResult(m); r.ExitCode != 0 || r.Message != "" {
 		t.Fatalf("ctrl+c on the jobs list: %+v", r)
 	}
 	if _, err := os.Stat(filepath.Join(opts.StateDir, "drafts")); !os.IsNotExist(err) {

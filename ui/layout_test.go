@@ -88,7 +88,8 @@ func TestCtrlCQuits(t *testing.T) {
 		t.Fatal("ctrl+c did not quit")
 	}
 	r := FinalResult(m)
-	if r.ExitCode != 130 || r.Message != "Nothing was sent." {
+	// Leaving the composer is a normal end: exit 0, the draft kept.
+	if r.ExitCode != 0 || !strings.HasPrefix(r.Message, "Nothing was sent.") || !strings.Contains(r.Message, "draft is saved") {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -114,5 +115,17 @@ func TestNoColorRenderer(t *testing.T) {
 	m := rootModel(t, opts)
 	if v := m.View(); strings.Contains(v, "\x1b[") {
 		t.Fatalf("NO_COLOR view has escape codes: %q", v[:min(len(v), 200)])
+	}
+}
+
+// ctrl+c while a send is in flight is an interruption: exit 130, and the
+// operator is told to check the journal rather than that nothing was sent.
+func TestCtrlCDuringSendIsAnInterruption(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	m.review.mode = reviewSending
+	rootPress(m, "ctrl+c")
+	r := FinalResult(m)
+	if r.ExitCode != 130 || !strings.Contains(r.Message, "spotcast jobs") || strings.Contains(r.Message, "Nothing was sent") {
+		t.Fatalf("result %+v", r)
 	}
 }

@@ -257,10 +257,16 @@ func FinalResult(tm tea.Model) Result {
 		}
 		return r
 	}
-	if m.interrupted {
+	// ctrl+c is how the composer is left: a normal end (exit 0), the draft
+	// kept. Only a send cut short is an interruption worth 130.
+	switch {
+	case m.interrupted && m.review.mode == reviewSending:
 		r.ExitCode = 130
-		if !m.jobsOnly {
-			r.Message = "Nothing was sent."
+		r.Message = "A send was in progress when you quit: its outcome may be unknown — check with `spotcast jobs` before sending again."
+	case m.interrupted && !m.jobsOnly:
+		r.Message = "Nothing was sent."
+		if m.drafts != nil {
+			r.Message += " Your draft is saved; the next start offers to resume it."
 		}
 	}
 	return r
