@@ -42,17 +42,11 @@ func (a *app) runJobsTUI(ctx context.Context) error {
 		return err
 	}
 	defer c.close()
-	res, err := ui.Run(ctx, ui.Options{
-		Client: c.client, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
-		Operator: operator(a.getenv), JobsOnly: true, Now: a.now, StateDir: a.stateDir(),
-	})
+	res, err := a.runUI(ctx, c, ui.Options{JobsOnly: true})
 	if err != nil {
 		return a.runJobs(false) // the TUI could not start: the plain list still helps
 	}
-	if res.Message != "" {
-		fmt.Fprintln(a.errOut, res.Message)
-	}
-	return codeOnly(res.ExitCode)
+	return a.uiDone(res)
 }
 
 func (a *app) runJobs(asJSON bool) error {

@@ -383,25 +383,12 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	var jobs map[string]*client.Job
 	var watchErr error
 	if sendErr == nil && f.watch {
-		if ids := jobIDs(sub); len(ids) > 0 {
+		if len(jobIDs(sub)) > 0 {
 			a.printSent(sub, p, f.json, false, c.sandbox)
-			if a.outTTY && a.inTTY && !f.json {
-				// On a terminal, the composer's live progress view.
-				res, err := ui.Run(ctx, ui.Options{
-					Client: c.client, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
-					Operator: operator(a.getenv), StateDir: a.stateDir(), Journal: j,
-					Submission: sub, Now: a.now,
-				})
-				if err == nil {
-					if res.Message != "" {
-						fmt.Fprintln(a.errOut, res.Message)
-					}
-					return codeOnly(res.ExitCode)
-				}
-				// The TUI could not start: plain lines still do the job.
+			var done bool
+			if jobs, done, watchErr = a.watchSubmission(ctx, c, j, sub, f.json); done {
+				return watchErr
 			}
-			jobs, watchErr = a.watchPlain(ctx, c.client, ids, a.errOut, false)
-			a.recordJobs(j, submissionRefs(sub), jobs)
 			out.applyJobs(jobs)
 		}
 	}

@@ -102,12 +102,7 @@ func (a *app) runTUI(ctx context.Context, t tuiFlags) error {
 		a.sandboxReady(c, "stdout is not a terminal, so the composer cannot open here")
 		return nil
 	}
-	dir := a.stateDir()
-	res, err := ui.Run(ctx, ui.Options{
-		Client: c.client, Sandbox: c.sandbox, StateDir: dir,
-		DefaultCountry: a.g.defaultCountry, Operator: operator(a.getenv),
-		Prefill: pre, CSVPath: t.csv, BatchSize: t.batchSize, Now: a.now, Loc: loc,
-	})
+	res, err := a.runUI(ctx, c, ui.Options{Prefill: pre, CSVPath: t.csv, BatchSize: t.batchSize, Loc: loc})
 	if err != nil {
 		if c.sandbox {
 			a.sandboxReady(c, "the interactive composer could not start: "+err.Error())
@@ -115,10 +110,7 @@ func (a *app) runTUI(ctx context.Context, t tuiFlags) error {
 		}
 		return exitf(ExitError, "the composer could not start: %v; use `spotcast send` meanwhile", err)
 	}
-	if res.Message != "" {
-		fmt.Fprintln(a.errOut, campaign.Sanitize(res.Message))
-	}
-	return codeOnly(res.ExitCode)
+	return a.uiDone(res)
 }
 
 // sandboxReady tells a new user what they can do with the sandbox. Only

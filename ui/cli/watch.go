@@ -67,15 +67,9 @@ func (a *app) runWatch(ctx context.Context, ids []string, asJSON bool) error {
 	}
 	defer c.close()
 	if a.outTTY && !asJSON {
-		res, err := ui.Run(ctx, ui.Options{
-			Client: c.client, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
-			Operator: operator(a.getenv), WatchJobIDs: ids, Now: a.now, StateDir: a.stateDir(),
-		})
+		res, err := a.runUI(ctx, c, ui.Options{WatchJobIDs: ids})
 		if err == nil {
-			if res.Message != "" {
-				fmt.Fprintln(a.errOut, res.Message)
-			}
-			return codeOnly(res.ExitCode)
+			return a.uiDone(res)
 		}
 		// The TUI could not start: plain lines still do the job.
 	}
