@@ -1017,3 +1017,38 @@ func TestSendWatchOnATerminalOpensProgress(t *testing.T) {
 		}
 	}
 }
+
+// `resume` watches like `send --watch`: on a terminal, the progress view.
+func TestResumeOnATerminalOpensProgress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+	state := "SPOTCAST_STATE_DIR=" + filepath.Join(t.TempDir(), "state")
+	r := run(t, runOpts{env: []string{"WHATSSPOT_BASE_URL=" + refused, "WHATSSPOT_API_KEY=" + testKey, state}},
+		"send", "--csv", contactsCSV(t, 12), "--content", "hi", "--yes")
+	if r.code != 4 {
+		t.Fatalf("send to a refused port: want exit 4\n%s", r)
+	}
+	id := readJobs(t, []string{state})[0].CampaignID
+	f := startSandbox(t)
+	p := startOnPTY(t, f.env(state), "resume", id, "--yes")
+	p.waitFor("\x1b[?1049h", "Finished")
+	_, _ = p.ptmx.Write([]byte("q"))
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("resume on a terminal: %v\n%q", err, p.screen.String())
+		}
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		t.Fatal("resume did not end on q")
+	}
+	if n := f.srv.SendCount(); n != 1 {
+		t.Errorf("sandbox got %d sends, want 1", n)
+	}
+}

@@ -109,11 +109,11 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 	var jobs map[string]*client.Job
 	var watchErr error
 	if sendErr == nil && f.watch {
-		if ids := jobIDs(sub); len(ids) > 0 {
-			jobs, watchErr = a.watchPlain(ctx, c.client, ids, a.errOut, false)
-			a.recordJobs(j, submissionRefs(sub), jobs)
-			out.applyJobs(jobs)
+		var done bool
+		if jobs, done, watchErr = a.watchSubmission(ctx, c, j, sub, f.json); done {
+			return watchErr
 		}
+		out.applyJobs(jobs)
 	}
 	if f.json {
 		if err := writeJSON(a.out, out); err != nil {
