@@ -63,18 +63,7 @@ func runQuick(cmd tea.Cmd) []tea.Msg {
 		}
 		return []tea.Msg{msg}
 	}
-	res := make([][]tea.Msg, len(b))
-	var wg sync.WaitGroup
-	for i, c := range b {
-		wg.Add(1)
-		go func() { defer wg.Done(); res[i] = runQuick(c) }()
-	}
-	wg.Wait()
-	var out []tea.Msg
-	for _, r := range res {
-		out = append(out, r...)
-	}
-	return out
+	return fanOut(b, runQuick)
 }
 
 func draftFile(t *testing.T, opts Options) string {

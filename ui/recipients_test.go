@@ -50,23 +50,28 @@ func execCmd(cmd tea.Cmd) []tea.Msg {
 	}
 	msg := cmd()
 	if b, ok := msg.(tea.BatchMsg); ok {
-		res := make([][]tea.Msg, len(b))
-		var wg sync.WaitGroup
-		for i, c := range b {
-			wg.Add(1)
-			go func() { defer wg.Done(); res[i] = execCmd(c) }()
-		}
-		wg.Wait()
-		var out []tea.Msg
-		for _, r := range res {
-			out = append(out, r...)
-		}
-		return out
+		return fanOut(b, execCmd)
 	}
 	if msg == nil {
 		return nil
 	}
 	return []tea.Msg{msg}
+}
+
+// fanOut runs a batch's commands concurrently with run, messages in order.
+func fanOut(b tea.BatchMsg, run func(tea.Cmd) []tea.Msg) []tea.Msg {
+	res := make([][]tea.Msg, len(b))
+	var wg sync.WaitGroup
+	for i, c := range b {
+		wg.Add(1)
+		go func() { defer wg.Done(); res[i] = run(c) }()
+	}
+	wg.Wait()
+	var out []tea.Msg
+	for _, r := range res {
+		out = append(out, r...)
+	}
+	return out
 }
 
 // pump feeds cmd's messages to m until nothing is left to do.
