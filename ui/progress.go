@@ -121,6 +121,9 @@ type progressModel struct {
 	tick     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	backoff  func(failures int, err error) time.Duration
 	interval time.Duration
+	// fails caches failures() until a job changes (failsOK false).
+	fails   []failedRow
+	failsOK bool
 }
 
 var _ Component = (*progressModel)(nil)
@@ -150,6 +153,7 @@ func (m *progressModel) reset() {
 	m.gen++
 	m.campaignID = ""
 	m.batches, m.jobs = nil, nil
+	m.failsOK = false
 	m.started = m.now()
 	m.rateSeen = false
 	m.failTable = vtable{height: m.failTable.height}
@@ -414,6 +418,7 @@ func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
 	}
 	j.failures, j.lastErr = 0, nil
 	j.job = msg.job
+	m.failsOK = false
 	m.sampleRate(now)
 	var cmds []tea.Cmd
 	if msg.job.Status != j.journaled {
@@ -508,17 +513,22 @@ func (m *progressModel) rate() float64 {
 // failures lists every failed recipient the API reported, job by job.
 type failedRow struct{ job, recipient, err string }
 
+// failures lists the failed recipients of every job. It is built once per
+// job update, not per frame: View and the help call it on every render.
 func (m *progressModel) failures() []failedRow {
-	var out []failedRow
+	if m.failsOK {
+		return m.fails
+	}
+	m.fails, m.failsOK = nil, true
 	for _, j := range m.jobs {
 		if j.job == nil {
 			continue
 		}
 		for _, f := range j.job.Failures {
-			out = append(out, failedRow{job: j.id, recipient: f.Recipient, err: f.Error})
+			m.fails = append(m.fails, failedRow{job: j.id, recipient: f.Recipient, err: f.Error})
 		}
 	}
-	return out
+	return m.fails
 }
 
 func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
