@@ -28,6 +28,9 @@ const (
 	EventUnknown  EventKind = "unknown"  // a batch's request may or may not have arrived
 	EventNotSent  EventKind = "notsent"  // a pending batch's request never left; it is pending again
 	EventJob      EventKind = "job"      // a bulk job's status, from a poll
+	// EventThrottled: the API refused a batch with "slow down" (nothing
+	// accepted); it is pending again and tried once more after RetryIn.
+	EventThrottled EventKind = "throttled"
 )
 
 // BatchPlan is one batch as planned when the campaign was created.
@@ -56,6 +59,10 @@ type Event struct {
 	BatchSize   int         `json:"batchSize,omitempty"`
 	Plan        []BatchPlan `json:"batches,omitempty"`
 	ScheduledAt time.Time   `json:"scheduledAt,omitzero"`
+	// API is the target's base URL without credentials; Sandbox marks the
+	// built-in fake API (journals from before targets lack both).
+	API     string `json:"api,omitempty"`
+	Sandbox bool   `json:"sandbox,omitempty"`
 
 	// batch events; Batch is 0-based and always present on them.
 	Batch    *int          `json:"batch,omitempty"`
@@ -63,6 +70,9 @@ type Event struct {
 	Status   string        `json:"status,omitempty"`
 	Messages []SentMessage `json:"messages,omitempty"`
 	Error    string        `json:"error,omitempty"`
+	// throttled / pending: which try of the batch this is (0: the first).
+	Try     int    `json:"try,omitempty"`
+	RetryIn string `json:"retryIn,omitempty"`
 
 	// job: counts the API reported (absent when it did not).
 	Total   *int `json:"total,omitempty"`
@@ -228,15 +238,19 @@ func (j *Journal) RecordJobStatus(campaignID string, batch int, jobID, status st
 
 // CampaignRecord is one campaign as the journal tells it.
 type CampaignRecord struct {
-	CampaignID  string        `json:"campaignId"`
-	CreatedAt   time.Time     `json:"createdAt"`
-	Operator    string        `json:"operator,omitempty"`
-	Type        MessageType   `json:"type"`
-	Recipients  int           `json:"recipients"`
-	Groups      int           `json:"groups"`
-	BatchSize   int           `json:"batchSize,omitempty"`
-	ScheduledAt time.Time     `json:"scheduledAt,omitzero"`
-	Batches     []BatchRecord `json:"batches"`
+	CampaignID  string      `json:"campaignId"`
+	CreatedAt   time.Time   `json:"createdAt"`
+	Operator    string      `json:"operator,omitempty"`
+	Type        MessageType `json:"type"`
+	Recipients  int         `json:"recipients"`
+	Groups      int         `json:"groups"`
+	BatchSize   int         `json:"batchSize,omitempty"`
+	ScheduledAt time.Time   `json:"scheduledAt,omitzero"`
+	// API and Sandbox are the target the campaign was sent to (empty in
+	// journals from before targets were recorded).
+	API     string        `json:"api"`
+	Sandbox bool          `json:"sandbox"`
+	Batches []BatchRecord `json:"batches"`
 	// Incomplete: events were found without the created event (it was lost
 	// or torn); counts and type may be missing.
 	Incomplete bool `json:"incomplete,omitempty"`
@@ -266,6 +280,9 @@ type BatchRecord struct {
 // begun but whose outcome never reached the journal (spotcast stopped
 // mid-send).
 const interruptedError = "spotcast stopped while sending this batch; the request may have reached the API"
+
+// Target is the API the campaign was sent to.
+func (r CampaignRecord) Target() Target { return Target{API: r.API, Sandbox: r.Sandbox} }
 
 // FindCampaign returns the campaign with the given ID, or nil.
 func FindCampaign(records []CampaignRecord, id string) *CampaignRecord {
@@ -376,6 +393,7 @@ func apply(r *CampaignRecord, e Event) string {
 			r.CreatedAt = e.At
 		}
 		r.Recipients, r.Groups, r.BatchSize, r.ScheduledAt = e.Recipients, e.Groups, e.BatchSize, e.ScheduledAt
+		r.API, r.Sandbox = e.API, e.Sandbox
 		r.Incomplete = false
 		for _, p := range e.Plan {
 			b := batch(r, p.Index)
@@ -407,7 +425,7 @@ func apply(r *CampaignRecord, e Event) string {
 		b.State, b.Error = StateRejected, e.Error
 	case EventUnknown:
 		b.State, b.Error = StateUnknown, e.Error
-	case EventNotSent:
+	case EventNotSent, EventThrottled:
 		// The reason stays visible (`jobs`); resume sends the batch.
 		b.State, b.Error = StatePending, e.Error
 	case EventJob:

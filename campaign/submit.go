@@ -70,7 +70,59 @@ type SubmitOptions struct {
 	BatchSize int
 	Operator  string           // who submits (SSH key fingerprint, or local user)
 	Now       func() time.Time // the clock; nil means time.Now
+	// Target is the API the campaign goes to, journaled with it.
+	Target Target
+	// Retry bounds the retries of a throttled send (zero: the defaults).
+	Retry RetryPolicy
+	// Clock waits between those retries (nil: the real one).
+	Clock Clock
+
+	allowTargetChange bool
 }
+
+// RetryPolicy is how a throttled send (429: nothing was accepted) is tried
+// again: after the API's Retry-After (capped at MaxWait), or Wait when it
+// gave none, at most Tries times in all. Each try is journaled.
+type RetryPolicy struct {
+	Tries   int
+	Wait    time.Duration
+	MaxWait time.Duration
+}
+
+// Send retry defaults (SPEC 6: at most 3 tries).
+const (
+	DefaultSendTries   = 3
+	DefaultSendWait    = 5 * time.Second
+	DefaultSendMaxWait = 60 * time.Second
+)
+
+func (r RetryPolicy) norm() RetryPolicy {
+	if r.Tries <= 0 {
+		r.Tries = DefaultSendTries
+	}
+	if r.Wait <= 0 {
+		r.Wait = DefaultSendWait
+	}
+	if r.MaxWait <= 0 {
+		r.MaxWait = DefaultSendMaxWait
+	}
+	return r
+}
+
+// ThrottledError is a batch the API kept refusing with "slow down" after
+// every try: nothing was accepted, so resuming the campaign is safe.
+type ThrottledError struct {
+	CampaignID string
+	Batch      int // 0-based
+	Tries      int
+	Err        error
+}
+
+func (e *ThrottledError) Error() string {
+	return fmt.Sprintf("batch %d: the API is rate limiting sends and refused %d tries (%v); nothing of this batch was accepted", e.Batch+1, e.Tries, e.Err)
+}
+
+func (e *ThrottledError) Unwrap() error { return e.Err }
 
 func (o SubmitOptions) now() time.Time {
 	if o.Now != nil {
@@ -132,6 +184,7 @@ func Submit(ctx context.Context, j *Journal, c Campaign, opts SubmitOptions, sen
 			Kind: EventCreated, At: now, CampaignID: sub.CampaignID, CreatedAt: now.UTC(),
 			Operator: opts.Operator, Type: c.Type, Recipients: len(c.Recipients), Groups: len(c.GroupIDs),
 			BatchSize: opts.BatchSize, Plan: plan, ScheduledAt: c.ScheduledAt.UTC(),
+			API: opts.Target.API, Sandbox: opts.Target.Sandbox,
 		})
 		if err != nil {
 			return sub, fmt.Errorf("nothing was sent: %w", err)
@@ -164,7 +217,7 @@ func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Reques
 			// journal's bare "pending" would read as maybe-arrived.
 			return notSent(appendEvent, i, err)
 		}
-		out, err := send(ctx, reqs[i])
+		out, err := sendThrottled(ctx, appendEvent, i, reqs[i], opts, send)
 		res.Err = err
 		if IsNotSent(err) {
 			return notSent(appendEvent, i, err) // the client sent nothing: stays pending
@@ -197,6 +250,52 @@ func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Reques
 	return nil
 }
 
+// sendThrottled sends one request, and again while the API answers "slow
+// down" (429: nothing was accepted, so a retry cannot send twice), waiting
+// as it asks, up to the policy's tries. Each refused try is journaled, and
+// the batch reads as pending again until the next try's pending event. An
+// unknown outcome is never retried.
+func sendThrottled(ctx context.Context, appendEvent func(Event) error, i int, r Request, opts SubmitOptions, send SendFunc) (SendOutcome, error) {
+	pol := opts.Retry.norm()
+	clock := opts.Clock
+	if clock == nil {
+		clock = RealClock
+	}
+	for try := 1; ; try++ {
+		out, err := send(ctx, r)
+		wait, throttled := IsThrottled(err)
+		if err == nil || !throttled || IsOutcomeUnknown(err) {
+			return out, err
+		}
+		if try >= pol.Tries {
+			return out, &ThrottledError{Batch: i, Tries: try, Err: err}
+		}
+		if wait <= 0 {
+			wait = pol.Wait
+		}
+		wait = min(wait, pol.MaxWait)
+		if jerr := appendEvent(Event{Kind: EventThrottled, Batch: &i, Error: Sanitize(err.Error()), Try: try, RetryIn: wait.Round(time.Second).String()}); jerr != nil {
+			return out, &skippedErr{fmt.Errorf("batch %d was refused (rate limited) and the journal could not record it, so it is not tried again: %w", i+1, jerr)}
+		}
+		select {
+		case <-ctx.Done():
+			return out, &skippedErr{ctx.Err()}
+		case <-clock.After(wait):
+		}
+		if jerr := appendEvent(Event{Kind: EventPending, Batch: &i, Try: try + 1}); jerr != nil {
+			return out, &skippedErr{fmt.Errorf("batch %d not sent: %w", i+1, jerr)}
+		}
+	}
+}
+
+// skippedErr is a request this package decided not to make.
+type skippedErr struct{ err error }
+
+func (e *skippedErr) Error() string        { return e.err.Error() }
+func (e *skippedErr) Unwrap() error        { return e.err }
+func (e *skippedErr) NotSent() bool        { return true }
+func (e *skippedErr) OutcomeUnknown() bool { return false }
+
 // notSent journals that batch i was never sent (so it reads as pending, and
 // a plain resume sends it) and returns why.
 func notSent(appendEvent func(Event) error, i int, err error) error {
@@ -217,6 +316,19 @@ func RequestHash(r Request) string {
 	}
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:16])
+}
+
+// TargetMismatchError is a campaign recorded against one API that is about
+// to be resumed or watched through another: its jobs and batches belong to
+// the first, so nothing is sent or asked unless the operator says so.
+type TargetMismatchError struct {
+	CampaignID string
+	Recorded   Target
+	Current    Target
+}
+
+func (e *TargetMismatchError) Error() string {
+	return fmt.Sprintf("campaign %s was sent to %s, but the API configured now is %s", e.CampaignID, e.Recorded, e.Current)
 }
 
 // sending holds the campaigns being sent or resumed in this process, so two
@@ -266,6 +378,9 @@ func Resume(ctx context.Context, j *Journal, stateDir, campaignID string, includ
 	rec := FindCampaign(records, campaignID)
 	if rec == nil {
 		return nil, fmt.Errorf("campaign %s is not in the journal %s", campaignID, journalPath)
+	}
+	if !opts.allowTargetChange && opts.Target != (Target{}) && !rec.Target().Same(opts.Target) {
+		return nil, &TargetMismatchError{CampaignID: campaignID, Recorded: rec.Target(), Current: opts.Target}
 	}
 	reqs := cf.Campaign.Requests(cf.BatchSize)
 	cfPath := CampaignPath(stateDir, campaignID)

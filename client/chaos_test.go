@@ -112,7 +112,7 @@ func TestChaosFaultsOnSendAreTyped(t *testing.T) {
 			switch tc.fault {
 			case sandbox.FaultRateLimit:
 				var rl *RateLimitError
-				if !errors.As(err, &rl) || rl.RetryAfter != sandbox.ChaosRetryAfter || !IsRejected(err) {
+				if !errors.As(err, &rl) || rl.RetryAfter() != sandbox.ChaosRetryAfter || !IsRejected(err) {
 					t.Fatalf("429: want RateLimitError with RetryAfter %v, got %T %v", sandbox.ChaosRetryAfter, err, err)
 				}
 			case sandbox.FaultHTMLGateway:
@@ -161,7 +161,7 @@ func TestChaosFaultsOnGetJob(t *testing.T) {
 				t.Fatalf("fault %s: GetJob succeeded", f)
 			}
 			checkErrText(t, err)
-			if fatalPoll(err) || campaign.IsOutcomeUnknown(err) {
+			if campaign.IsFatal(err) || campaign.IsGone(err) || campaign.IsOutcomeUnknown(err) {
 				t.Fatalf("a %s poll must be retryable, not fatal or unknown: %v", f, err)
 			}
 			var te *TransportError
@@ -220,18 +220,17 @@ func TestWatchSurvivesChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := &recordSleep{clk: clk}
 	var polls, failed atomic.Int32
 	var mu sync.Mutex
 	var lastSeen *Job
-	jobs, err := c.Watch(context.Background(), []string{res.JobID}, WatchOptions{Sleep: rs.Sleep}, func(u JobUpdate) {
+	results, err := campaign.Watch(context.Background(), c, campaign.NewPoller(nil, res.JobID), &recClock{clk: clk}, func(u campaign.JobUpdate) {
 		polls.Add(1)
 		if u.Err != nil {
 			failed.Add(1)
 			checkErrText(t, u.Err)
 		}
-		if u.Fatal {
-			t.Errorf("a chaos fault ended the watch: %v", u.Err)
+		if u.End != "" && u.End != campaign.EndFinished {
+			t.Errorf("a chaos fault ended the watch (%s): %v", u.End, u.Err)
 		}
 		mu.Lock()
 		lastSeen = u.Job
@@ -250,7 +249,7 @@ func TestWatchSurvivesChaos(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := jobs[res.JobID]
+	got := results[0].Job
 	if got == nil || got != lastSeen || got.Status != "COMPLETED" || truth.Status != "COMPLETED" {
 		t.Fatalf("final state %+v, truth %+v", got, truth)
 	}
@@ -391,14 +390,14 @@ func TestCampaignUnderChaosNeverSendsTwice(t *testing.T) {
 	defer j.Close()
 	camp := campaign.Campaign{Type: campaign.TypeText, Content: "Sale ends today", Recipients: numbers(240)}
 	opts := campaign.SubmitOptions{BatchSize: 12}
-	sub, err := campaign.Submit(context.Background(), j, camp, opts, c.SendCampaignRequest)
+	sub, err := campaign.Submit(context.Background(), j, camp, opts, c.SendRequest)
 	// Resume (without unknown batches) until every batch is accepted or
 	// unknown; rejected (429) and pending batches are safe to send again.
 	for round := 0; err != nil && unfinished(sub); round++ {
 		if round == 100 {
 			t.Fatalf("still not done after 100 resumes: %v", err)
 		}
-		sub, err = campaign.Resume(context.Background(), j, dir, sub.CampaignID, false, opts, c.SendCampaignRequest)
+		sub, err = campaign.Resume(context.Background(), j, dir, sub.CampaignID, false, opts, c.SendRequest)
 		if sub == nil {
 			t.Fatalf("resume: %v", err)
 		}

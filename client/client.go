@@ -445,8 +445,8 @@ func DecodeSend(body []byte) (*SendResult, error) {
 	return res, nil
 }
 
-// SendCampaignRequest adapts Send to campaign.SendFunc.
-func (c *Client) SendCampaignRequest(ctx context.Context, req campaign.Request) (campaign.SendOutcome, error) {
+// SendRequest is Send in the engine's terms (campaign.API).
+func (c *Client) SendRequest(ctx context.Context, req campaign.Request) (campaign.SendOutcome, error) {
 	res, err := c.Send(ctx, req)
 	if err != nil {
 		return campaign.SendOutcome{}, err
@@ -458,39 +458,17 @@ func (c *Client) SendCampaignRequest(ctx context.Context, req campaign.Request) 
 	return out, nil
 }
 
-// Failure is one failed recipient of a bulk job, when the API reports them.
-type Failure struct {
-	Recipient string `json:"recipient"`
-	Error     string `json:"error"`
-}
+// Job and Failure are the domain's: the client fills them.
+type (
+	Job     = campaign.Job
+	Failure = campaign.Failure
+)
 
-// Job is a bulk job's state. Counts are nil when the API omits them.
-type Job struct {
-	ID          string    `json:"id"`
-	Status      string    `json:"status"`
-	Total       *int      `json:"total,omitempty"`
-	Sent        *int      `json:"sent,omitempty"`
-	Failed      *int      `json:"failed,omitempty"`
-	Pending     *int      `json:"pending,omitempty"`
-	CreatedAt   string    `json:"createdAt,omitempty"`
-	UpdatedAt   string    `json:"updatedAt,omitempty"`
-	ScheduledAt string    `json:"scheduledAt,omitempty"`
-	Failures    []Failure `json:"failures,omitempty"`
-	// HasFailures is true when the API sent a failures array (even empty);
-	// without it, per-recipient failures are not available (API.md).
-	HasFailures bool `json:"hasFailures,omitempty"`
-}
+// IsTerminal is campaign.IsTerminal (statuses compare case-insensitively).
+func IsTerminal(status string) bool { return campaign.IsTerminal(status) }
 
-// Terminal reports whether the status is final.
-func (j *Job) Terminal() bool { return IsTerminal(j.Status) }
-
-// IsTerminal: COMPLETED, FAILED, CANCELLED end a job; anything else runs.
-// Case is ignored: an API that answers "completed" has still finished.
-func IsTerminal(status string) bool {
-	return strings.EqualFold(status, "COMPLETED") || strings.EqualFold(status, "FAILED") || strings.EqualFold(status, "CANCELLED")
-}
-
-// GetJob fetches a bulk job's status. It does not retry; Watch does.
+// GetJob fetches a bulk job's status. It does not retry: the watch policy
+// (campaign.Poller) decides what each answer means.
 func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
 	target, err := c.jobEndpoint(id)
 	if err != nil {
@@ -640,3 +618,6 @@ func neverConnected(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
 }
+
+// The client is the engine's port to WhatsSpot.
+var _ campaign.API = (*Client)(nil)

@@ -88,9 +88,9 @@ func TestSendUpToTenGivesMessagesArray(t *testing.T) {
 	if len(ids) != 10 {
 		t.Fatalf("message IDs not distinct (the object in \"message\" must not be counted twice): %v", ids)
 	}
-	out, err := c.SendCampaignRequest(context.Background(), textReq(numbers(3)...))
+	out, err := c.SendRequest(context.Background(), textReq(numbers(3)...))
 	if err != nil || out.Async || len(out.Messages) != 3 || out.Messages[0].ID == "" {
-		t.Fatalf("SendCampaignRequest = %+v, %v", out, err)
+		t.Fatalf("SendRequest = %+v, %v", out, err)
 	}
 }
 
@@ -257,7 +257,7 @@ func TestRateLimitRetryAfter(t *testing.T) {
 		})
 		_, err := New(WithBaseURL(srv.URL), WithAPIKey("k-1234")).GetJob(context.Background(), "job_1")
 		var rl *RateLimitError
-		if !errors.As(err, &rl) || rl.RetryAfter != tc.want || rl.Message != "slow down" || rl.StatusCode != 429 {
+		if !errors.As(err, &rl) || rl.RetryAfter() != tc.want || rl.Message != "slow down" || rl.StatusCode != 429 {
 			t.Fatalf("Retry-After %q: got %T %v", tc.header, err, err)
 		}
 		var a *APIError
@@ -680,7 +680,7 @@ func TestNotSentKeepsTheBatchPending(t *testing.T) {
 	camp := campaign.Campaign{Type: campaign.TypeText, Content: "hi", Recipients: numbers(15)}
 	sub, err := campaign.Submit(context.Background(), nil, camp, campaign.SubmitOptions{BatchSize: 10}, func(_ context.Context, r campaign.Request) (campaign.SendOutcome, error) {
 		cancel()
-		return c.SendCampaignRequest(ctx, r)
+		return c.SendRequest(ctx, r)
 	})
 	if !errors.Is(err, context.Canceled) || sub.Batches[0].State != campaign.StatePending || sub.Batches[1].State != campaign.StatePending {
 		t.Fatalf("err %v, batches %+v; want both pending", err, sub.Batches)

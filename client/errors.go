@@ -46,6 +46,8 @@ type APIError struct {
 	Body string
 	// Hint says what to do, when we know more than the API said.
 	Hint string
+	// Wait is the answer's Retry-After (0: none or unusable).
+	Wait time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -84,17 +86,36 @@ func (e *APIError) text() string {
 	return fmt.Sprintf("%sthe API rejected the request (%s): %s", prefix, status, msg)
 }
 
-// RateLimitError is a 429 answer. RetryAfter is zero when the API gave no
+// Throttled: the API asked us to slow down (429, or 408: it timed out
+// waiting for us); the same request may succeed later.
+func (e *APIError) Throttled() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode == http.StatusRequestTimeout
+}
+
+// RetryAfter is the wait the API asked for (0: unsaid).
+func (e *APIError) RetryAfter() time.Duration { return e.Wait }
+
+// Gone: the API does not know the resource (404, 410).
+func (e *APIError) Gone() bool {
+	return e.StatusCode == http.StatusNotFound || e.StatusCode == http.StatusGone
+}
+
+// Fatal: asking again cannot help — the key is refused, or the request is
+// wrong (any other 4xx), or a 2xx said "success": false.
+func (e *APIError) Fatal() bool {
+	return !e.Throttled() && e.StatusCode < 500 && (e.StatusCode < 300 || e.StatusCode >= 400)
+}
+
+// RateLimitError is a 429 answer. Wait is zero when the API gave no
 // usable Retry-After header.
 type RateLimitError struct {
 	*APIError
-	RetryAfter time.Duration
 }
 
 func (e *RateLimitError) Error() string {
 	s := e.APIError.Error()
-	if e.RetryAfter > 0 {
-		return s + fmt.Sprintf(" — rate limited, retry after %s", e.RetryAfter)
+	if e.Wait > 0 {
+		return s + fmt.Sprintf(" — rate limited, retry after %s", e.Wait)
 	}
 	return s + " — rate limited, retry later"
 }
@@ -146,6 +167,9 @@ func (e *NotSentError) NotSent() bool { return true }
 type ConfigError struct{ Err error }
 
 func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Fatal: nothing can succeed until the setting is fixed.
+func (e *ConfigError) Fatal() bool   { return true }
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // TransportError is a request that got no HTTP answer (connection refused,
@@ -210,8 +234,9 @@ func newAPIError(op string, resp *http.Response, body []byte, scrub func(string)
 		Message:    scrub(errorMessage(body)),
 		Body:       scrub(bodyExcerpt(resp.Header.Get("Content-Type"), body)),
 	}
+	e.Wait = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	if resp.StatusCode == http.StatusTooManyRequests {
-		return &RateLimitError{APIError: e, RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+		return &RateLimitError{APIError: e}
 	}
 	return e
 }

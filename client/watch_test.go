@@ -11,48 +11,52 @@ import (
 	"testing"
 	"time"
 
+	"spotcast/campaign"
 	"spotcast/client/sandbox"
 )
 
-func TestBackoff(t *testing.T) {
-	if d := Backoff(0, nil); d != time.Second {
-		t.Fatalf("healthy = %v, want 1s", d)
-	}
-	for n := 1; n <= 12; n++ {
-		exp := min(time.Second<<(n-1), MaxBackoff)
-		hi := min(exp+exp/2, MaxBackoff)
-		for range 50 {
-			d := Backoff(n, errors.New("boom"))
-			if d < exp || d > hi {
-				t.Fatalf("failures=%d: %v not in [%v, %v]", n, d, exp, hi)
-			}
-		}
-	}
-	rl := &RateLimitError{APIError: &APIError{StatusCode: 429}, RetryAfter: 45 * time.Second}
-	if d := Backoff(1, rl); d != 45*time.Second {
-		t.Fatalf("Retry-After 45s at failure 1 = %v", d)
-	}
-	if d := Backoff(0, &RateLimitError{APIError: &APIError{StatusCode: 429}, RetryAfter: 10 * time.Millisecond}); d != time.Second {
-		t.Fatalf("a tiny Retry-After must not poll faster than 1s: %v", d)
-	}
-}
+// The watch policy lives in campaign; these tests run it with the real
+// client over HTTP, so the client's errors are proven to say what they
+// are (throttled, gone, fatal) the way the policy reads them.
 
-// recordSleep never waits; it records what it was asked to wait and
-// advances the sandbox clock by that much.
-type recordSleep struct {
+// recClock is virtual time for campaign.Watch: After records the wait and
+// advances the sandbox clock (when there is one) by it.
+type recClock struct {
 	mu    sync.Mutex
+	t     time.Time
 	waits []time.Duration
 	clk   *fakeClock
 }
 
-func (r *recordSleep) Sleep(ctx context.Context, d time.Duration) error {
+func (r *recClock) Now() time.Time {
+	if r.clk != nil {
+		return r.clk.Now()
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.t
+}
+
+func (r *recClock) After(d time.Duration) <-chan time.Time {
 	r.mu.Lock()
 	r.waits = append(r.waits, d)
+	r.t = r.t.Add(d)
 	r.mu.Unlock()
 	if r.clk != nil {
 		r.clk.Add(d)
 	}
-	return ctx.Err()
+	ch := make(chan time.Time, 1)
+	ch <- r.Now()
+	return ch
+}
+
+func result(rs []campaign.JobResult, id string) campaign.JobResult {
+	for _, r := range rs {
+		if r.JobID == id {
+			return r
+		}
+	}
+	return campaign.JobResult{}
 }
 
 func TestWatchSandboxJobsToTheEnd(t *testing.T) {
@@ -65,9 +69,8 @@ func TestWatchSandboxJobsToTheEnd(t *testing.T) {
 		}
 		ids = append(ids, res.JobID)
 	}
-	rs := &recordSleep{clk: clk}
 	var updates atomic.Int32
-	jobs, err := c.Watch(context.Background(), ids, WatchOptions{Sleep: rs.Sleep}, func(u JobUpdate) {
+	rs, err := campaign.Watch(context.Background(), c, campaign.NewPoller(nil, ids...), &recClock{clk: clk}, func(u campaign.JobUpdate) {
 		updates.Add(1)
 		if u.Err != nil || u.Job == nil || u.Job.ID != u.JobID {
 			t.Errorf("update %+v", u)
@@ -77,13 +80,8 @@ func TestWatchSandboxJobsToTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range ids {
-		if j := jobs[id]; j == nil || j.Status != "COMPLETED" {
-			t.Fatalf("job %s ended as %+v", id, j)
-		}
-	}
-	for _, d := range rs.waits {
-		if d < time.Second {
-			t.Fatalf("polled faster than once a second: %v", d)
+		if r := result(rs, id); r.End != campaign.EndFinished || r.Job.Status != "COMPLETED" {
+			t.Fatalf("job %s ended as %+v", id, r)
 		}
 	}
 	if int(updates.Load()) != s.Hits(sandbox.EndpointJob) {
@@ -91,7 +89,7 @@ func TestWatchSandboxJobsToTheEnd(t *testing.T) {
 	}
 }
 
-func TestWatchRetriesServerErrorsWithBackoff(t *testing.T) {
+func TestWatchRetriesServerErrorsAndWaitsOnThrottling(t *testing.T) {
 	var n atomic.Int32
 	srv, _ := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
 		switch n.Add(1) {
@@ -102,32 +100,38 @@ func TestWatchRetriesServerErrorsWithBackoff(t *testing.T) {
 			w.Header().Set("Retry-After", "20")
 			w.WriteHeader(429)
 		case 4:
+			w.WriteHeader(408)
+		case 5:
 			io.WriteString(w, `{"job":{"id":"job_1","status":"PROCESSING","total":10}}`)
 		default:
-			io.WriteString(w, `{"job":{"id":"job_1","status":"COMPLETED","total":10,"sent":10,"failed":0,"pending":0}}`)
+			io.WriteString(w, `{"job":{"id":"job_1","status":"completed","total":10,"sent":10,"failed":0,"pending":0}}`)
 		}
 	})
-	rs := &recordSleep{}
-	var errs []error
-	jobs, err := New(WithBaseURL(srv.URL)).Watch(context.Background(), []string{"job_1"}, WatchOptions{Sleep: rs.Sleep}, func(u JobUpdate) {
-		errs = append(errs, u.Err)
+	clock := &recClock{t: t0}
+	var ups []campaign.JobUpdate
+	rs, err := campaign.Watch(context.Background(), New(WithBaseURL(srv.URL)), campaign.NewPoller(nil, "job_1"), clock, func(u campaign.JobUpdate) {
+		ups = append(ups, u)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if jobs["job_1"].Status != "COMPLETED" || len(errs) != 5 || errs[0] == nil || errs[3] != nil {
-		t.Fatalf("jobs=%+v errs=%v", jobs["job_1"], errs)
+	if r := rs[0]; r.End != campaign.EndFinished || campaign.Verdict(rs) != campaign.VerdictCompleted || len(ups) != 6 {
+		t.Fatalf("result %+v after %d updates", r, len(ups))
 	}
-	if !IsTransport(errs[0]) {
-		t.Fatalf("a 503 on GET is a transport/server failure: %v", errs[0])
+	if !IsTransport(ups[0].Err) || ups[0].Throttled || !ups[2].Throttled || !ups[3].Throttled || ups[2].Failures != 2 {
+		t.Fatalf("a 503 is a failure, a 429 and a 408 are throttling: %+v", ups[:4])
 	}
-	w := rs.waits
-	if len(w) != 4 || w[0] < time.Second || w[1] < 2*time.Second || w[2] < 20*time.Second || w[3] != time.Second {
-		t.Fatalf("waits = %v: want 1s+, 2s+, Retry-After 20s, then healthy 1s", w)
+	var total time.Duration
+	for _, w := range clock.waits {
+		total += w
+	}
+	// 1s+ and 2s+ of back-off, Retry-After 20 s, a back-off for the 408, 1 s.
+	if total < 24*time.Second {
+		t.Fatalf("waited %v in all (%v): Retry-After was not honoured", total, clock.waits)
 	}
 }
 
-func TestWatchNotFoundIsFatalForThatJob(t *testing.T) {
+func TestWatchNotFoundEndsThatJobAsLost(t *testing.T) {
 	srv, _ := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasSuffix(r.URL.Path, "/job_gone") {
 			w.WriteHeader(404)
@@ -136,18 +140,16 @@ func TestWatchNotFoundIsFatalForThatJob(t *testing.T) {
 		}
 		io.WriteString(w, `{"id":"job_ok","status":"COMPLETED"}`)
 	})
-	rs := &recordSleep{}
-	var fatal []string
-	jobs, err := New(WithBaseURL(srv.URL)).Watch(context.Background(), []string{"job_ok", "job_gone"}, WatchOptions{Sleep: rs.Sleep}, func(u JobUpdate) {
-		if u.Fatal {
-			fatal = append(fatal, u.JobID)
-		}
-	})
-	if err == nil || !strings.Contains(err.Error(), "job_gone") || !IsNotFound(err) {
-		t.Fatalf("want an error naming job_gone, got %v", err)
+	rs, err := campaign.Watch(context.Background(), New(WithBaseURL(srv.URL)), campaign.NewPoller(nil, "job_ok", "job_gone"), &recClock{t: t0}, nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(fatal) != 1 || fatal[0] != "job_gone" || jobs["job_ok"].Status != "COMPLETED" || len(rs.waits) != 0 {
-		t.Fatalf("fatal=%v jobs=%v waits=%v", fatal, jobs, rs.waits)
+	gone := result(rs, "job_gone")
+	if gone.End != campaign.EndLost || !IsNotFound(gone.Err) || result(rs, "job_ok").End != campaign.EndFinished {
+		t.Fatalf("results %+v", rs)
+	}
+	if v := campaign.Verdict(rs); v != campaign.VerdictRefused {
+		t.Fatalf("verdict %v", v)
 	}
 }
 
@@ -157,25 +159,22 @@ func TestWatchStopsWhenContextEnds(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	polls := 0
-	jobs, err := New(WithBaseURL(srv.URL)).Watch(ctx, []string{"job_1"}, WatchOptions{
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			if polls == 3 {
-				cancel()
-			}
-			return ctx.Err()
-		},
-	}, func(u JobUpdate) { polls++ })
-	if !errors.Is(err, context.Canceled) || polls != 3 {
+	rs, err := campaign.Watch(ctx, New(WithBaseURL(srv.URL)), campaign.NewPoller(nil, "job_1"), &recClock{t: t0}, func(u campaign.JobUpdate) {
+		if polls++; polls == 3 {
+			cancel()
+		}
+	})
+	if err == nil || polls != 3 {
 		t.Fatalf("err=%v polls=%d", err, polls)
 	}
-	if jobs["job_1"].Status != "SOMETHING_NEW" {
-		t.Fatalf("an unknown status is kept as it is and treated as running: %+v", jobs["job_1"])
+	if rs[0].End != "" || rs[0].Job.Status != "SOMETHING_NEW" || campaign.Verdict(rs) != campaign.VerdictInterrupted {
+		t.Fatalf("an unknown status is kept as it is and treated as running: %+v", rs[0])
 	}
 }
 
-// A job that can never be fetched as configured (no {id} in the path, an
-// empty ID, a base URL that is not http(s)) ends its watch at once instead
-// of being retried forever.
+// A job that can never be fetched as configured (no {id} in the path, a
+// base URL that is not http(s)) ends its watch at once instead of being
+// retried forever.
 func TestWatchConfigErrorIsFatal(t *testing.T) {
 	srv, hits := faultServer(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, `{"id":"job_ok","status":"COMPLETED"}`)
@@ -186,23 +185,15 @@ func TestWatchConfigErrorIsFatal(t *testing.T) {
 		id   string
 	}{
 		{"job path without {id}", New(WithBaseURL(srv.URL), WithJobPath("/jobs")), "job_1"},
-		{"empty job ID", New(WithBaseURL(srv.URL)), ""},
+		{"job ID ..", New(WithBaseURL(srv.URL)), ".."},
 		{"ftp base URL", New(WithBaseURL("ftp://example.com")), "job_1"},
 		{"base URL with a space", New(WithBaseURL("http://a b")), "job_1"},
 	} {
-		ctx, cancel := context.WithCancel(context.Background())
-		sleeps := 0
-		var fatal bool
-		_, err := tc.c.Watch(ctx, []string{tc.id}, WatchOptions{Sleep: func(ctx context.Context, d time.Duration) error {
-			if sleeps++; sleeps == 3 {
-				cancel() // retried: stop the loop so the test can fail
-			}
-			return ctx.Err()
-		}}, func(u JobUpdate) { fatal = fatal || u.Fatal })
-		cancel()
+		clock := &recClock{t: t0}
+		rs, err := campaign.Watch(context.Background(), tc.c, campaign.NewPoller(nil, tc.id), clock, nil)
 		var ce *ConfigError
-		if !errors.As(err, &ce) || !fatal || sleeps != 0 {
-			t.Errorf("%s: err %T %v, fatal %v, %d retries; want a fatal *ConfigError and no retry", tc.name, err, err, fatal, sleeps)
+		if err != nil || rs[0].End != campaign.EndRefused || !errors.As(rs[0].Err, &ce) || len(clock.waits) != 0 {
+			t.Errorf("%s: %+v (%v), %d waits; want a fatal *ConfigError and no retry", tc.name, rs[0], err, len(clock.waits))
 		}
 	}
 	if hits.Load() != 0 {

@@ -10,7 +10,7 @@ import (
 func TestReviewBatchSizeSetting(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(12)})
 	rootHas(t, m, "API    1 request → a bulk job")
 
@@ -48,7 +48,7 @@ func TestReviewBatchSizeSetting(t *testing.T) {
 func TestReviewBatchSizeClearedIsOneRequest(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	opts.BatchSize = 4
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(8)})
 	rootHas(t, m, "2 requests of up to 4 recipients")

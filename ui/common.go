@@ -1,6 +1,6 @@
 // Package ui is spotcast's Bubble Tea interface: the composer wizard, the
 // review card, the live progress view. It holds no business rules: those
-// live in package campaign; the API lives in package client.
+// live in package campaign, whose Engine the entry hands in.
 package ui
 
 import (
@@ -14,7 +14,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // Common is shared by every screen, by pointer (soft-serve's common.Common).
@@ -24,8 +23,11 @@ type Common struct {
 	Height   int
 	Renderer *lipgloss.Renderer
 	Styles   *Styles
-	Client   *client.Client
-	Sandbox  bool
+	// Engine makes every decision about a campaign (send, resume, watch
+	// policy, outcome); the screens only present it. Its API is the
+	// only way to WhatsSpot.
+	Engine  *campaign.Engine
+	Sandbox bool
 	// DefaultCountry is the ISO region for national numbers ("" = none).
 	DefaultCountry string
 	// ImportDir confines CSV picking ("" = anywhere; SSH sets it).

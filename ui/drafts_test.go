@@ -320,7 +320,7 @@ func TestDraftNoPromptWhenPrefilledOrWatching(t *testing.T) {
 func TestDraftDeletedOnceSent(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := rootModel(t, opts)
 	ticks := captureDraftTicks(m)
 	rootPress(m, "tab")
@@ -357,7 +357,7 @@ func TestDraftDeletedOnceSent(t *testing.T) {
 func TestDraftKeptWhenABatchFails(t *testing.T) {
 	_, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := rootModel(t, opts)
 	captureDraftTicks(m)
 	rootPress(m, "tab")
@@ -376,7 +376,7 @@ func TestDraftKeptWhenABatchFails(t *testing.T) {
 func TestDraftCloseSavesAndHoldsNoKey(t *testing.T) {
 	const key = "sk_live_SECRET_7f3a9c"
 	opts := rootOptions(t)
-	opts.Client = client.New(client.WithBaseURL("http://127.0.0.1:1"), client.WithAPIKey(key))
+	opts.Engine = engineFor(client.New(client.WithBaseURL("http://127.0.0.1:1"), client.WithAPIKey(key)))
 	m := rootModel(t, opts)
 	captureDraftTicks(m)
 	rootPress(m, "tab")

@@ -3,6 +3,7 @@ package ui
 import (
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -10,6 +11,9 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
+
+	"spotcast/campaign"
+	"spotcast/client"
 )
 
 // rootNow is the frozen clock of every test: a Wednesday.
@@ -139,4 +143,45 @@ func rootRun(m tea.Model, cmd tea.Cmd, depth int) {
 		}
 		_, cmd = m.Update(msg)
 	}
+}
+
+// engineFor is what the entry builds around an API client.
+func engineFor(cl *client.Client) *campaign.Engine {
+	return &campaign.Engine{API: cl, Target: campaign.NewTarget(cl.BaseURL(), true)}
+}
+
+// verdictCode is the exit code the CLI gives a verdict (SPEC 3), so the
+// tests read like the contract.
+func verdictCode(v campaign.WatchVerdict) int {
+	return map[campaign.WatchVerdict]int{campaign.VerdictCompleted: 0, campaign.VerdictFailed: 5,
+		campaign.VerdictRefused: 3, campaign.VerdictUnreachable: 4, campaign.VerdictInterrupted: 130}[v]
+}
+
+// movingClock is virtual time for the root model: ticks advance it and
+// fire at once, so the watch policy's waits (budget, 1 s per job) pass
+// without sleeping.
+type movingClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *movingClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *movingClock) tick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+	return func() tea.Msg {
+		c.mu.Lock()
+		c.t = c.t.Add(d)
+		t := c.t
+		c.mu.Unlock()
+		return fn(t)
+	}
+}
+
+// virtualProgress runs the progress view's polls in virtual time until
+// its jobs end (use only when they do end: the ticks fire at once).
+func virtualProgress(m *Model) *movingClock {
+	clk := &movingClock{t: m.c.now()}
+	m.c.Now = clk.Now
+	m.progress.tick = clk.tick
+	return clk
 }

@@ -12,15 +12,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
-// jobsRefresh is how often the jobs list polls the running jobs it shows.
-const jobsRefresh = 2 * time.Second
-
-// jobsPollCap bounds the requests one refresh may start (a campaign split
-// into hundreds of batches must not flood the API every two seconds).
-const jobsPollCap = 16
+// jobsWatchCap bounds how many of the running jobs on screen are watched
+// at once; the engine's poll budget bounds the requests whatever the count.
+const jobsWatchCap = 64
 
 // Jobs-list messages carry the list's generation: replies to a list that
 // was closed or reloaded since are dropped.
@@ -32,13 +28,12 @@ type (
 		warnings []string
 		err      error
 	}
-	jobsTickMsg   struct{ gen int }
 	jobsStatusMsg struct {
 		gen        int
 		campaignID string
 		batch      int
 		id         string
-		job        *client.Job
+		job        *campaign.Job
 		err        error
 	}
 	// watchCampaignMsg asks the root to re-attach the progress view.
@@ -47,10 +42,13 @@ type (
 
 // liveJob is what polling learnt about one job since the list opened.
 type liveJob struct {
-	job       *client.Job
+	job       *campaign.Job
 	err       error
-	inFlight  bool
+	end       campaign.JobEnd // set when the policy stopped watching it
 	journaled string
+	// where the job sits in the journal
+	campaignID string
+	batch      int
 }
 
 type jobsKeys struct {
@@ -95,8 +93,11 @@ type jobsModel struct {
 	live     map[string]*liveJob
 	notice   string
 
+	// polls runs the engine's watch policy on the running jobs on screen.
+	polls pollPump
+
 	// Seams for tests: the status request and the timer.
-	fetch func(ctx context.Context, id string) (*client.Job, error)
+	fetch func(ctx context.Context, id string) (*campaign.Job, error)
 	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 }
 
@@ -118,6 +119,7 @@ func (m *jobsModel) Open() tea.Cmd {
 	m.gen++
 	m.open, m.loading = true, true
 	m.live = map[string]*liveJob{}
+	m.polls.start(m.c.Engine)
 	m.notice = ""
 	gen, path := m.gen, m.journalPath()
 	m.path = path
@@ -152,6 +154,7 @@ func ownCampaigns(recs []campaign.CampaignRecord, operator string) []campaign.Ca
 func (m *jobsModel) Close() {
 	m.gen++
 	m.open, m.loading = false, false
+	m.polls.stop()
 }
 
 func (m *jobsModel) Init() tea.Cmd { return nil }
@@ -178,33 +181,27 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.table.setRows(len(m.records))
 		m.layoutTable()
-		return m, tea.Batch(m.poll(), m.nextTick())
-	case jobsTickMsg:
-		if msg.gen != m.gen || !m.open {
+		return m, m.poll()
+	case pumpTickMsg:
+		if msg.owner != "jobs" || !m.open || !m.polls.woken(msg, m.gen) {
 			return m, nil
 		}
-		if !m.anyRunning() {
-			return m, nil // everything ended: the refresh stops
-		}
-		return m, tea.Batch(m.poll(), m.nextTick())
+		return m, m.pump()
 	case jobsStatusMsg:
-		if msg.gen != m.gen {
+		if msg.gen != m.gen || m.polls.poller == nil {
 			return m, nil
 		}
 		lj := m.live[msg.id]
-		if lj == nil {
-			return m, nil
+		u, ok := m.polls.poller.Report(msg.id, msg.job, msg.err, m.c.now())
+		if lj == nil || !ok {
+			return m, m.pump()
 		}
-		lj.inFlight = false
-		if msg.err != nil || msg.job == nil {
-			lj.err = msg.err
-			if lj.err == nil {
-				lj.err = fmt.Errorf("empty job status")
-			}
-			return m, nil
+		lj.err, lj.end = u.Err, u.End
+		if u.Err != nil || u.Job == nil {
+			return m, m.pump()
 		}
-		lj.job, lj.err = msg.job, nil
-		return m, m.journalCmd(msg, lj)
+		lj.job = u.Job
+		return m, tea.Batch(m.journalCmd(msg, lj), m.pump())
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	}
@@ -226,14 +223,6 @@ func (m *jobsModel) journalCmd(msg jobsStatusMsg, lj *liveJob) tea.Cmd {
 	}
 }
 
-func (m *jobsModel) nextTick() tea.Cmd {
-	if !m.anyRunning() {
-		return nil
-	}
-	gen := m.gen
-	return m.tick(jobsRefresh, func(time.Time) tea.Msg { return jobsTickMsg{gen: gen} })
-}
-
 // status is a batch's job status: the live one, else the journal's.
 func (m *jobsModel) status(b campaign.BatchRecord) string {
 	if lj := m.live[b.JobID]; lj != nil && lj.job != nil {
@@ -243,7 +232,10 @@ func (m *jobsModel) status(b campaign.BatchRecord) string {
 }
 
 func (m *jobsModel) running(b campaign.BatchRecord) bool {
-	return b.State == campaign.StateAccepted && b.JobID != "" && !client.IsTerminal(m.status(b))
+	if lj := m.live[b.JobID]; lj != nil && lj.end != "" {
+		return false // the policy stopped watching it (ended, lost, refused)
+	}
+	return b.State == campaign.StateAccepted && b.JobID != "" && !campaign.IsTerminal(m.status(b))
 }
 
 func (m *jobsModel) anyRunning() bool {
@@ -257,50 +249,58 @@ func (m *jobsModel) anyRunning() bool {
 	return false
 }
 
-// poll asks for the status of the running jobs on screen, at most one
-// request in flight per job.
+// poll hands the running jobs on screen to the watch policy (jobs
+// scrolled away are dropped, jobs kept keep their place) and pumps.
 func (m *jobsModel) poll() tea.Cmd {
+	if m.polls.poller == nil {
+		return nil
+	}
 	from, to := m.table.visible()
-	var cmds []tea.Cmd
-	for i := from; i < to && len(cmds) < jobsPollCap; i++ {
+	var ids []string
+	for i := from; i < to && len(ids) < jobsWatchCap; i++ {
 		r := m.records[i]
 		for _, b := range r.Batches {
-			if len(cmds) >= jobsPollCap {
+			if len(ids) >= jobsWatchCap {
 				break
 			}
 			if !m.running(b) {
 				continue
 			}
-			lj := m.live[b.JobID]
-			if lj == nil {
-				lj = &liveJob{journaled: b.JobStatus}
-				m.live[b.JobID] = lj
+			if m.live[b.JobID] == nil {
+				m.live[b.JobID] = &liveJob{journaled: b.JobStatus, campaignID: r.CampaignID, batch: b.Index}
 			}
-			if lj.inFlight {
-				continue
-			}
-			lj.inFlight = true
-			cmds = append(cmds, m.fetchCmd(r.CampaignID, b.Index, b.JobID))
+			ids = append(ids, b.JobID)
 		}
 	}
-	return tea.Batch(cmds...)
+	m.polls.poller.Retain(ids)
+	m.polls.poller.Add(ids...)
+	return m.pump()
+}
+
+func (m *jobsModel) pump() tea.Cmd {
+	return m.polls.pump(m.c.now(), m.gen, "jobs", m.tick, m.fetchCmd)
 }
 
 // fetchCmd copies what it needs: it runs on another goroutine.
-func (m *jobsModel) fetchCmd(cid string, batch int, id string) tea.Cmd {
-	gen, fetch, cl, parent := m.gen, m.fetch, m.c.Client, m.c.ctx()
+func (m *jobsModel) fetchCmd(id string) tea.Cmd {
+	gen, fetch, eng, parent := m.gen, m.fetch, m.c.Engine, m.c.ctx()
+	lj := m.live[id]
+	cid, batch := "", -1
+	if lj != nil {
+		cid, batch = lj.campaignID, lj.batch
+	}
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, pollTimeout)
 		defer cancel()
-		var job *client.Job
+		var job *campaign.Job
 		var err error
 		switch {
 		case fetch != nil:
 			job, err = fetch(ctx, id)
-		case cl == nil:
-			err = fmt.Errorf("no API client configured")
+		case eng == nil || eng.API == nil:
+			err = fmt.Errorf("no API configured")
 		default:
-			job, err = cl.GetJob(ctx, id)
+			job, err = eng.API.GetJob(ctx, id)
 		}
 		return jobsStatusMsg{gen: gen, campaignID: cid, batch: batch, id: id, job: job, err: err}
 	}

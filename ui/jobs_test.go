@@ -100,6 +100,17 @@ func (f *fakeFetch) count(id string) int {
 // jobsTicks holds the list's refresh ticks instead of sleeping.
 type jobsTicks struct{ msgs []tea.Msg }
 
+// tickAfter is a held tick: firing it moves the clock on by its wait.
+type tickAfter struct {
+	clk *movingClock
+	d   time.Duration
+	fn  func(time.Time) tea.Msg
+}
+
+func (t tickAfter) fire() tea.Msg { return execOne(t.clk.tick(t.d, t.fn)) }
+
+func execOne(c tea.Cmd) tea.Msg { return c() }
+
 func jobsTestModel(t *testing.T, opts Options) (*Model, *fakeFetch, *jobsTicks) {
 	t.Helper()
 	m := rootModel(t, opts)
@@ -109,8 +120,12 @@ func jobsTestModel(t *testing.T, opts Options) (*Model, *fakeFetch, *jobsTicks) 
 	}}
 	ticks := &jobsTicks{}
 	m.jobs.fetch = ff.fetch
+	// Virtual time: a tick is held for the test to fire, and firing it
+	// means its wait has passed.
+	clk := &movingClock{t: m.c.now()}
+	m.c.Now = clk.Now
 	m.jobs.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
-		ticks.msgs = append(ticks.msgs, fn(time.Time{}))
+		ticks.msgs = append(ticks.msgs, tickAfter{clk, d, fn})
 		return nil
 	}
 	m.progress.fetch = ff.fetch
@@ -156,10 +171,10 @@ func TestJobsListFromTypeStep(t *testing.T) {
 	if len(ticks.msgs) == 0 {
 		t.Fatal("no refresh scheduled while a job runs")
 	}
-	feed(m, func() tea.Msg { return ticks.msgs[len(ticks.msgs)-1] })
+	feed(m, ticks.msgs[len(ticks.msgs)-1].(tickAfter).fire)
 	rootHas(t, m, "jobs 1 COMPLETED (19/20 sent)")
 	n := len(ticks.msgs)
-	feed(m, func() tea.Msg { return ticks.msgs[n-1] })
+	feed(m, ticks.msgs[n-1].(tickAfter).fire)
 	if len(ticks.msgs) != n || ff.count("job_b") != 2 {
 		t.Fatalf("refresh goes on after every job ended: %d ticks, %d polls", len(ticks.msgs)-n, ff.count("job_b"))
 	}
@@ -247,7 +262,7 @@ func TestJobsOnlyOption(t *testing.T) {
 		t.Fatal("q did not leave the list")
 	}
 	rootPress(m, "ctrl+c")
-	if r := FinalResult(m); r.ExitCode != 0 || r.Message != "" {
+	if r := FinalResult(m); r.Interrupted || r.Watched || r.Message != "" {
 		t.Fatalf("ctrl+c on the jobs list: %+v", r)
 	}
 	if _, err := os.Stat(filepath.Join(opts.StateDir, "drafts")); !os.IsNotExist(err) {

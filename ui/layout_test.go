@@ -89,7 +89,7 @@ func TestCtrlCQuits(t *testing.T) {
 	}
 	r := FinalResult(m)
 	// Leaving the composer is a normal end: exit 0, the draft kept.
-	if r.ExitCode != 0 || !strings.HasPrefix(r.Message, "Nothing was sent.") || !strings.Contains(r.Message, "draft is saved") {
+	if r.Interrupted || r.Watched || !strings.HasPrefix(r.Message, "Nothing was sent.") || !strings.Contains(r.Message, "draft is saved") {
 		t.Fatalf("result %+v", r)
 	}
 }
@@ -125,7 +125,7 @@ func TestCtrlCDuringSendIsAnInterruption(t *testing.T) {
 	m.review.mode = reviewSending
 	rootPress(m, "ctrl+c")
 	r := FinalResult(m)
-	if r.ExitCode != 130 || !strings.Contains(r.Message, "spotcast jobs") || strings.Contains(r.Message, "Nothing was sent") {
+	if !r.Interrupted || !strings.Contains(r.Message, "spotcast jobs") || strings.Contains(r.Message, "Nothing was sent") {
 		t.Fatalf("result %+v", r)
 	}
 }

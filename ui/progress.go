@@ -16,7 +16,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // resendFailedMsg asks the root to start a new campaign, the same message to
@@ -26,14 +25,10 @@ type resendFailedMsg struct{ Recipients []string }
 // Poll-loop messages carry the job ID and the watch generation: a reply that
 // belongs to an earlier watch is dropped.
 type (
-	pollTickMsg struct {
-		id  string
-		gen int
-	}
 	jobStatusMsg struct {
 		id  string
 		gen int
-		job *client.Job
+		job *campaign.Job
 		err error
 	}
 	clockTickMsg  struct{ gen int }
@@ -46,36 +41,31 @@ type (
 )
 
 // pollTimeout bounds one status request.
-const pollTimeout = 30 * time.Second
+const pollTimeout = campaign.PollTimeout
 
-// watchedJob is one bulk job's poll state.
+// watchedJob is what the view shows of one bulk job; the watch policy
+// (campaign.Poller) decides when it is polled and what answers mean.
 type watchedJob struct {
 	id        string
 	batch     int // batch index in the submission; -1 when only watching
-	job       *client.Job
+	job       *campaign.Job
 	failures  int // consecutive failed polls
 	lastErr   error
+	throttled bool // the last answer asked us to slow down
 	nextRetry time.Time
 	lastPoll  time.Time
-	inFlight  bool
 	journaled string // the last status written to the journal
-	// fatal: the API refused the poll itself (404, key refused, another
-	// 4xx but 429); asking again cannot help, so the job is not polled again.
+	// end: why the job is no longer watched ("" while it is).
+	end campaign.JobEnd
+	// fatal: why it ended other than finished (lost, refused, unreachable).
 	fatal error
 }
 
-func (j *watchedJob) terminal() bool { return j.job != nil && j.job.Terminal() }
+func (j *watchedJob) terminal() bool { return j.end == campaign.EndFinished }
 
 // ended: nothing more will be learnt about the job (it ended, or it can no
 // longer be polled).
-func (j *watchedJob) ended() bool { return j.terminal() || j.fatal != nil }
-
-// fatalPollError: a 4xx answer other than 429 (rate limited, which passes).
-func fatalPollError(err error) bool {
-	var a *client.APIError
-	var rl *client.RateLimitError
-	return errors.As(err, &a) && !errors.As(err, &rl) && a.StatusCode >= 400 && a.StatusCode < 500
-}
+func (j *watchedJob) ended() bool { return j.end != "" }
 
 type progressKeys struct {
 	Quit, Detach, Export, Resend, Up, Down key.Binding
@@ -116,11 +106,13 @@ type progressModel struct {
 	exportErr error
 	notice    string
 
+	// polls runs the watch policy for these jobs.
+	polls      pollPump
+	outcomeSub *campaign.Submission // what was sent, for the outcome line
+
 	// Seams for tests: the status request and the timer.
-	fetch    func(ctx context.Context, id string) (*client.Job, error)
-	tick     func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
-	backoff  func(failures int, err error) time.Duration
-	interval time.Duration
+	fetch func(ctx context.Context, id string) (*campaign.Job, error)
+	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// fails caches failures() until a job changes (failsOK false).
 	fails   []failedRow
 	failsOK bool
@@ -130,11 +122,9 @@ var _ Component = (*progressModel)(nil)
 
 func newProgress(c *Common) *progressModel {
 	m := &progressModel{
-		c:        c,
-		keys:     newProgressKeys(),
-		tick:     tea.Tick,
-		backoff:  client.Backoff,
-		interval: time.Second,
+		c:    c,
+		keys: newProgressKeys(),
+		tick: tea.Tick,
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithSolidFill("#25D366"), progress.WithColorProfile(c.Renderer.ColorProfile())),
 	}
@@ -153,6 +143,8 @@ func (m *progressModel) reset() {
 	m.gen++
 	m.campaignID = ""
 	m.batches, m.jobs = nil, nil
+	m.polls.stop()
+	m.outcomeSub = nil
 	m.failsOK = false
 	m.started = m.now()
 	m.rateSeen = false
@@ -167,14 +159,14 @@ func (m *progressModel) StartSubmission(s *campaign.Submission) tea.Cmd {
 		return nil
 	}
 	m.campaignID = s.CampaignID
+	m.outcomeSub = s
 	for _, b := range s.Batches {
 		if b.State == campaign.StateAccepted && b.Outcome.Async && b.Outcome.JobID != "" {
 			j := &watchedJob{id: b.Outcome.JobID, batch: b.Index}
-			if b.Outcome.Status != "" {
-				j.job = &client.Job{ID: b.Outcome.JobID, Status: b.Outcome.Status}
-				if j.job.Terminal() { // it may end at once; poll anyway for counts
-					j.job.Status = ""
-				}
+			if b.Outcome.Status != "" && !campaign.IsTerminal(b.Outcome.Status) {
+				// A status the send answered; a terminal one is still
+				// polled, for its counts.
+				j.job = &campaign.Job{ID: b.Outcome.JobID, Status: b.Outcome.Status}
 			}
 			m.jobs = append(m.jobs, j)
 			continue
@@ -193,8 +185,8 @@ func (m *progressModel) StartWatchCampaign(r campaign.CampaignRecord) tea.Cmd {
 	for _, b := range r.Batches {
 		if b.State == campaign.StateAccepted && b.JobID != "" {
 			j := &watchedJob{id: b.JobID, batch: b.Index, journaled: b.JobStatus}
-			if b.JobStatus != "" && !client.IsTerminal(b.JobStatus) {
-				j.job = &client.Job{ID: b.JobID, Status: b.JobStatus, Total: b.Total, Sent: b.Sent, Failed: b.Failed, Pending: b.Pending}
+			if b.JobStatus != "" && !campaign.IsTerminal(b.JobStatus) {
+				j.job = &campaign.Job{ID: b.JobID, Status: b.JobStatus, Total: b.Total, Sent: b.Sent, Failed: b.Failed, Pending: b.Pending}
 			}
 			// A job the journal saw end is polled once more, for its
 			// counts and failures.
@@ -224,18 +216,22 @@ func (m *progressModel) StartWatch(jobIDs []string) tea.Cmd {
 	return m.startPolling()
 }
 
-// startPolling polls every job at once, then each on its own timer; the
+// startPolling hands the jobs to the watch policy and starts the pump; the
 // elapsed clock ticks once a second while anything runs.
 func (m *progressModel) startPolling() tea.Cmd {
 	if len(m.jobs) == 0 {
 		return nil
 	}
-	cmds := []tea.Cmd{m.clockTick()}
-	for _, j := range m.jobs {
-		j.inFlight = true
-		cmds = append(cmds, m.fetchCmd(j.id))
+	ids := make([]string, len(m.jobs))
+	for i, j := range m.jobs {
+		ids[i] = j.id
 	}
-	return tea.Batch(cmds...)
+	m.polls.start(m.c.Engine, ids...)
+	return tea.Batch(m.clockTick(), m.pump())
+}
+
+func (m *progressModel) pump() tea.Cmd {
+	return m.polls.pump(m.now(), m.gen, "progress", m.tick, m.fetchCmd)
 }
 
 func (m *progressModel) clockTick() tea.Cmd {
@@ -248,18 +244,15 @@ func (m *progressModel) fetchCmd(id string) tea.Cmd {
 	gen := m.gen
 	fetch := m.fetch
 	if fetch == nil {
-		cl := m.c.Client
-		fetch = func(ctx context.Context, id string) (*client.Job, error) {
-			if cl == nil {
-				return nil, fmt.Errorf("no API client configured")
+		e := m.c.Engine
+		fetch = func(ctx context.Context, id string) (*campaign.Job, error) {
+			if e == nil || e.API == nil {
+				return nil, fmt.Errorf("no API configured")
 			}
-			return cl.GetJob(ctx, id)
+			return e.API.GetJob(ctx, id)
 		}
 	}
-	parent := m.c.Ctx
-	if parent == nil {
-		parent = context.Background()
-	}
+	parent := m.c.ctx()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, pollTimeout)
 		defer cancel()
@@ -288,38 +281,41 @@ func (m *progressModel) Done() bool {
 	return true
 }
 
-// ExitCode follows SPEC 3 like the plain watch: 3 when the API refused to
-// report a job, 5 when messages failed or a job ended other than COMPLETED,
-// else 0.
-func (m *progressModel) ExitCode() int {
-	switch {
-	case m.FatalErr() != nil:
-		return 3
-	case m.failed():
-		return 5
+// Verdict is what the watched jobs amount to (the policy's word), with
+// failed synchronous messages counted as failures; the CLI turns it into
+// an exit code. Jobs still running count for nothing.
+func (m *progressModel) Verdict() campaign.WatchVerdict {
+	v := campaign.VerdictCompleted
+	if m.polls.poller != nil {
+		var ended []campaign.JobResult
+		for _, r := range m.polls.poller.Results() {
+			if r.End != "" {
+				ended = append(ended, r)
+			}
+		}
+		v = campaign.Verdict(ended)
 	}
-	return 0
+	if v == campaign.VerdictCompleted && m.syncFailed() {
+		v = campaign.VerdictFailed
+	}
+	return v
 }
 
-// failed: a message failed, or a job ended FAILED or CANCELLED.
-func (m *progressModel) failed() bool {
+// syncFailed: a synchronous message came back failed.
+func (m *progressModel) syncFailed() bool {
 	for _, b := range m.batches {
 		for _, msg := range b.Outcome.Messages {
-			if s := strings.ToUpper(msg.Status); s == "FAILED" || s == "ERROR" {
+			if campaign.MessageFailed(msg.Status) {
 				return true
 			}
 		}
 	}
-	for _, j := range m.jobs {
-		if j.job == nil {
-			continue
-		}
-		ended := j.job.Terminal() && !strings.EqualFold(j.job.Status, "COMPLETED") // FAILED, CANCELLED
-		if ended || (j.job.Failed != nil && *j.job.Failed > 0) || len(j.job.Failures) > 0 {
-			return true
-		}
-	}
 	return false
+}
+
+// failed: a message failed, or a job ended FAILED or CANCELLED.
+func (m *progressModel) failed() bool {
+	return m.Verdict() == campaign.VerdictFailed
 }
 
 // FatalErr says which jobs can no longer be polled and why (nil: none).
@@ -327,7 +323,7 @@ func (m *progressModel) FatalErr() error {
 	var errs []error
 	for _, j := range m.jobs {
 		if j.fatal != nil {
-			errs = append(errs, fmt.Errorf("stopped watching %s: %w", j.id, j.fatal))
+			errs = append(errs, fmt.Errorf("stopped watching %s (%s): %w", j.id, j.end, j.fatal))
 		}
 	}
 	return errors.Join(errs...)
@@ -354,16 +350,11 @@ func (m *progressModel) SetSize(width, height int) {
 
 func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
-	case pollTickMsg:
-		if msg.gen != m.gen {
-			return m, nil
+	case pumpTickMsg:
+		if msg.owner != "progress" || !m.polls.woken(msg, m.gen) {
+			return m, nil // a tick superseded by an earlier one
 		}
-		j := m.find(msg.id)
-		if j == nil || j.inFlight || j.ended() {
-			return m, nil // at most one request in flight per job
-		}
-		j.inFlight = true
-		return m, m.fetchCmd(j.id)
+		return m, m.pump()
 	case jobStatusMsg:
 		if msg.gen != m.gen {
 			return m, nil
@@ -393,42 +384,28 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
-	j.inFlight = false
 	now := m.now()
+	u, ok := m.polls.poller.Report(j.id, msg.job, msg.err, now)
+	if !ok {
+		return nil
+	}
 	j.lastPoll = now
-	id := j.id
-	gen := m.gen
-	next := func(d time.Duration) tea.Cmd {
-		return m.tick(d, func(time.Time) tea.Msg { return pollTickMsg{id: id, gen: gen} })
+	j.failures, j.lastErr, j.throttled, j.nextRetry = u.Failures, u.Err, u.Throttled, u.NextPoll
+	j.end = u.End
+	if u.End != "" && u.End != campaign.EndFinished {
+		j.fatal = u.Err
 	}
-	if msg.err != nil || msg.job == nil {
-		err := msg.err
-		if err == nil {
-			err = fmt.Errorf("empty job status")
-		}
-		j.failures++
-		j.lastErr = err
-		if fatalPollError(err) {
-			j.fatal = err
-			return nil
-		}
-		d := m.backoff(j.failures, err)
-		j.nextRetry = now.Add(d)
-		return next(d)
-	}
-	j.failures, j.lastErr = 0, nil
-	j.job = msg.job
-	m.failsOK = false
-	m.sampleRate(now)
 	var cmds []tea.Cmd
-	if msg.job.Status != j.journaled {
-		j.journaled = msg.job.Status
-		cmds = append(cmds, m.journalCmd(j))
+	if u.Err == nil && u.Job != nil {
+		j.job = u.Job
+		m.failsOK = false
+		m.sampleRate(now)
+		if u.Job.Status != j.journaled {
+			j.journaled = u.Job.Status
+			cmds = append(cmds, m.journalCmd(j))
+		}
 	}
-	if j.terminal() {
-		return tea.Batch(cmds...)
-	}
-	cmds = append(cmds, next(max(m.interval, m.backoff(0, nil))))
+	cmds = append(cmds, m.pump())
 	return tea.Batch(cmds...)
 }
 
@@ -804,8 +781,13 @@ func (m *progressModel) jobsView(w, extra int) []string {
 		if j.lastErr == nil {
 			continue
 		}
-		wait := max(0, j.nextRetry.Sub(now)).Round(time.Second)
+		// Truncated, not rounded: the policy's jitter must not make the
+		// same wait read 1 s on one screen and 2 s on the next.
+		wait := max(0, j.nextRetry.Sub(now)).Truncate(time.Second)
 		head := fmt.Sprintf("⚠ poll of %s failed (%d in a row) — retrying in %s", j.id, j.failures, fmtDuration(wait))
+		if j.throttled {
+			head = fmt.Sprintf("⚠ the API asked to slow down (%s) — polling again in %s", j.id, fmtDuration(wait))
+		}
 		out = append(out, st.Warning.Render(campaign.SanitizeLine(head, w)))
 		out = append(out, st.Warning.Render(campaign.SanitizeLine("  "+j.lastErr.Error(), w)))
 	}

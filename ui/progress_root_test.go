@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
-
-	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
 	"spotcast/client"
@@ -26,7 +23,7 @@ func sentModel(t *testing.T, opts Options, c campaign.Campaign, sub *campaign.Su
 		cp := *j
 		return &cp, nil
 	}
-	m.progress.tick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+	virtualProgress(m)
 	_, cmd := m.Update(sentMsg{sub: sub})
 	execAll(t, m, cmd)
 	if m.active != stepProgress || !m.progress.Done() {
@@ -72,7 +69,7 @@ func TestResendFailedKeepsRecipients(t *testing.T) {
 func TestWatchRefusedPollStopsWithExit3(t *testing.T) {
 	_, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	opts.WatchJobIDs = []string{"job_missing"}
 	m := rootModel(t, opts)
 	drain(t, m, m.Init(), func() bool { return m.progress.Done() })
@@ -83,7 +80,7 @@ func TestWatchRefusedPollStopsWithExit3(t *testing.T) {
 	_, cmd := m.Update(rootKey("q"))
 	execAll(t, m, cmd)
 	r := FinalResult(m)
-	if r.ExitCode != 3 || len(r.Detached) != 0 || strings.Contains(r.Message, "still running") ||
+	if !r.Watched || r.Verdict != campaign.VerdictRefused || len(r.Detached) != 0 || strings.Contains(r.Message, "still running") ||
 		!strings.Contains(r.Message, "stopped watching job_missing") {
 		t.Fatalf("result %+v, want exit 3 and the error, no detach", r)
 	}

@@ -68,12 +68,6 @@ func newSim(t testing.TB, c *Common) *sim {
 	m.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{d: d, msg: fn(time.Time{})} }
 	}
-	m.backoff = func(failures int, err error) time.Duration {
-		if failures == 0 {
-			return time.Second
-		}
-		return time.Duration(2*failures) * time.Second
-	}
 	return &sim{t: t, m: m, clock: clk}
 }
 
@@ -160,7 +154,7 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 	c := testCommon(t)
 	s := newSim(t, c)
 	cl, jobID := startSandboxJob(t, s, 40, 0.1)
-	c.Client = cl
+	c.Engine = engineFor(cl)
 	jr, err := campaign.OpenJournal(c.StateDir)
 	if err != nil {
 		t.Fatal(err)
@@ -201,8 +195,8 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 	v = s.m.View()
 	assertFits(t, v, 80, 24)
 	golden(t, "progress_completed", v)
-	if s.m.ExitCode() != 5 {
-		t.Errorf("ExitCode = %d with failed messages, want 5", s.m.ExitCode())
+	if verdictCode(s.m.Verdict()) != 5 {
+		t.Errorf("ExitCode = %d with failed messages, want 5", verdictCode(s.m.Verdict()))
 	}
 	if len(s.m.Running()) != 0 {
 		t.Errorf("Running() = %v after the end", s.m.Running())
@@ -342,8 +336,8 @@ func TestProgressOneRequestInFlight(t *testing.T) {
 	s.m.fetch = (&fakeJobs{answers: []func() (*client.Job, error){job("PENDING", nil, nil, nil, nil)}}).fetch
 	cmd := s.m.StartWatch([]string{"job_1"})
 	// The first poll is outstanding: a tick now must not start another.
-	if _, c := s.m.Update(pollTickMsg{id: "job_1", gen: s.m.gen}); c != nil {
-		t.Error("a poll tick started a second request while one was in flight")
+	if _, c := s.m.Update(pumpTickMsg{owner: "progress", gen: s.m.gen, seq: s.m.polls.pendingSeq}); c != nil {
+		t.Error("a pump started a second request while one was in flight")
 	}
 	s.run(cmd)
 	// A reply from an earlier watch is dropped.
@@ -371,8 +365,8 @@ func TestProgressUnknownStatusRunsAndQDetaches(t *testing.T) {
 	if _, ok := s.out[0].(progressQuitMsg); !ok {
 		t.Errorf("q produced %T", s.out[0])
 	}
-	if s.m.ExitCode() != 0 || strings.Join(s.m.Running(), ",") != "job_1" {
-		t.Errorf("after q: exit %d, running %v", s.m.ExitCode(), s.m.Running())
+	if verdictCode(s.m.Verdict()) != 0 || strings.Join(s.m.Running(), ",") != "job_1" {
+		t.Errorf("after q: exit %d, running %v", verdictCode(s.m.Verdict()), s.m.Running())
 	}
 }
 
@@ -391,8 +385,9 @@ func TestProgressSeveralBatchesAndNoFailureList(t *testing.T) {
 		{Index: 3, Recipients: 3, State: campaign.StateUnknown, Err: errors.New("timeout after 30s")},
 	}}
 	s.run(s.m.StartSubmission(sub))
-	if !s.m.Done() || s.m.ExitCode() != 5 {
-		t.Errorf("Done %v ExitCode %d", s.m.Done(), s.m.ExitCode())
+	s.until(time.Second) // the poll budget lets the second job go 0.2 s later
+	if !s.m.Done() || verdictCode(s.m.Verdict()) != 5 {
+		t.Errorf("Done %v ExitCode %d", s.m.Done(), verdictCode(s.m.Verdict()))
 	}
 	v := s.m.View()
 	if !strings.Contains(v, "per-recipient failures are not available from the API") {
@@ -418,8 +413,8 @@ func TestProgressSynchronousOnly(t *testing.T) {
 		{Index: 0, Recipients: 2, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Messages: []campaign.SentMessage{
 			{ID: "msg_123", Status: "SENT"}, {ID: "msg_124", Status: "SENT"}}}},
 	}}))
-	if !s.m.Done() || s.m.ExitCode() != 0 || len(s.timers) != 0 {
-		t.Errorf("Done %v ExitCode %d timers %d", s.m.Done(), s.m.ExitCode(), len(s.timers))
+	if !s.m.Done() || verdictCode(s.m.Verdict()) != 0 || len(s.timers) != 0 {
+		t.Errorf("Done %v ExitCode %d timers %d", s.m.Done(), verdictCode(s.m.Verdict()), len(s.timers))
 	}
 	golden(t, "progress_sync", s.m.View())
 }
@@ -442,14 +437,14 @@ func TestProgressRefusedPollIsFatal(t *testing.T) {
 			s.until(time.Minute)
 			v := ansi.Strip(s.m.View())
 			if code == 429 {
-				if f.calls < 3 || s.m.Done() || s.m.ExitCode() != 0 {
-					t.Fatalf("429: %d polls, Done %v, exit %d; want retries", f.calls, s.m.Done(), s.m.ExitCode())
+				if f.calls < 3 || s.m.Done() || verdictCode(s.m.Verdict()) != 0 {
+					t.Fatalf("429: %d polls, Done %v, exit %d; want retries", f.calls, s.m.Done(), verdictCode(s.m.Verdict()))
 				}
 				return
 			}
-			if f.calls != 1 || !s.m.Done() || len(s.m.Running()) != 0 || s.m.ExitCode() != 3 {
+			if f.calls != 1 || !s.m.Done() || len(s.m.Running()) != 0 || verdictCode(s.m.Verdict()) != 3 {
 				t.Fatalf("%d polls, Done %v, Running %v, exit %d; want 1 poll, done, none running, exit 3",
-					f.calls, s.m.Done(), s.m.Running(), s.m.ExitCode())
+					f.calls, s.m.Done(), s.m.Running(), verdictCode(s.m.Verdict()))
 			}
 			if !strings.Contains(v, "stopped watching job_1") || strings.Contains(v, "retrying") || strings.Contains(s.m.View(), "\x1b[2J") {
 				t.Errorf("view:\n%s", v)
@@ -477,8 +472,8 @@ func TestProgressExitCodeByStatus(t *testing.T) {
 		s.m.fetch = (&fakeJobs{answers: []func() (*client.Job, error){tc.job}}).fetch
 		s.run(s.m.StartWatch([]string{"job_1"}))
 		j, _ := tc.job()
-		if !s.m.Done() || s.m.ExitCode() != tc.want {
-			t.Errorf("%s: Done %v, exit %d, want %d", j.Status, s.m.Done(), s.m.ExitCode(), tc.want)
+		if !s.m.Done() || verdictCode(s.m.Verdict()) != tc.want {
+			t.Errorf("%s: Done %v, exit %d, want %d", j.Status, s.m.Done(), verdictCode(s.m.Verdict()), tc.want)
 		}
 	}
 }

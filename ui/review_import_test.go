@@ -25,7 +25,7 @@ func execAll(t *testing.T, m *Model, cmd tea.Cmd) {
 func TestReviewRefusesWhileImporting(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	opts.CSVPath = writeCSV(t, "+919876500101", "+919876500102", "+919876500103")
 	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(2)}
 	m := rootModel(t, opts)
@@ -53,7 +53,7 @@ func TestReviewRefusesWhileImporting(t *testing.T) {
 func TestReviewRefusesAfterImportFailed(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	opts.CSVPath = filepath.Join(t.TempDir(), "gone\x1b[31m.csv")
 	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(2)}
 	m := rootModel(t, opts)
@@ -85,7 +85,7 @@ func TestReviewRefusesAfterImportFailed(t *testing.T) {
 func TestReviewPromptClosedWhenImportChangesDraft(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(2)})
 	rootPress(m, "enter")
 	rootHas(t, m, "Send to 2 recipients? [y/N]")
@@ -109,7 +109,7 @@ func TestReviewPromptClosedWhenImportChangesDraft(t *testing.T) {
 func TestReviewNoSecondSendBeforeProgress(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3)})
 	rootPress(m, "enter")
 	submit := rootPress(m, "y")

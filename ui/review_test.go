@@ -89,7 +89,7 @@ func TestReviewLongTextFitsTheScreen(t *testing.T) {
 func TestReviewConfirmNoSendsNothing(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3)})
 	rootPress(m, "enter")
 	rootHas(t, m, "Send to 3 recipients? [y/N]")
@@ -112,7 +112,7 @@ func TestReviewConfirmNoSendsNothing(t *testing.T) {
 func TestReviewConfirmYesSends(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3)})
 	rootPress(m, "enter")
 	cmd := rootPress(m, "y")
@@ -134,7 +134,7 @@ func TestReviewConfirmYesSends(t *testing.T) {
 func TestReviewRejectedStays(t *testing.T) {
 	srv, _ := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = client.New(client.WithBaseURL(sandboxURL(t, srv)), client.WithAPIKey("wrong-key"))
+	opts.Engine = engineFor(client.New(client.WithBaseURL(sandboxURL(t, srv)), client.WithAPIKey("wrong-key")))
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1)})
 	rootPress(m, "enter")
 	rootRun(m, rootPress(m, "y"), 2)
@@ -159,7 +159,7 @@ func sandboxURL(t *testing.T, srv *sandbox.Server) string {
 func TestReviewProblemsRefuseSending(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	// A complete campaign whose schedule has since passed.
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1),
 		ScheduledAt: rootNow.Add(time.Minute)})
@@ -190,7 +190,7 @@ func TestReviewJournalUnavailable(t *testing.T) {
 func TestReviewTestSend(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	if err := campaign.SaveTestNumber(opts.StateDir, opts.Operator, "+91 98765 00042"); err != nil {
 		t.Fatal(err)
 	}
@@ -285,7 +285,7 @@ func TestPrefillWithCSVOpensReviewAndRefreshes(t *testing.T) {
 func TestBulkSendThenDetach(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
-	opts.Client = cl
+	opts.Engine = engineFor(cl)
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(12)})
 	rootPress(m, "enter")
 	rootHas(t, m, "Send to 12 recipients? [y/N]")
@@ -303,7 +303,7 @@ func TestBulkSendThenDetach(t *testing.T) {
 	}
 	r := FinalResult(m)
 	want := "Job " + jobs[0] + " is still running. Re-attach with: spotcast watch " + jobs[0]
-	if r.ExitCode != 0 || len(r.Detached) != 1 || r.Detached[0] != jobs[0] || r.Message != want {
+	if r.Watched || r.Interrupted || len(r.Detached) != 1 || r.Detached[0] != jobs[0] || r.Message != want {
 		t.Fatalf("result %+v, want exit 0, detached %s, message %q", r, jobs[0], want)
 	}
 }

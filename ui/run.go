@@ -14,12 +14,13 @@ import (
 	"github.com/muesli/termenv"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // Options start the TUI. The CLI (and later the SSH server) fill them.
 type Options struct {
-	Client         *client.Client
+	// Engine is built by the entry (the CLI): the API port, the journal's
+	// target, the poll budget. Sandbox shows the SANDBOX badge.
+	Engine         *campaign.Engine
 	Sandbox        bool
 	StateDir       string
 	DefaultCountry string
@@ -62,9 +63,18 @@ type Options struct {
 	Journal *campaign.Journal
 }
 
-// Result is how the TUI ended.
+// Result is how the TUI ended. The CLI turns it into an exit code.
 type Result struct {
-	ExitCode int
+	// Watched: the session ended on a watch (spotcast watch, send --watch,
+	// resume) whose jobs all ended or could no longer be polled; Verdict
+	// says how they ended.
+	Watched bool
+	Verdict campaign.WatchVerdict
+	// Interrupted: cut short by ctrl+c or a signal while a send or a watch
+	// was under way (leaving the composer is a normal end).
+	Interrupted bool
+	// Failed: the interface could not run to its end.
+	Failed bool
 	// Detached lists bulk jobs still running when the operator left.
 	Detached []string
 	// Message is printed on exit (e.g. how to re-attach).
@@ -96,7 +106,7 @@ func New(opts Options) (tea.Model, error) {
 		Ctx:              opts.Ctx,
 		Renderer:         r,
 		Styles:           DefaultStyles(r),
-		Client:           opts.Client,
+		Engine:           opts.Engine,
 		Sandbox:          opts.Sandbox,
 		DefaultCountry:   opts.DefaultCountry,
 		ImportDir:        opts.ImportDir,
@@ -232,7 +242,7 @@ func (m *Model) Close() error {
 func FinalResult(tm tea.Model) Result {
 	m, ok := tm.(*Model)
 	if !ok {
-		return Result{ExitCode: 1, Message: "spotcast: the interface ended unexpectedly"}
+		return Result{Failed: true, Message: "spotcast: the interface ended unexpectedly"}
 	}
 	var r Result
 	if m.active == stepProgress {
@@ -240,8 +250,8 @@ func FinalResult(tm tea.Model) Result {
 		fatal := m.progress.FatalErr()
 		if m.watchOnly && (done || fatal != nil) {
 			// A job the API refused to report ends the watch like the
-			// plain one (exit 3), even while others still run.
-			r.ExitCode = m.progress.ExitCode()
+			// plain one, even while others still run.
+			r.Watched, r.Verdict = true, m.progress.Verdict()
 		}
 		r.Detached = m.progress.Running()
 		var msgs []string
@@ -253,7 +263,7 @@ func FinalResult(tm tea.Model) Result {
 		}
 		r.Message = strings.Join(msgs, "\n")
 		if m.interrupted && !done {
-			r.ExitCode = 130
+			r.Interrupted = true
 		}
 		return r
 	}
@@ -261,7 +271,7 @@ func FinalResult(tm tea.Model) Result {
 	// kept. Only a send cut short is an interruption worth 130.
 	switch {
 	case m.interrupted && m.review.mode == reviewSending:
-		r.ExitCode = 130
+		r.Interrupted = true
 		r.Message = "A send was in progress when you quit: its outcome may be unknown — check with `spotcast jobs` before sending again."
 	case m.interrupted && !m.jobsOnly:
 		r.Message = "Nothing was sent."
@@ -291,7 +301,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	}
 	tm, err := New(opts)
 	if err != nil {
-		return Result{ExitCode: 2}, err
+		return Result{Failed: true}, err
 	}
 	m := tm.(*Model)
 	defer m.Close()
@@ -313,7 +323,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	res := FinalResult(final)
 	if err != nil {
 		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-			res.ExitCode = 130 // the caller cancelled (signal, dropped session)
+			res.Interrupted = true // the caller cancelled (signal, dropped session)
 			return res, nil
 		}
 		return res, fmt.Errorf("running the terminal interface: %w", err)

@@ -135,7 +135,7 @@ func TestMediaCheck(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	opts := rootOptions(t)
-	opts.Client = client.New(client.WithBaseURL(srv.URL))
+	opts.Engine = engineFor(client.New(client.WithBaseURL(srv.URL)))
 	m := onMedia(t, opts)
 	rootType(m, srv.URL+"/photo.jpg")
 	cmd := rootPress(m, "ctrl+r")

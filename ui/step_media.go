@@ -124,14 +124,14 @@ func (s *mediaStep) startCheck() tea.Cmd {
 	s.checkID++
 	s.checking = true
 	s.checkErr = ""
-	id, url, cl, parent := s.checkID, s.Value(), s.c.Client, s.c.ctx()
+	id, url, eng, parent := s.checkID, s.Value(), s.c.Engine, s.c.ctx()
 	return func() tea.Msg {
-		if cl == nil {
-			return mediaCheckMsg{id: id, url: url, err: fmt.Errorf("no API client configured, so the media cannot be checked")}
+		if eng == nil || eng.API == nil {
+			return mediaCheckMsg{id: id, url: url, err: fmt.Errorf("no API configured, so the media cannot be checked")}
 		}
 		ctx, cancel := context.WithTimeout(parent, mediaCheckTimeout)
 		defer cancel()
-		info, err := cl.HeadMedia(ctx, url)
+		info, err := eng.API.HeadMedia(ctx, url)
 		return mediaCheckMsg{id: id, url: url, info: info, err: err}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -273,11 +272,7 @@ func (s *reviewStep) startTest() tea.Cmd {
 	}
 	s.testIn.Blur()
 	s.mode = reviewTestSending
-	one := s.d.Campaign
-	one.Recipients = []string{number}
-	one.GroupIDs = nil
-	one.ScheduledAt = time.Time{} // a test goes out now, whatever the schedule
-	return s.submit(one, true, number)
+	return s.submit(s.d.Campaign.TestTo(number), true, number)
 }
 
 // submit runs campaign.Submit in a command. Everything it needs is copied
@@ -285,7 +280,8 @@ func (s *reviewStep) startTest() tea.Cmd {
 func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.Cmd {
 	s.sendID++
 	id := s.sendID
-	ctx, j, cl, stateDir, operator := s.c.ctx(), s.c.Journal, s.c.Client, s.c.StateDir, s.c.Operator
+	ctx, stateDir, operator := s.c.ctx(), s.c.StateDir, s.c.Operator
+	eng := s.c.Engine.WithJournal(s.c.Journal)
 	onSubmit := s.c.OnSubmit
 	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.c.BatchSize, Now: s.c.Now}
 	if test {
@@ -294,14 +290,14 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 	c.Recipients = append([]string(nil), c.Recipients...)
 	c.GroupIDs = append([]string(nil), c.GroupIDs...)
 	return func() tea.Msg {
-		if cl == nil {
-			return submitDoneMsg{id: id, test: test, number: number, err: errors.New("no API client configured")}
+		if eng == nil {
+			return submitDoneMsg{id: id, test: test, number: number, err: errors.New("no API configured")}
 		}
 		if test && stateDir != "" {
 			// Best effort: failing to remember the number must not stop the test.
 			_ = campaign.SaveTestNumber(stateDir, operator, number)
 		}
-		sub, err := campaign.Submit(ctx, j, c, opts, cl.SendCampaignRequest)
+		sub, err := eng.Submit(ctx, c, opts)
 		if onSubmit != nil && sub != nil {
 			onSubmit(sub, err)
 		}

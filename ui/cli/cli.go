@@ -10,10 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"os"
 	"os/signal"
 	"os/user"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -157,6 +159,8 @@ type globals struct {
 	defaultCountry string
 	jobPath        string
 	sandbox        bool
+	pollRate       float64
+	pollRateText   string
 }
 
 const (
@@ -165,6 +169,7 @@ const (
 	envJobPath        = "WHATSSPOT_JOB_PATH"
 	envStateDir       = "SPOTCAST_STATE_DIR"
 	envDefaultCountry = "SPOTCAST_DEFAULT_COUNTRY"
+	envPollRate       = "SPOTCAST_POLL_RATE"
 )
 
 func (a *app) rootCmd() *cobra.Command {
@@ -195,6 +200,7 @@ Try it without an account:  spotcast --sandbox`,
 	pf.StringVar(&a.g.stateDir, "state-dir", "", "where the journal and drafts live (env "+envStateDir+"; default $XDG_STATE_HOME/spotcast)")
 	pf.StringVar(&a.g.defaultCountry, "default-country", "", "ISO region for numbers without a country code, e.g. IN, GB, US (env "+envDefaultCountry+")")
 	pf.StringVar(&a.g.jobPath, "job-path", "", "bulk job status path template (env "+envJobPath+"; default /bulk-jobs/{id})")
+	pf.StringVar(&a.g.pollRateText, "poll-rate", "", "status requests per second for all watched jobs together (env "+envPollRate+"; default 5)")
 	pf.BoolVar(&a.g.sandbox, "sandbox", false, "use a built-in fake WhatsSpot API on 127.0.0.1: nothing leaves the machine")
 	tf.register(root)
 
@@ -223,6 +229,14 @@ func (a *app) resolveGlobals() error {
 	fill(&a.g.stateDir, envStateDir)
 	fill(&a.g.defaultCountry, envDefaultCountry)
 	fill(&a.g.jobPath, envJobPath)
+	fill(&a.g.pollRateText, envPollRate)
+	if t := a.g.pollRateText; t != "" {
+		r, err := strconv.ParseFloat(t, 64)
+		if err != nil || r <= 0 || r > 1000 || math.IsNaN(r) {
+			return exitf(ExitInvalid, "%s %q is not a poll rate: give status requests per second, more than 0 and at most 1000, e.g. 5 or 0.5", name(&a.g.pollRateText, "--poll-rate"), t)
+		}
+		a.g.pollRate = r
+	}
 	a.g.apiKey = strings.TrimSpace(a.g.apiKey)
 	if a.g.baseURL != "" {
 		u, err := url.Parse(a.g.baseURL)

@@ -186,7 +186,10 @@ func TestSendSingleJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, r)
 	}
-	wantKeys(t, "send --json", out, "campaignId", "requests", "invalid", "duplicates")
+	wantKeys(t, "send --json", out, "campaignId", "api", "sandbox", "requests", "invalid", "duplicates", "suppressed", "incomplete", "notSent", "unknown")
+	if out["incomplete"] != false || out["notSent"] != 0.0 || out["sandbox"] != false || !strings.HasPrefix(out["api"].(string), "http://127.0.0.1:") {
+		t.Fatalf("send --json outcome fields: %v", out)
+	}
 	reqs := out["requests"].([]any)
 	if len(reqs) != 1 {
 		t.Fatalf("want 1 request, got %d\n%s", len(reqs), r)
@@ -475,7 +478,13 @@ func TestUnreachableAPIExits4(t *testing.T) {
 		t.Fatalf("journal after a refused connection: %+v", recs)
 	}
 	f := startSandbox(t)
+	// Another API than the campaign's: refused, naming both, nothing sent.
 	r = run(t, runOpts{env: f.env("SPOTCAST_STATE_DIR=" + state)}, "resume", recs[0].CampaignID, "--yes", "--watch=false")
+	if r.code != 2 || f.srv.SendCount() != 0 || !strings.Contains(r.stderr, "http://"+addr) || !strings.Contains(r.stderr, f.url) ||
+		!strings.Contains(r.stderr, "--allow-api-change") {
+		t.Fatalf("resume against another API: want exit 2 naming both\n%s", r)
+	}
+	r = run(t, runOpts{env: f.env("SPOTCAST_STATE_DIR=" + state)}, "resume", recs[0].CampaignID, "--yes", "--watch=false", "--allow-api-change")
 	if r.code != 0 || f.srv.SendCount() != 1 {
 		t.Fatalf("resume after a refused connection: want one send, got %d\n%s", f.srv.SendCount(), r)
 	}
@@ -523,11 +532,11 @@ func TestResumeUnknownOutcome(t *testing.T) {
 	}
 	f := startSandbox(t)
 	// Unknown outcomes are not resent by default: they may have arrived.
-	r = run(t, runOpts{env: f.env(state)}, "resume", out.CampaignID, "--yes")
+	r = run(t, runOpts{env: f.env(state)}, "resume", out.CampaignID, "--yes", "--allow-api-change")
 	if r.code != 0 || f.srv.SendCount() != 0 || !strings.Contains(r.stderr, "--include-unknown") {
 		t.Fatalf("resume without --include-unknown should send nothing\n%s", r)
 	}
-	r = run(t, runOpts{env: f.env(state)}, "resume", out.CampaignID, "--include-unknown", "--yes")
+	r = run(t, runOpts{env: f.env(state)}, "resume", out.CampaignID, "--include-unknown", "--yes", "--allow-api-change")
 	if r.code != 0 || f.srv.SendCount() != 1 {
 		t.Fatalf("resume --include-unknown: want exit 0 and one request, got %d\n%s", f.srv.SendCount(), r)
 	}
@@ -849,7 +858,8 @@ func TestConfirmationOnATerminal(t *testing.T) {
 			if err != nil {
 				t.Fatalf("want exit 0: %v\n%s", err, stderr.String())
 			}
-			if !strings.Contains(stderr.String(), "Send TEXT to 1 recipient in 1 request(s), now? [y/N]") {
+			if !strings.Contains(stderr.String(), "Send TEXT to 1 recipient in 1 request, now, through "+f.url+" with key …") ||
+				!strings.Contains(stderr.String(), "? [y/N]") || strings.Contains(stderr.String(), testKey) {
 				t.Errorf("no confirmation prompt in stderr:\n%s", stderr.String())
 			}
 			if n := f.srv.SendCount(); n != tc.sends {
@@ -1034,7 +1044,7 @@ func TestResumeOnATerminalOpensProgress(t *testing.T) {
 	}
 	id := readJobs(t, []string{state})[0].CampaignID
 	f := startSandbox(t)
-	p := startOnPTY(t, f.env(state), "resume", id, "--yes")
+	p := startOnPTY(t, f.env(state), "resume", id, "--yes", "--allow-api-change")
 	p.waitFor("\x1b[?1049h", "Finished")
 	_, _ = p.ptmx.Write([]byte("q"))
 	done := make(chan error, 1)

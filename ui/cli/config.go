@@ -15,7 +15,9 @@ func validRegion(cc string) bool { return campaign.ValidRegion(cc) }
 
 // conn is a ready API client and what must be closed after it.
 type conn struct {
-	client  *client.Client
+	client *client.Client
+	// engine decides everything about campaigns; the faces present it.
+	engine  *campaign.Engine
 	sandbox bool
 	url     string // the sandbox's URL, when sandboxed
 	key     string
@@ -55,6 +57,13 @@ func (a *app) connect(needKey bool) (*conn, error) {
 		opts = append(opts, client.WithJobPath(a.g.jobPath))
 	}
 	c.client = client.New(opts...)
+	c.engine = &campaign.Engine{
+		API:     c.client,
+		Target:  campaign.NewTarget(c.client.BaseURL(), c.sandbox),
+		KeyHint: maskKey(key),
+		Budget:  campaign.NewPollBudget(a.g.pollRate),
+		Now:     a.now,
+	}
 	return c, nil
 }
 

@@ -7,12 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"errors"
 	"spotcast/campaign"
-	"spotcast/client"
+	"time"
 )
 
 type resumeFlags struct {
-	includeUnknown, yes, watch, json bool
+	includeUnknown, yes, watch, json, allowAPIChange bool
 }
 
 func (a *app) resumeCmd() *cobra.Command {
@@ -35,6 +36,7 @@ get the message twice. ` + "`spotcast jobs`" + ` lists campaign IDs.`,
 	fl.BoolVarP(&f.yes, "yes", "y", false, "resend without asking (required when stdin is not a terminal)")
 	fl.BoolVar(&f.watch, "watch", true, "follow the bulk job(s) until they end")
 	fl.BoolVar(&f.json, "json", false, "print the result as JSON on stdout (the send --json shape)")
+	fl.BoolVar(&f.allowAPIChange, "allow-api-change", false, "resume a campaign journaled against another API than the configured one")
 	return cmd
 }
 
@@ -44,7 +46,12 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 	}
 	dir := a.stateDir()
 	journalPath := filepath.Join(dir, campaign.JournalFile)
-	records, _, err := campaign.ReadJournal(journalPath)
+	records, warnings, err := campaign.ReadJournal(journalPath)
+	// What the journal could not read may be this campaign's: say so
+	// before anything is sent.
+	for _, w := range warnings {
+		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(w))
+	}
 	if err != nil {
 		return exitf(ExitError, "%v", err)
 	}
@@ -73,11 +80,20 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		fmt.Fprintf(a.errOut, "Campaign %s has nothing left to send.\n", id)
 		return nil
 	}
+	c, err := a.connect(true)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	if !f.allowAPIChange && !rec.Target().Same(c.engine.Target) {
+		return targetMismatch(&campaign.TargetMismatchError{CampaignID: id, Recorded: rec.Target(), Current: c.engine.Target}, "")
+	}
 	if !f.yes {
 		if !a.inTTY {
 			return exitf(ExitInvalid, "stdin is not a terminal, so spotcast cannot ask for confirmation: pass --yes to resume")
 		}
-		fmt.Fprintf(a.errOut, "Resume campaign %s: send %d request(s) to %d recipient(s)? [y/N] ", id, todo, recipients)
+		fmt.Fprintf(a.errOut, "Resume campaign %s: send %s to %s through %s? [y/N] ", id,
+			campaign.Plural(todo, "request", "requests"), campaign.Plural(recipients, "recipient", "recipients"), targetText(c))
 		if ok, err := a.readYes(ctx); err != nil || !ok {
 			if err == nil {
 				fmt.Fprintln(a.errOut, "Not sent.")
@@ -85,56 +101,23 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 			return err
 		}
 	}
-	c, err := a.connect(true)
-	if err != nil {
-		return err
-	}
-	defer c.close()
 	a.sandboxNotice(c)
 	j, err := campaign.OpenJournal(dir)
 	if err != nil {
 		return exitf(ExitError, "cannot open the journal in %s: %v", dir, err)
 	}
 	defer j.Close()
-	sub, sendErr := campaign.Resume(ctx, j, dir, id, f.includeUnknown,
-		campaign.SubmitOptions{Operator: operator(a.getenv), Now: a.now}, c.client.SendCampaignRequest)
+	sub, sendErr := c.engine.WithJournal(j).Resume(ctx, id, f.includeUnknown, f.allowAPIChange, campaign.SubmitOptions{Operator: operator(a.getenv)})
 	if sub == nil {
-		if ctx.Err() != nil {
+		var tm *campaign.TargetMismatchError
+		switch {
+		case errors.As(sendErr, &tm):
+			return targetMismatch(tm, "")
+		case ctx.Err() != nil:
 			return exitf(ExitInterrupted, "interrupted; nothing more was sent")
 		}
 		return a.sendFailure(sendErr, nil, c)
 	}
-	p := &plan{c: campaign.Campaign{Type: rec.Type}, loc: nil}
-	out := newSendJSON(sub, p)
-	var jobs map[string]*client.Job
-	var watchErr error
-	if sendErr == nil && f.watch {
-		var done bool
-		if jobs, done, watchErr = a.watchSubmission(ctx, c, j, sub, f.json); done {
-			return watchErr
-		}
-		out.applyJobs(jobs)
-	}
-	if f.json {
-		if err := writeJSON(a.out, out); err != nil {
-			return err
-		}
-	} else {
-		for _, b := range sub.Batches {
-			fmt.Fprintf(a.out, "  request %d: %d recipient(s) — %s\n", b.Index+1, b.Recipients, batchStatus(b))
-		}
-	}
-	if sendErr != nil {
-		if ctx.Err() != nil {
-			return exitf(ExitInterrupted, "interrupted; campaign %s is journaled: check with `spotcast jobs`", id)
-		}
-		return a.sendFailure(sendErr, sub, c)
-	}
-	if f.watch && len(jobIDs(sub)) > 0 {
-		if watchErr != nil {
-			return watchErr
-		}
-		return jobsExit(jobs)
-	}
-	return nil
+	p := &plan{c: campaign.Campaign{Type: rec.Type}, loc: time.Local}
+	return a.finishSubmission(ctx, c, j, sub, sendErr, p, f.watch, f.json)
 }

@@ -250,8 +250,9 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 		if err != nil {
 			ps.add("test-to", "%q: %v", f.testTo, err)
 		} else {
-			// A test send reaches one number only, never the list or groups.
-			sent.Recipients, sent.GroupIDs = []string{ph}, nil
+			// A test send reaches one number only, never the list or groups,
+			// and goes out now (the engine's rule, as on Review's t).
+			sent = sent.TestTo(ph)
 			p.test = true
 		}
 	}
@@ -350,7 +351,7 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 		return a.printDryRun(p)
 	}
 	if !f.yes {
-		ok, err := a.confirm(ctx, p)
+		ok, err := a.confirm(ctx, p, c)
 		if err != nil {
 			return err
 		}
@@ -367,51 +368,54 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	}
 	defer j.Close()
 
-	sub, sendErr := campaign.Submit(ctx, j, p.c, campaign.SubmitOptions{
-		BatchSize: f.batchSize,
-		Operator:  operator(a.getenv),
-		Now:       a.now,
-	}, c.client.SendCampaignRequest)
+	eng := c.engine.WithJournal(j)
+	sub, sendErr := eng.Submit(ctx, p.c, campaign.SubmitOptions{BatchSize: f.batchSize, Operator: operator(a.getenv)})
 	if sub == nil && sendErr != nil {
 		if ctx.Err() != nil {
 			return exitf(ExitInterrupted, "interrupted before anything was sent")
 		}
 		return a.sendFailure(sendErr, nil, c)
 	}
-	out := newSendJSON(sub, p)
+	return a.finishSubmission(ctx, c, j, sub, sendErr, p, f.watch, f.json)
+}
 
-	var jobs map[string]*client.Job
+// finishSubmission is the end of send and resume: follow the jobs when
+// asked, print what happened (lines or --json), and exit by the outcome.
+func (a *app) finishSubmission(ctx context.Context, c *conn, j *campaign.Journal, sub *campaign.Submission, sendErr error, p *plan, watch, asJSON bool) error {
+	var results []campaign.JobResult
 	var watchErr error
-	if sendErr == nil && f.watch {
-		if len(jobIDs(sub)) > 0 {
-			a.printSent(sub, p, f.json, false, c.sandbox)
-			var done bool
-			if jobs, done, watchErr = a.watchSubmission(ctx, c, j, sub, f.json); done {
-				return watchErr
-			}
-			out.applyJobs(jobs)
+	watched := sendErr == nil && watch && len(jobIDs(sub)) > 0
+	if watched {
+		a.printSent(sub, p, asJSON, false, c.sandbox)
+		var done bool
+		if results, done, watchErr = a.watchSubmission(ctx, c, j, sub, asJSON); done {
+			return watchErr
 		}
 	}
-	if f.json {
-		if err := writeJSON(a.out, out); err != nil {
+	var o campaign.Outcome
+	if watched {
+		o = campaign.Summarize(sub, results)
+	} else {
+		o = campaign.Summarize(sub, nil)
+	}
+	if asJSON {
+		if err := writeJSON(a.out, newSendJSON(sub, p, c, o, results)); err != nil {
 			return err
 		}
-	} else if !(f.watch && len(jobIDs(sub)) > 0 && sendErr == nil) {
+	} else if !watched {
 		a.printSent(sub, p, false, true, c.sandbox)
+	}
+	if watched || o.Incomplete() {
+		// The one line that sums it up, where scrollback keeps it.
+		fmt.Fprintln(a.errOut, campaign.Sanitize(o.Headline()))
 	}
 	if sendErr != nil {
 		if ctx.Err() != nil {
-			return exitf(ExitInterrupted, "interrupted; campaign %s is journaled: check with `spotcast jobs`", sub.CampaignID)
+			return exitf(ExitInterrupted, "interrupted; campaign %s is journaled: check with `spotcast jobs`, send the rest with `spotcast resume %s`", sub.CampaignID, sub.CampaignID)
 		}
 		return a.sendFailure(sendErr, sub, c)
 	}
-	if f.watch {
-		if watchErr != nil {
-			return watchErr
-		}
-		return jobsExit(jobs)
-	}
-	return nil
+	return watchErr
 }
 
 // checkMedia refuses (exit 2, nothing sent) what WhatsApp will certainly not
@@ -444,13 +448,13 @@ func (a *app) printDryRun(p *plan) error {
 }
 
 // confirm asks on the terminal; only "y" or "yes" sends.
-func (a *app) confirm(ctx context.Context, p *plan) (bool, error) {
+func (a *app) confirm(ctx context.Context, p *plan, c *conn) (bool, error) {
 	what := audience(len(p.c.Recipients), len(p.c.GroupIDs))
 	if p.test {
 		what = "1 recipient (test send to " + p.c.Recipients[0] + ")"
 	}
-	fmt.Fprintf(a.errOut, "Send %s to %s in %d request(s), %s? [y/N] ",
-		p.c.Type, what, len(p.requests), whenText(p.c.ScheduledAt, p.loc))
+	fmt.Fprintf(a.errOut, "Send %s to %s in %s, %s, through %s? [y/N] ",
+		p.c.Type, what, campaign.Plural(len(p.requests), "request", "requests"), whenText(p.c.ScheduledAt, p.loc), targetText(c))
 	return a.readYes(ctx)
 }
 
@@ -478,9 +482,17 @@ func (a *app) readYes(ctx context.Context) (bool, error) {
 // sendJSON is the exact --json shape of SPEC section 3.
 type sendJSON struct {
 	CampaignID string        `json:"campaignId"`
+	API        string        `json:"api"`
+	Sandbox    bool          `json:"sandbox"`
 	Requests   []requestJSON `json:"requests"`
 	Invalid    int           `json:"invalid"`
 	Duplicates int           `json:"duplicates"`
+	Suppressed int           `json:"suppressed"`
+	// Incomplete: some recipients were not (known to be) handed to the
+	// API; NotSent counts those that certainly were not.
+	Incomplete bool `json:"incomplete"`
+	NotSent    int  `json:"notSent"`
+	Unknown    int  `json:"unknown"`
 }
 
 type requestJSON struct {
@@ -490,34 +502,49 @@ type requestJSON struct {
 	JobID      *string                `json:"jobId"`
 	Messages   []campaign.SentMessage `json:"messages"`
 	Status     string                 `json:"status"`
+	// Once watched: the job's counts and failed recipients.
+	Sent     *int          `json:"sent,omitempty"`
+	Failed   *int          `json:"failed,omitempty"`
+	Failures []failureJSON `json:"failures,omitempty"`
+	Error    string        `json:"error,omitempty"`
 }
 
-func newSendJSON(sub *campaign.Submission, p *plan) *sendJSON {
-	out := &sendJSON{CampaignID: sub.CampaignID, Requests: []requestJSON{}, Invalid: p.invalid, Duplicates: p.duplicates}
+func newSendJSON(sub *campaign.Submission, p *plan, c *conn, o campaign.Outcome, results []campaign.JobResult) *sendJSON {
+	out := &sendJSON{CampaignID: sub.CampaignID, Requests: []requestJSON{}, Invalid: p.invalid, Duplicates: p.duplicates,
+		API: c.engine.Target.API, Sandbox: c.engine.Target.Sandbox,
+		Incomplete: o.Incomplete(), NotSent: o.NotSent + o.Rejected, Unknown: o.Unknown}
+	byJob := map[string]campaign.JobResult{}
+	for _, r := range results {
+		byJob[r.JobID] = r
+	}
 	for _, b := range sub.Batches {
 		r := requestJSON{Recipients: b.Recipients, Groups: b.Groups, Async: b.Outcome.Async,
 			Messages: b.Outcome.Messages, Status: batchStatus(b)}
 		if r.Messages == nil {
 			r.Messages = []campaign.SentMessage{}
 		}
+		if b.Err != nil && b.State != campaign.StateAccepted {
+			r.Error = campaign.Sanitize(b.Err.Error())
+		}
 		if b.Outcome.JobID != "" {
 			id := b.Outcome.JobID
 			r.JobID = &id
+			if jr, ok := byJob[id]; ok && jr.Job != nil {
+				r.Status = campaign.Sanitize(jr.Job.Status)
+				if jr.End != campaign.EndFinished {
+					r.Status += " (" + string(jr.End) + ")"
+				}
+				sent, failed := 0, jr.Job.FailedCount()
+				if jr.Job.Sent != nil {
+					sent = *jr.Job.Sent
+				}
+				r.Sent, r.Failed = &sent, &failed
+				r.Failures = appendFailures([]failureJSON{}, jr.Job.Failures)
+			}
 		}
 		out.Requests = append(out.Requests, r)
 	}
 	return out
-}
-
-// applyJobs replaces each watched job's status by its final one.
-func (s *sendJSON) applyJobs(jobs map[string]*client.Job) {
-	for i, r := range s.Requests {
-		if r.JobID != nil {
-			if j := jobs[*r.JobID]; j != nil {
-				s.Requests[i].Status = j.Status
-			}
-		}
-	}
 }
 
 // batchStatus is the API's status for an accepted batch, else the journal
@@ -580,62 +607,6 @@ func (a *app) printSent(sub *campaign.Submission, p *plan, toErr, hint, sandboxe
 			fmt.Fprintf(w, "Follow progress with: spotcast watch %s\n", strings.Join(ids, " "))
 		}
 	}
-}
-
-// sendFailure maps a send error to its exit code and a message that says
-// what happened, what it means for the campaign and what to do.
-func (a *app) sendFailure(err error, sub *campaign.Submission, c *conn) error {
-	where := ""
-	if sub != nil {
-		where = " (campaign " + sub.CampaignID + ")"
-	}
-	code, msg := classify(err, c)
-	if code == ExitTransport && campaign.IsNotSent(err) {
-		resume := ""
-		if sub != nil {
-			resume = "; when the API is reachable, send it with `spotcast resume " + sub.CampaignID + "`"
-		}
-		return exitf(code, "%s%s. Nothing reached WhatsSpot: the request is journaled as not sent%s", msg, where, resume)
-	}
-	switch code {
-	case ExitRejected:
-		return exitf(code, "%s%s; nothing more was sent", msg, where)
-	case ExitTransport:
-		if !strings.Contains(msg, "journaled") {
-			msg += ". The outcome may be unknown: the request may or may not have reached WhatsSpot; it is journaled as such"
-		}
-		return exitf(code, "%s%s. Check with `spotcast jobs` before sending again", msg, where)
-	}
-	return exitf(code, "%s%s", msg, where)
-}
-
-// classify maps a client error to an exit code and a sanitised message.
-func classify(err error, c *conn) (int, string) {
-	text := campaign.Sanitize(err.Error())
-	if client.IsAuth(err) {
-		key := ""
-		if c != nil && c.key != "" {
-			key = " (" + maskKey(c.key) + ")"
-		}
-		return ExitRejected, fmt.Sprintf("the API key%s was refused — %s", key, text)
-	}
-	var rl *client.RateLimitError
-	if errors.As(err, &rl) {
-		return ExitRejected, "rate limited by the API: " + text
-	}
-	var ae *client.APIError
-	if errors.As(err, &ae) && ae.StatusCode >= 400 && ae.StatusCode < 500 {
-		return ExitRejected, text // the APIError says "the API rejected the request"
-	}
-	if errors.Is(err, context.Canceled) {
-		return ExitInterrupted, "interrupted"
-	}
-	if client.IsTransport(err) || campaign.IsOutcomeUnknown(err) || errors.Is(err, context.DeadlineExceeded) {
-		// 5xx, timeouts, refused connections and unknown outcomes.
-		return ExitTransport, text
-	}
-	// Not the API's doing: the journal, the state directory...
-	return ExitError, text
 }
 
 // audience is "12 recipients" or "12 recipients and 2 groups".

@@ -2,28 +2,20 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
-	"spotcast/client"
 	"spotcast/ui"
 )
 
-// maxPollFailures ends a headless watch after this many consecutive failed
-// polls of one job: a script should learn the API is gone, not hang.
-const maxPollFailures = 6
-
 func (a *app) watchCmd() *cobra.Command {
-	var asJSON bool
+	var asJSON, allowAPIChange bool
 	cmd := &cobra.Command{
 		Use:   "watch JOB_ID...",
 		Short: "Follow bulk jobs until they end",
@@ -31,20 +23,28 @@ func (a *app) watchCmd() *cobra.Command {
 the progress view; otherwise one plain line per change (or, with --json,
 one JSON object per poll and a final summary object).
 
+All watched jobs share one poll budget (--poll-rate, 5 requests a second in
+all by default). A rate limit (429) or timeout (408) answer waits and goes
+on; a job the API does not know (404, 410) or refuses to report (401, 403)
+ends its watch; six polls in a row without a usable answer end it too.
+
 Exit 0 when every job COMPLETED without failures, 5 when one failed or was
-cancelled or had failed messages. Leaving (Ctrl-C) does not stop the jobs.`,
+cancelled or had failed messages, 3 when the API refused to report a job or
+lost it, 4 when it could not be reached. Leaving (Ctrl-C) does not stop the
+jobs.`,
 		Example: `  spotcast watch job_abc123
   spotcast watch job_a job_b --json | jq .`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runWatch(cmd.Context(), args, asJSON)
+			return a.runWatch(cmd.Context(), args, asJSON, allowAPIChange)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per poll, then a summary object")
+	cmd.Flags().BoolVar(&allowAPIChange, "allow-api-change", false, "watch jobs journaled against another API than the configured one")
 	return cmd
 }
 
-func (a *app) runWatch(ctx context.Context, ids []string, asJSON bool) error {
+func (a *app) runWatch(ctx context.Context, ids []string, asJSON, allowAPIChange bool) error {
 	var ps problemList
 	for _, id := range ids {
 		if strings.TrimSpace(id) == "" || strings.ContainsAny(id, "/?#") {
@@ -66,6 +66,12 @@ func (a *app) runWatch(ctx context.Context, ids []string, asJSON bool) error {
 		return err
 	}
 	defer c.close()
+	refs, records := a.journaledJobs(ids)
+	if !allowAPIChange {
+		if err := checkTargets(c, ids, refs, records); err != nil {
+			return err
+		}
+	}
 	if a.outTTY && !asJSON {
 		res, err := a.runUI(ctx, c, ui.Options{WatchJobIDs: ids})
 		if err == nil {
@@ -74,15 +80,30 @@ func (a *app) runWatch(ctx context.Context, ids []string, asJSON bool) error {
 		// The TUI could not start: plain lines still do the job.
 	}
 	a.sandboxNotice(c)
-	jobs, err := a.watchPlain(ctx, c.client, ids, a.out, asJSON)
-	a.recordWatched(jobs)
-	if asJSON {
-		_ = writeJSONLine(a.out, summaryJSON(ids, jobs, exitCodeOf(err, jobs)))
+	results, err := a.watchJobs(ctx, c, ids, a.out, asJSON)
+	a.recordWatched(refs, results)
+	return err
+}
+
+// checkTargets refuses jobs journaled against another API than the one
+// configured: asking the wrong API about them can only mislead.
+func checkTargets(c *conn, ids []string, refs map[string]jobRef, records []campaign.CampaignRecord) error {
+	for _, id := range ids {
+		ref, ok := refs[id]
+		if !ok {
+			continue
+		}
+		rec := campaign.FindCampaign(records, ref.campaignID)
+		if rec != nil && !rec.Target().Same(c.engine.Target) {
+			return targetMismatch(&campaign.TargetMismatchError{CampaignID: rec.CampaignID, Recorded: rec.Target(), Current: c.engine.Target}, "job "+campaign.Sanitize(id)+" of ")
+		}
 	}
-	if err != nil {
-		return err
-	}
-	return jobsExit(jobs)
+	return nil
+}
+
+// targetMismatch is exit 2 naming both targets and the override.
+func targetMismatch(e *campaign.TargetMismatchError, what string) error {
+	return exitf(ExitInvalid, "%s%v; point --base-url (or --sandbox) at the API it was sent to, or pass --allow-api-change if that API moved", what, e)
 }
 
 func codeOnly(code int) error {
@@ -103,7 +124,7 @@ type jobJSON struct {
 	Error   string `json:"error,omitempty"`
 }
 
-func toJobJSON(id string, j *client.Job, err error) jobJSON {
+func toJobJSON(id string, j *campaign.Job, err error) jobJSON {
 	out := jobJSON{JobID: id, Status: "UNKNOWN"}
 	if j != nil {
 		out.Status = campaign.Sanitize(j.Status)
@@ -115,36 +136,53 @@ func toJobJSON(id string, j *client.Job, err error) jobJSON {
 	return out
 }
 
+// watchSummary is the last object of watch --json: how every job ended,
+// the counts in all and the failed recipients.
 type watchSummary struct {
-	Done     bool      `json:"done"`
-	Jobs     []jobJSON `json:"jobs"`
-	ExitCode int       `json:"exitCode"`
+	Done     bool          `json:"done"`
+	Jobs     []jobEndJSON  `json:"jobs"`
+	ExitCode int           `json:"exitCode"`
+	Sent     int           `json:"sent"`
+	Failed   int           `json:"failed"`
+	Failures []failureJSON `json:"failures"`
 }
 
-func summaryJSON(ids []string, jobs map[string]*client.Job, code int) watchSummary {
-	s := watchSummary{Done: true, ExitCode: code, Jobs: []jobJSON{}}
-	for _, id := range ids {
-		s.Jobs = append(s.Jobs, toJobJSON(id, jobs[id], nil))
+type jobEndJSON struct {
+	jobJSON
+	// End: finished, lost, refused, unreachable; "" when the watch was cut short.
+	End string `json:"end"`
+}
+
+type failureJSON struct {
+	Recipient string `json:"recipient"`
+	Error     string `json:"error"`
+}
+
+func summaryJSON(results []campaign.JobResult, code int) watchSummary {
+	s := watchSummary{Done: true, ExitCode: code, Jobs: []jobEndJSON{}, Failures: []failureJSON{}}
+	for _, r := range results {
+		s.Jobs = append(s.Jobs, jobEndJSON{jobJSON: toJobJSON(r.JobID, r.Job, r.Err), End: string(r.End)})
+		if r.Job == nil {
+			continue
+		}
+		if r.Job.Sent != nil {
+			s.Sent += *r.Job.Sent
+		}
+		s.Failed += r.Job.FailedCount()
+		s.Failures = appendFailures(s.Failures, r.Job.Failures)
 	}
 	return s
 }
 
-func exitCodeOf(err error, jobs map[string]*client.Job) int {
-	if err == nil {
-		err = jobsExit(jobs)
+func appendFailures(out []failureJSON, fs []campaign.Failure) []failureJSON {
+	for _, f := range fs {
+		out = append(out, failureJSON{Recipient: campaign.Sanitize(f.Recipient), Error: campaign.Sanitize(f.Error)})
 	}
-	var ee *ExitCodeError
-	if errors.As(err, &ee) {
-		return ee.Code
-	}
-	if err != nil {
-		return ExitError
-	}
-	return ExitOK
+	return out
 }
 
 // progressLine is the plain form, e.g. "job_x PROCESSING 120/500 sent, 3 failed".
-func progressLine(id string, j *client.Job) string {
+func progressLine(id string, j *campaign.Job) string {
 	if j == nil {
 		return id + " (no status yet)"
 	}
@@ -167,84 +205,67 @@ func progressLine(id string, j *client.Job) string {
 	if j.Failed != nil {
 		fmt.Fprintf(&b, ", %d failed", *j.Failed)
 	}
+	if campaign.IsScheduled(j.Status) {
+		if at := j.ScheduledTime(); !at.IsZero() {
+			fmt.Fprintf(&b, " (starts %s)", at.Local().Format("2006-01-02 15:04 MST"))
+		}
+	}
 	return b.String()
 }
 
-// watchPlain polls the jobs to the end, writing a line per change (or a
-// JSON object per poll). Auth and other 4xx errors stop it (exit 3); so do
-// repeated transport failures (exit 4); Ctrl-C exits 130 and leaves the
-// jobs running server-side.
-func (a *app) watchPlain(ctx context.Context, cl *client.Client, ids []string, w io.Writer, asJSON bool) (map[string]*client.Job, error) {
-	wctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu       sync.Mutex
-		fatal    error
-		failures = map[string]int{}
-		last     = map[string]string{}
-	)
-	fn := func(u client.JobUpdate) {
-		mu.Lock()
-		defer mu.Unlock()
+// watchJobs follows the jobs to the end with the engine's one watch policy,
+// writing a line per change (or a JSON object per poll, then a summary).
+// The error carries the exit code of how they ended.
+func (a *app) watchJobs(ctx context.Context, c *conn, ids []string, w io.Writer, asJSON bool) ([]campaign.JobResult, error) {
+	last := map[string]string{}
+	fn := func(u campaign.JobUpdate) {
 		if asJSON {
 			_ = writeJSONLine(w, toJobJSON(u.JobID, u.Job, u.Err))
-		}
-		if u.Err != nil {
-			if errors.Is(u.Err, context.Canceled) {
-				return
-			}
-			failures[u.JobID]++
-			code, msg := classify(u.Err, nil)
-			if code == ExitRejected || failures[u.JobID] >= maxPollFailures {
-				if fatal == nil {
-					if code != ExitRejected {
-						msg = fmt.Sprintf("%s (after %d failed polls); the job goes on server-side — try `spotcast watch %s` later", msg, failures[u.JobID], u.JobID)
-					}
-					fatal = exitf(code, "watching %s: %s", campaign.Sanitize(u.JobID), msg)
-				}
-				cancel()
-				return
-			}
-			if !asJSON {
-				fmt.Fprintf(w, "%s poll failed: %s; retrying in %s\n", campaign.Sanitize(u.JobID), msg, u.NextPoll.Round(time.Second))
-			}
 			return
 		}
-		failures[u.JobID] = 0
-		if !asJSON {
+		id := campaign.Sanitize(u.JobID)
+		wait := time.Until(u.NextPoll).Round(time.Second)
+		switch {
+		case u.Throttled:
+			fmt.Fprintf(w, "%s: the API asked to slow down (%s); polling again in %s\n", id, campaign.Sanitize(u.Err.Error()), max(wait, time.Second))
+		case u.End == campaign.EndLost:
+			fmt.Fprintf(w, "%s is lost: the API no longer knows it: %s\n", id, campaign.Sanitize(u.Err.Error()))
+		case u.End == campaign.EndRefused:
+			fmt.Fprintf(w, "%s: the API refused to report it: %s\n", id, campaign.Sanitize(u.Err.Error()))
+		case u.End == campaign.EndUnreachable:
+			fmt.Fprintf(w, "%s: no usable answer after %d polls: %s\n", id, u.Failures, campaign.Sanitize(u.Err.Error()))
+		case u.Err != nil:
+			fmt.Fprintf(w, "%s poll failed (%d in a row): %s; retrying in %s\n", id, u.Failures, campaign.Sanitize(u.Err.Error()), max(wait, time.Second))
+		default:
 			if line := progressLine(u.JobID, u.Job); line != last[u.JobID] {
 				last[u.JobID] = line
 				fmt.Fprintln(w, line)
 			}
 		}
 	}
-	jobs, err := cl.Watch(wctx, ids, client.WatchOptions{Interval: time.Second}, fn)
-	mu.Lock()
-	defer mu.Unlock()
-	switch {
-	case fatal != nil:
-		return jobs, fatal
-	case ctx.Err() != nil:
-		return jobs, exitf(ExitInterrupted, "interrupted; the job(s) go on server-side: re-attach with `spotcast watch %s`", strings.Join(ids, " "))
-	case err != nil:
-		code, msg := classify(err, nil)
-		return jobs, exitf(code, "watching: %s", msg)
+	results, err := c.engine.Watch(ctx, c.engine.NewPoller(ids...), fn)
+	verdict := campaign.Verdict(results)
+	if err != nil {
+		verdict = campaign.VerdictInterrupted
 	}
-	if !asJSON {
-		for _, id := range ids {
-			printFailures(w, jobs[id])
+	code := verdictExit(verdict)
+	if asJSON {
+		_ = writeJSONLine(w, summaryJSON(results, code))
+	} else {
+		for _, r := range results {
+			printFailures(w, r.Job)
 		}
 	}
-	return jobs, nil
+	return results, watchError(verdict, results)
 }
 
 // printFailures lists a few per-recipient failures when the API gives them.
-func printFailures(w io.Writer, j *client.Job) {
+func printFailures(w io.Writer, j *campaign.Job) {
 	if j == nil || len(j.Failures) == 0 {
 		return
 	}
 	const show = 10
-	fmt.Fprintf(w, "%s: %d failed recipient(s):\n", campaign.Sanitize(j.ID), len(j.Failures))
+	fmt.Fprintf(w, "%s: %s:\n", campaign.Sanitize(j.ID), campaign.Plural(len(j.Failures), "failed recipient", "failed recipients"))
 	for i, f := range j.Failures {
 		if i == show {
 			fmt.Fprintf(w, "  … and %d more\n", len(j.Failures)-show)
@@ -252,27 +273,6 @@ func printFailures(w io.Writer, j *client.Job) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", campaign.Sanitize(f.Recipient), campaign.Sanitize(f.Error))
 	}
-}
-
-// jobsExit is 0 when every job COMPLETED without failed messages, else 5
-// naming the jobs that did not.
-func jobsExit(jobs map[string]*client.Job) error {
-	var bad []string
-	for id, j := range jobs {
-		switch {
-		case j == nil:
-			bad = append(bad, id+" has no known status")
-		case j.Status != "COMPLETED":
-			bad = append(bad, fmt.Sprintf("%s ended %s", id, j.Status))
-		case j.Failed != nil && *j.Failed > 0:
-			bad = append(bad, fmt.Sprintf("%s completed with %d failed message(s)", id, *j.Failed))
-		}
-	}
-	if len(bad) == 0 {
-		return nil
-	}
-	sort.Strings(bad)
-	return exitf(ExitJobFailed, "%s", strings.Join(bad, "; "))
 }
 
 func writeJSONLine(w io.Writer, v any) error {
@@ -298,47 +298,53 @@ func submissionRefs(sub *campaign.Submission) map[string]jobRef {
 
 // recordJobs journals the last known state of watched jobs, so `spotcast
 // jobs` shows how they ended. A journal failure only warns: the jobs ran.
-func (a *app) recordJobs(j *campaign.Journal, refs map[string]jobRef, jobs map[string]*client.Job) {
-	ids := make([]string, 0, len(jobs))
-	for id := range jobs {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		job, ref := jobs[id], refs[id]
-		if job == nil || ref.campaignID == "" {
+func (a *app) recordJobs(j *campaign.Journal, refs map[string]jobRef, results []campaign.JobResult) {
+	for _, r := range results {
+		ref, ok := refs[r.JobID]
+		if r.Job == nil || !ok {
 			continue
 		}
-		if err := j.RecordJobStatus(ref.campaignID, ref.batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
-			fmt.Fprintf(a.errOut, "warning: could not journal the status of %s: %v\n", id, err)
+		job := r.Job
+		if err := j.RecordJobStatus(ref.campaignID, ref.batch, r.JobID, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
+			fmt.Fprintf(a.errOut, "warning: could not journal the status of %s: %v\n", r.JobID, err)
 			return
 		}
 	}
 }
 
-// recordWatched journals the outcome of `spotcast watch` for jobs that this
-// machine submitted; jobs from elsewhere are not in the journal and skipped.
-func (a *app) recordWatched(jobs map[string]*client.Job) {
-	dir := a.stateDir()
-	records, _, err := campaign.ReadJournal(filepath.Join(dir, campaign.JournalFile))
+// journaledJobs finds which of ids this machine's journal knows.
+func (a *app) journaledJobs(ids []string) (map[string]jobRef, []campaign.CampaignRecord) {
+	records, _, err := campaign.ReadJournal(filepath.Join(a.stateDir(), campaign.JournalFile))
 	if err != nil || len(records) == 0 {
-		return
+		return nil, nil
+	}
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
 	}
 	refs := map[string]jobRef{}
 	for _, r := range records {
 		for _, b := range r.Batches {
-			if b.JobID != "" && jobs[b.JobID] != nil {
-				refs[b.JobID] = jobRef{r.CampaignID, b.Index}
+			if b.JobID != "" && want[b.JobID] {
+				if _, seen := refs[b.JobID]; !seen { // newest first
+					refs[b.JobID] = jobRef{r.CampaignID, b.Index}
+				}
 			}
 		}
 	}
+	return refs, records
+}
+
+// recordWatched journals the outcome of `spotcast watch` for jobs that this
+// machine submitted; jobs from elsewhere are not in the journal and skipped.
+func (a *app) recordWatched(refs map[string]jobRef, results []campaign.JobResult) {
 	if len(refs) == 0 {
 		return
 	}
-	j, err := campaign.OpenJournal(dir)
+	j, err := campaign.OpenJournal(a.stateDir())
 	if err != nil {
 		return
 	}
 	defer j.Close()
-	a.recordJobs(j, refs, jobs)
+	a.recordJobs(j, refs, results)
 }

@@ -38,7 +38,7 @@ func key(t tea.KeyType) tea.KeyMsg { return tea.KeyMsg{Type: t} }
 
 func TestComposeSendWatch(t *testing.T) {
 	srv, cl := startSandbox(t, 0)
-	tm := newTestModel(t, ui.Options{Client: cl})
+	tm := newTestModel(t, ui.Options{Engine: engineFor(cl)})
 
 	waitFor(t, tm, "What kind of message?")
 	tm.Send(key(tea.KeyEnter)) // TEXT
@@ -64,7 +64,7 @@ func TestComposeSendWatch(t *testing.T) {
 	tm.Type("q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(wait))
 	res := ui.FinalResult(final)
-	if res.ExitCode != 0 || len(res.Detached) != 0 {
+	if res.Interrupted || (res.Watched && res.Verdict != campaign.VerdictCompleted) || len(res.Detached) != 0 {
 		t.Fatalf("result %+v, want exit 0 with nothing detached", res)
 	}
 	if got := ansi.Strip(final.View()); !bytes.Contains([]byte(got), []byte("SENT")) {
@@ -117,7 +117,7 @@ func TestBulkSendWatchedToCompleted(t *testing.T) {
 		to = append(to, fmt.Sprintf("9198765000%02d", i))
 	}
 	state := t.TempDir()
-	tm := newTestModel(t, ui.Options{Client: cl, StateDir: state,
+	tm := newTestModel(t, ui.Options{Engine: engineFor(cl), StateDir: state,
 		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: "Bulk flow", Recipients: to}})
 	waitFor(t, tm, "a bulk job")
 	tm.Send(key(tea.KeyEnter))
@@ -130,7 +130,7 @@ func TestBulkSendWatchedToCompleted(t *testing.T) {
 	tm.Type("q")
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(wait))
 	res := ui.FinalResult(final)
-	if res.ExitCode != 0 || len(res.Detached) != 0 {
+	if res.Interrupted || (res.Watched && res.Verdict != campaign.VerdictCompleted) || len(res.Detached) != 0 {
 		t.Fatalf("composer result %+v, want exit 0 with nothing detached", res)
 	}
 	screen := ansi.Strip(final.View())
@@ -142,10 +142,15 @@ func TestBulkSendWatchedToCompleted(t *testing.T) {
 	if len(jobs) != 1 {
 		t.Fatalf("sandbox jobs = %v", jobs)
 	}
-	wm := newTestModel(t, ui.Options{Client: cl, StateDir: state, WatchJobIDs: jobs})
+	wm := newTestModel(t, ui.Options{Engine: engineFor(cl), StateDir: state, WatchJobIDs: jobs})
 	waitFor(t, wm, "COMPLETED")
 	wm.Type("q")
-	if res := ui.FinalResult(wm.FinalModel(t, teatest.WithFinalTimeout(wait))); res.ExitCode != 5 {
+	if res := ui.FinalResult(wm.FinalModel(t, teatest.WithFinalTimeout(wait))); !res.Watched || res.Verdict != campaign.VerdictFailed {
 		t.Fatalf("watch result %+v, want exit 5 (messages failed)", res)
 	}
+}
+
+// engineFor is what the entry builds around an API client.
+func engineFor(cl *client.Client) *campaign.Engine {
+	return &campaign.Engine{API: cl, Target: campaign.NewTarget(cl.BaseURL(), true)}
 }

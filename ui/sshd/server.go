@@ -24,7 +24,6 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // Defaults for zero Config fields.
@@ -62,9 +61,11 @@ type Config struct {
 	IdleTimeout time.Duration
 	// MaxSessions bounds concurrent sessions; 0 = DefaultMaxSessions,
 	// negative = no limit.
-	MaxSessions    int
-	StateDir       string // "" = campaign.StateDir("")
-	Client         *client.Client
+	MaxSessions int
+	StateDir    string // "" = campaign.StateDir("")
+	// Engine is every session's: one API port, one poll budget shared
+	// by all operators (the API's rate limit is the key's, not theirs).
+	Engine         *campaign.Engine
 	Sandbox        bool
 	DefaultCountry string
 	Logger         *log.Logger // nil = log.Default()
@@ -125,8 +126,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = DefaultMaxSessions
 	}
-	if cfg.Client == nil {
-		return nil, errors.New("sshd: no API client configured (set the API key, or use --sandbox)")
+	if cfg.Engine == nil || cfg.Engine.API == nil {
+		return nil, errors.New("sshd: no API configured (set the API key, or use --sandbox)")
 	}
 
 	keys, err := newAuthorizedKeys(cfg.AuthorizedKeys, logger)

@@ -206,7 +206,7 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 				}
 			}
 		} else if st.exit == 0 {
-			res.ExitCode = 1
+			res.Failed = true
 		}
 		// The TUI has left the alternate screen: these lines stay visible.
 		if st.idled.Load() {
@@ -219,18 +219,28 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 				msg = GoodbyeMessage
 			}
 			fmt.Fprintf(sess, "\r\n%s\r\n", msg)
-			if res.ExitCode == 0 {
-				res.ExitCode = 1
-			}
+			res.Failed = true
 		}
 		if res.Message != "" {
 			fmt.Fprintf(sess, "%s\r\n", strings.ReplaceAll(res.Message, "\n", "\r\n"))
 		}
 		if st.exit == 0 {
-			st.exit = res.ExitCode
+			st.exit = sessionExit(res)
 		}
 		_ = sess.Exit(st.exit)
 	}
+}
+
+// sessionExit is the SSH exit status: the session's own health, not the
+// campaign's (operators see that on screen and in the journal).
+func sessionExit(res ui.Result) int {
+	switch {
+	case res.Failed:
+		return 1
+	case res.Interrupted:
+		return 130
+	}
+	return 0
 }
 
 // programHandler builds the session's own TUI: its model, renderer (the
@@ -243,7 +253,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 	st.input = &activityReader{r: sess}
 	r := makeRenderer(sess)
 	m, err := ui.New(ui.Options{
-		Client:         s.cfg.Client,
+		Engine:         s.cfg.Engine,
 		Sandbox:        s.cfg.Sandbox,
 		StateDir:       s.cfg.StateDir,
 		DefaultCountry: s.cfg.DefaultCountry,

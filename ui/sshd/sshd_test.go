@@ -107,7 +107,8 @@ func newHarness(t testing.TB, authorized string) *harness {
 		cfg: Config{
 			AuthorizedKeys: keysPath,
 			StateDir:       filepath.Join(dir, "state"),
-			Client:         client.New(client.WithBaseURL(api.URL), client.WithAPIKey(sandbox.Key)),
+			Engine: &campaign.Engine{API: client.New(client.WithBaseURL(api.URL), client.WithAPIKey(sandbox.Key)),
+				Target: campaign.Target{Sandbox: true}},
 			Sandbox:        true,
 			DefaultCountry: "IN",
 			Logger:         logger,
