@@ -34,6 +34,9 @@ const (
 	FaultHugeError Fault = "500-huge"
 	// FaultRateLimit is a 429 with Retry-After: ChaosRetryAfter.
 	FaultRateLimit Fault = "429"
+	// FaultRequestTimeout is a 408 (a proxy or the API gave up waiting
+	// for the request), with no Retry-After.
+	FaultRequestTimeout Fault = "408"
 	// FaultTruncated is the real answer with its body cut in half (a 2xx
 	// stays 2xx): the client cannot read what the server did.
 	FaultTruncated Fault = "truncated"
@@ -47,7 +50,7 @@ const (
 
 // Faults lists every fault kind.
 func Faults() []Fault {
-	return []Fault{FaultServerError, FaultHugeError, FaultRateLimit, FaultTruncated, FaultHTMLGateway, FaultSlow}
+	return []Fault{FaultServerError, FaultHugeError, FaultRateLimit, FaultTruncated, FaultHTMLGateway, FaultSlow, FaultRequestTimeout}
 }
 
 const (
@@ -56,8 +59,9 @@ const (
 	DefaultChaosDelay = 35 * time.Second
 	// HugeErrorSize is the body size of FaultHugeError.
 	HugeErrorSize = 20 << 20
-	// ChaosRetryAfter is the Retry-After a FaultRateLimit carries.
-	ChaosRetryAfter = 2 * time.Second
+	// ChaosRetryAfter is the Retry-After a FaultRateLimit carries: short,
+	// so chaos runs that honour it stay quick.
+	ChaosRetryAfter = time.Second
 )
 
 // ParseFaults reads a comma-separated list of fault names ("500,429,slow";
@@ -143,6 +147,40 @@ func WithChaosTimeout(d time.Duration) Option {
 	}
 }
 
+// ChaosTarget names the requests chaos mode may fault.
+type ChaosTarget string
+
+// The chaos targets.
+const (
+	ChaosOnAll   ChaosTarget = "all"   // sends and job polls
+	ChaosOnPolls ChaosTarget = "polls" // GET /bulk-jobs/{id} only
+	ChaosOnSends ChaosTarget = "sends" // POST /messages/send only
+)
+
+// ParseChaosOn reads a chaos target: all, polls or sends ("" is all).
+func ParseChaosOn(v string) (ChaosTarget, error) {
+	switch t := ChaosTarget(strings.ToLower(strings.TrimSpace(v))); t {
+	case "":
+		return ChaosOnAll, nil
+	case ChaosOnAll, ChaosOnPolls, ChaosOnSends:
+		return t, nil
+	}
+	return "", fmt.Errorf("unknown chaos target %q: use polls, sends or all", v)
+}
+
+// WithChaosOn limits chaos to job polls or to sends (default: both), e.g.
+// to prove a watch survives a rate-limited status endpoint while every
+// send goes through. An unknown target means all.
+func WithChaosOn(t ChaosTarget) Option {
+	switch t {
+	case ChaosOnPolls:
+		return WithChaosEndpoints(EndpointJob)
+	case ChaosOnSends:
+		return WithChaosEndpoints(EndpointSend)
+	}
+	return WithChaosEndpoints(EndpointSend, EndpointJob)
+}
+
 // WithChaosEndpoints limits chaos to some endpoints (EndpointSend,
 // EndpointJob); the default is both.
 func WithChaosEndpoints(endpoints ...string) Option {
@@ -222,6 +260,8 @@ func (s *Server) withChaos(w http.ResponseWriter, r *http.Request, endpoint stri
 	case FaultRateLimit:
 		w.Header().Set("Retry-After", fmt.Sprint(int(ChaosRetryAfter/time.Second)))
 		s.fail(w, http.StatusTooManyRequests, "", "rate limit exceeded (sandbox chaos fault)")
+	case FaultRequestTimeout:
+		s.fail(w, http.StatusRequestTimeout, "", "request timeout (sandbox chaos fault)")
 	case FaultHTMLGateway:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusBadGateway)

@@ -131,7 +131,7 @@ func TestChaosEndpoints(t *testing.T) {
 	}
 	id := s.JobIDs()[0]
 	rec = raw(s, "GET", "/bulk-jobs/"+id, "")
-	if rec.Code != 429 || rec.Header().Get("Retry-After") != "2" {
+	if rec.Code != 429 || rec.Header().Get("Retry-After") != "1" {
 		t.Fatalf("job poll: %d Retry-After %q", rec.Code, rec.Header().Get("Retry-After"))
 	}
 }
@@ -147,6 +147,7 @@ func TestChaosOnSendRecordsOnlyWhatWasProcessed(t *testing.T) {
 		{FaultServerError, 500, false},
 		{FaultHugeError, 500, false},
 		{FaultRateLimit, 429, false},
+		{FaultRequestTimeout, 408, false},
 		{FaultHTMLGateway, 502, false},
 		{FaultTruncated, 200, true},
 	} {
@@ -303,6 +304,7 @@ func TestParseFaults(t *testing.T) {
 		"all":            Faults(),
 		"500, 429,500":   {FaultServerError, FaultRateLimit},
 		"SLOW,truncated": {FaultSlow, FaultTruncated},
+		"408,429":        {FaultRequestTimeout, FaultRateLimit},
 	} {
 		got, err := ParseFaults(in)
 		if err != nil || !reflect.DeepEqual(got, want) {
@@ -313,5 +315,71 @@ func TestParseFaults(t *testing.T) {
 		if _, err := ParseFaults(bad); err == nil || !strings.Contains(err.Error(), fmt.Sprint(FaultHTMLGateway)) {
 			t.Errorf("ParseFaults(%q): want an error listing the faults, got %v", bad, err)
 		}
+	}
+}
+
+// Chaos on polls only, over real HTTP: every send goes through, and about
+// the chosen share of polls is answered 429 with a short Retry-After.
+func TestChaosOnPollsOnly(t *testing.T) {
+	l := startLive(t, WithSeed(5), WithChaos(0.4), WithChaosFaults(FaultRateLimit), WithChaosOn(ChaosOnPolls))
+	var ids []string
+	for i := range 20 {
+		ids = append(ids, l.bulk(i*20, 11))
+	}
+	if n := l.s.FaultCounts()[FaultRateLimit]; n != 0 {
+		t.Fatalf("%d sends were faulted; polls only", n)
+	}
+	const polls = 500
+	limited := 0
+	for i := range polls {
+		code, h, m := l.do("GET", "/bulk-jobs/"+ids[i%len(ids)], "")
+		switch code {
+		case 200:
+		case 429:
+			limited++
+			if ra := h.Get("Retry-After"); ra != "1" {
+				t.Fatalf("429 with Retry-After %q, want 1", ra)
+			}
+		default:
+			t.Fatalf("poll %d: %d %v", i, code, m)
+		}
+	}
+	if share := float64(limited) / polls; share < 0.33 || share > 0.47 {
+		t.Fatalf("%d of %d polls answered 429 (%.2f), want about 0.4", limited, polls, share)
+	}
+	if got := l.s.FaultCounts()[FaultRateLimit]; got != limited || l.s.SendCount() != 20 {
+		t.Fatalf("faults %d (saw %d), sends %d", got, limited, l.s.SendCount())
+	}
+}
+
+// Chaos on sends only leaves every poll alone; 408 is a fault of its own.
+func TestChaosOnSendsOnly(t *testing.T) {
+	s := New(WithChaos(1), WithChaosFaults(FaultRequestTimeout), WithChaosOn(ChaosOnSends))
+	if rec := raw(s, "POST", "/messages/send", sendOne); rec.Code != http.StatusRequestTimeout || !strings.Contains(rec.Body.String(), "request timeout") {
+		t.Fatalf("send: %d %s", rec.Code, rec.Body.String())
+	}
+	s.SetChaos(0)
+	raw(s, "POST", "/messages/send", `{"type":"TEXT","content":"hi","recipients":`+phones(11)+`}`)
+	s.SetChaos(1)
+	for range 20 {
+		if rec := raw(s, "GET", "/bulk-jobs/"+s.JobIDs()[0], ""); rec.Code != 200 {
+			t.Fatalf("a poll was faulted: %d", rec.Code)
+		}
+	}
+	// WithChaosOn(all) after a narrower choice restores both.
+	s = New(WithChaos(1), WithChaosFaults(FaultRequestTimeout), WithChaosOn(ChaosOnPolls), WithChaosOn(ChaosOnAll))
+	if raw(s, "POST", "/messages/send", sendOne).Code != 408 || raw(s, "GET", "/bulk-jobs/job_x", "").Code != 408 {
+		t.Fatal("chaos on all must fault sends and polls")
+	}
+}
+
+func TestParseChaosOn(t *testing.T) {
+	for in, want := range map[string]ChaosTarget{"": ChaosOnAll, "all": ChaosOnAll, " Polls ": ChaosOnPolls, "SENDS": ChaosOnSends} {
+		if got, err := ParseChaosOn(in); err != nil || got != want {
+			t.Errorf("ParseChaosOn(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseChaosOn("gets"); err == nil || !strings.Contains(err.Error(), "polls, sends or all") {
+		t.Errorf("ParseChaosOn(gets): %v", err)
 	}
 }

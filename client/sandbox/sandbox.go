@@ -6,8 +6,13 @@
 // the clock when asked (no goroutine or timer per job), so a fake clock
 // drives a job to the end instantly and a million recipients cost a slice.
 //
-// WithChaos turns on fault injection (chaos.go): 5xx, 429, garbled, hostile
-// and late answers, deterministic per seed.
+// WithJobDir keeps jobs on disk, one file each (store.go), so a job outlives
+// the process that made it; progress is still computed from its creation
+// time, so a job read back later is where it would be by now.
+//
+// WithChaos turns on fault injection (chaos.go): 5xx, 429, 408, garbled,
+// hostile and late answers, deterministic per seed; WithChaosOn aims it at
+// polls or sends only.
 package sandbox
 
 import (
@@ -64,6 +69,9 @@ type Server struct {
 	sends []campaign.Request
 	hits  map[string]int
 	chaos chaos // fault injection (chaos.go); off unless WithChaos
+
+	jobDir   string  // where jobs are kept (store.go); "" = memory only
+	problems []error // from loading jobDir
 }
 
 // Option configures a Server.
@@ -130,6 +138,9 @@ func New(opts ...Option) *Server {
 	}
 	if s.prefix == "/" {
 		s.prefix = ""
+	}
+	if s.jobDir != "" {
+		s.loadJobs()
 	}
 	return s
 }
@@ -231,26 +242,28 @@ func (s *Server) Start(addr string) (*Running, error) {
 	return &Running{URL: "http://" + host + s.prefix, Server: s, srv: srv}, nil
 }
 
-// job is a bulk job; its progress is a function of the clock.
+// job is a bulk job; its progress is a function of the clock, so a job
+// read back from disk (store.go) is wherever it would be by now.
 type job struct {
 	seq         uint64
 	id          string
 	created     time.Time
 	scheduledAt time.Time // zero: start at creation
 	total       int
-	// failIdx are the sorted indexes (in send order) of failing targets.
-	failIdx []int
-	// target names the i-th target (a recipient or a group member).
-	recipients []string
-	groups     []string
+	rate        float64 // messages per second, fixed when the job is made
+	// failIdx are the sorted indexes (in send order) of failing targets;
+	// failures[k] is the answer for failIdx[k].
+	failIdx  []int
+	failures []failureOut
 }
 
-func (j *job) target(i, groupSize int) string {
-	if i < len(j.recipients) {
-		return j.recipients[i]
+// target names the i-th target of a request (a recipient or a group member).
+func target(req campaign.Request, i, groupSize int) string {
+	if i < len(req.Recipients) {
+		return req.Recipients[i]
 	}
-	i -= len(j.recipients)
-	return fmt.Sprintf("%s#%d", j.groups[i/groupSize], i%groupSize+1)
+	i -= len(req.Recipients)
+	return fmt.Sprintf("%s#%d", req.GroupIDs[i/groupSize], i%groupSize+1)
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, code int, v any) {
@@ -450,10 +463,14 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		Type: campaign.MessageType(deref(in.Type)), Content: deref(in.Content), MediaURL: deref(in.MediaURL),
 		Recipients: in.Recipients, GroupIDs: in.GroupIDs, Caption: deref(in.Caption), ScheduledAt: deref(in.ScheduledAt),
 	}
-	s.sends = append(s.sends, req)
-
 	if req.IsBulk() {
-		j := s.newJob(req, now, sched)
+		j, err := s.newJob(req, now, sched)
+		if err != nil {
+			// Nothing recorded: the job could not be kept as promised.
+			s.fail(w, http.StatusInternalServerError, "", "%v", err)
+			return
+		}
+		s.sends = append(s.sends, req)
 		status := "PROCESSING"
 		if !sched.IsZero() {
 			status = "SCHEDULED"
@@ -465,6 +482,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		})
 		return
 	}
+	s.sends = append(s.sends, req)
 	msgs := make([]messageOut, len(req.Recipients))
 	for i := range msgs {
 		s.seq++
@@ -523,20 +541,38 @@ var failureReasons = []string{
 	"message undeliverable: device offline too long",
 }
 
-func (s *Server) newJob(req campaign.Request, now, sched time.Time) *job {
-	s.seq++
-	j := &job{
-		seq: s.seq, id: fmt.Sprintf("job_%016x", s.hash("job", s.seq)), created: now, scheduledAt: sched,
-		recipients: req.Recipients, groups: req.GroupIDs,
-		total: len(req.Recipients) + len(req.GroupIDs)*s.groupSize,
-	}
+// newJob makes, keeps (WithJobDir) and registers the job for req. Called
+// with s.mu held.
+func (s *Server) newJob(req campaign.Request, now, sched time.Time) (*job, error) {
+	j := &job{created: now, scheduledAt: sched, rate: s.rate,
+		total: len(req.Recipients) + len(req.GroupIDs)*s.groupSize}
 	for i := 0; i < j.total; i++ {
-		if s.fails(j.target(i, s.groupSize)) {
+		if t := target(req, i, s.groupSize); s.fails(t) {
 			j.failIdx = append(j.failIdx, i)
+			j.failures = append(j.failures, failureOut{Recipient: t, Error: failureReasons[s.hash("why", uint64(i))%uint64(len(failureReasons))]})
+		}
+	}
+	// IDs are unique in this process, and on disk across processes: two
+	// sandboxes with the same seed would otherwise hand out the same IDs.
+	for {
+		s.seq++
+		j.seq, j.id = s.seq, fmt.Sprintf("job_%016x", s.hash("job", s.seq))
+		if _, taken := s.jobs[j.id]; taken {
+			continue
+		}
+		if s.jobDir == "" {
+			break
+		}
+		saved, err := s.saveJob(j)
+		if err != nil {
+			return nil, err
+		}
+		if saved {
+			break
 		}
 	}
 	s.jobs[j.id] = j
-	return j
+	return j, nil
 }
 
 type failureOut struct {
@@ -562,8 +598,15 @@ func (s *Server) getJob(w http.ResponseWriter, id string) {
 	defer s.mu.Unlock()
 	j, ok := s.jobs[id]
 	if !ok {
-		s.fail(w, http.StatusNotFound, "jobId", "job %q not found", id)
-		return
+		var err error
+		if j, err = s.lookupJob(id); err != nil {
+			s.fail(w, http.StatusNotFound, "jobId", "job %q not found: %v", id, err)
+			return
+		}
+		if j == nil {
+			s.fail(w, http.StatusNotFound, "jobId", "job %q not found", id)
+			return
+		}
 	}
 	s.writeJSON(w, http.StatusOK, map[string]any{"success": true, "job": s.progress(j, s.now().UTC())})
 }
@@ -593,14 +636,13 @@ func (s *Server) progress(j *job, now time.Time) jobOut {
 	if !j.scheduledAt.IsZero() {
 		start = start.Add(queueDelay)
 	}
-	done := min(int(now.Sub(start).Seconds()*s.rate), j.total)
+	done := min(int(now.Sub(start).Seconds()*j.rate), j.total)
 	failed := sort.SearchInts(j.failIdx, done) // failing indexes below done
 	out.Sent, out.Failed, out.Pending = done-failed, failed, j.total-done
-	for _, i := range j.failIdx[:failed] {
-		t := j.target(i, s.groupSize)
-		out.Failures = append(out.Failures, failureOut{Recipient: t, Error: failureReasons[s.hash("why", uint64(i))%uint64(len(failureReasons))]})
+	if failed > 0 {
+		out.Failures = j.failures[:failed] // read-only: encoded, never changed
 	}
-	end := start.Add(time.Duration(float64(j.total) / s.rate * float64(time.Second)))
+	end := j.end()
 	out.UpdatedAt = now.Format(time.RFC3339)
 	switch {
 	case done < j.total:

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"spotcast/campaign"
@@ -31,7 +32,9 @@ func (a *app) connect(needKey bool) (*conn, error) {
 	c := &conn{close: func() {}}
 	base, key := a.g.baseURL, a.g.apiKey
 	if a.g.sandbox {
-		run, err := sandbox.New().Start("127.0.0.1:0")
+		// Jobs are kept in the state directory, so a job detached in one
+		// run can be watched from the next (README: detach and re-attach).
+		run, err := a.newSandbox(sandbox.WithJobDir(sandboxJobDir(a.stateDir()))).Start("127.0.0.1:0")
 		if err != nil {
 			return nil, exitf(ExitError, "cannot start the sandbox API: %v", err)
 		}
@@ -73,6 +76,19 @@ func (a *app) sandboxNotice(c *conn) {
 		fmt.Fprintf(a.errOut, "SANDBOX: using the built-in fake WhatsSpot API at %s — nothing leaves this machine.\n", c.url)
 	}
 }
+
+// newSandbox makes a sandbox, warning about job files it could not load
+// (the sandbox runs without them).
+func (a *app) newSandbox(opts ...sandbox.Option) *sandbox.Server {
+	srv := sandbox.New(opts...)
+	for _, p := range srv.StateProblems() {
+		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(p.Error()))
+	}
+	return srv
+}
+
+// sandboxJobDir is where the built-in sandbox keeps its jobs.
+func sandboxJobDir(state string) string { return filepath.Join(state, "sandbox", "jobs") }
 
 // stateDir resolves --state-dir / SPOTCAST_STATE_DIR / the XDG default.
 func (a *app) stateDir() string { return campaign.StateDir(a.g.stateDir) }

@@ -47,6 +47,8 @@ type sandboxFlags struct {
 	failRate    float64
 	chaos       float64
 	chaosFaults string
+	chaosOn     string
+	keepJobs    bool
 }
 
 func (a *app) sandboxCmd() *cobra.Command {
@@ -55,7 +57,9 @@ func (a *app) sandboxCmd() *cobra.Command {
 		Use:   "sandbox",
 		Short: "Run the fake WhatsSpot API on its own (for demos and scripts)",
 		Long: `Run an in-process fake of the WhatsSpot API until Ctrl-C. It accepts the
-sandbox key printed at start (not a secret) and simulates bulk jobs.`,
+sandbox key printed at start (not a secret) and simulates bulk jobs. Jobs live
+in memory until it stops, unless --keep-jobs keeps them in the state directory
+(where spotcast --sandbox keeps its own), so a restarted sandbox still knows them.`,
 		Example: `  spotcast sandbox --addr 127.0.0.1:8080
   WHATSSPOT_BASE_URL=http://127.0.0.1:8080 WHATSSPOT_API_KEY=sandbox-key spotcast send --to +919999999999 --content hi --yes`,
 		Args: cobra.NoArgs,
@@ -64,8 +68,10 @@ sandbox key printed at start (not a secret) and simulates bulk jobs.`,
 	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	cmd.Flags().Float64Var(&f.rate, "rate", sandbox.DefaultRate, "messages a bulk job sends per second")
 	cmd.Flags().Float64Var(&f.failRate, "fail-rate", sandbox.DefaultFailRate, "fraction of messages that fail, 0 to 1")
-	cmd.Flags().Float64Var(&f.chaos, "chaos", 0, "fraction of requests answered with a fault (500, 429, truncated JSON, HTML 502, slow answer), 0 to 1")
+	cmd.Flags().Float64Var(&f.chaos, "chaos", 0, "fraction of requests answered with a fault (500, 429, 408, truncated JSON, HTML 502, slow answer), 0 to 1")
 	cmd.Flags().StringVar(&f.chaosFaults, "chaos-faults", "all", "which faults --chaos injects, comma-separated: "+faultNames())
+	cmd.Flags().StringVar(&f.chaosOn, "chaos-on", "all", "which requests --chaos may fault: polls (job status), sends, or all")
+	cmd.Flags().BoolVar(&f.keepJobs, "keep-jobs", false, "keep bulk jobs in the state directory (STATE/sandbox/jobs), shared with spotcast --sandbox")
 	return cmd
 }
 
@@ -83,17 +89,24 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	if err != nil {
 		return exitf(ExitInvalid, "--chaos-faults: %v", err)
 	}
+	on, err := sandbox.ParseChaosOn(f.chaosOn)
+	if err != nil {
+		return exitf(ExitInvalid, "--chaos-on: %v", err)
+	}
 	opts := []sandbox.Option{sandbox.WithRate(f.rate), sandbox.WithFailRate(f.failRate)}
 	if f.chaos > 0 {
-		opts = append(opts, sandbox.WithChaos(f.chaos), sandbox.WithChaosFaults(faults...))
+		opts = append(opts, sandbox.WithChaos(f.chaos), sandbox.WithChaosFaults(faults...), sandbox.WithChaosOn(on))
 	}
-	run, err := sandbox.New(opts...).Start(f.addr)
+	if f.keepJobs {
+		opts = append(opts, sandbox.WithJobDir(sandboxJobDir(a.stateDir())))
+	}
+	run, err := a.newSandbox(opts...).Start(f.addr)
 	if err != nil {
 		return exitf(ExitError, "cannot start the sandbox on %s: %v (is the port in use? try --addr 127.0.0.1:0)", f.addr, err)
 	}
 	fmt.Fprintf(a.out, "WhatsSpot sandbox listening on %s\nAPI key: %s (the sandbox key; not a secret)\n", run.URL, sandbox.Key)
 	if f.chaos > 0 {
-		fmt.Fprintf(a.out, "Chaos: %.0f%% of requests get one of: %s\n", f.chaos*100, f.chaosFaults)
+		fmt.Fprintf(a.out, "Chaos: %.0f%% of requests (%s) get one of: %s\n", f.chaos*100, on, f.chaosFaults)
 	}
 	fmt.Fprintf(a.out, "Use it:  export WHATSSPOT_BASE_URL=%s WHATSSPOT_API_KEY=%s\nCtrl-C stops it.\n", run.URL, sandbox.Key)
 	<-ctx.Done()
