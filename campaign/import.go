@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -21,12 +22,26 @@ type ImportOptions struct {
 	PhoneColumn string
 	// DefaultCountry is an ISO region ("IN", "GB") for national numbers.
 	DefaultCountry string
+	// International reads digits without '+' as country code and number
+	// (see PhoneOptions).
+	International bool
 	// Progress, when set, is called now and then (not per row) from the
 	// import goroutine.
 	Progress func(ImportProgress)
 	// Workers is the number of validation goroutines; 0 means GOMAXPROCS.
 	Workers int
+	// OnRecipient, when set, receives every valid, de-duplicated recipient
+	// in file order as it is found, and the report keeps none of them
+	// (Recipients stays nil): memory stays flat however long the list. It
+	// is called from one goroutine at a time; an error stops the import and
+	// is returned by Import.
+	OnRecipient func(Recipient) error
 }
+
+// MaxProblems is how many rejected values (and, apart, warnings) a report
+// keeps in full; past it they are only counted, so a file of millions of bad
+// rows costs no more memory than one of a thousand.
+const MaxProblems = 1000
 
 // ImportProgress is a progress snapshot.
 type ImportProgress struct {
@@ -41,7 +56,8 @@ type Recipient struct {
 	Line  int    `json:"line"`           // 1-based line of the record in the file
 }
 
-// ImportProblem is one rejected value.
+// ImportProblem is one rejected value, or (in Warnings) one read with a
+// doubt.
 type ImportProblem struct {
 	Line   int    `json:"line"`
 	Value  string `json:"value"` // sanitised raw value, cut to 100 bytes
@@ -50,14 +66,25 @@ type ImportProblem struct {
 
 // ImportReport is the outcome of reading a contact list.
 type ImportReport struct {
-	Rows       int             `json:"rows"`
-	Valid      int             `json:"valid"`
-	Invalid    int             `json:"invalid"`
-	Duplicates int             `json:"duplicates"`
-	Column     string          `json:"column"` // header of the column used ("column 1" when headerless)
-	HasNames   bool            `json:"hasNames"`
+	Rows       int    `json:"rows"` // records (contacts in a vCard file)
+	Valid      int    `json:"valid"`
+	Invalid    int    `json:"invalid"`
+	Duplicates int    `json:"duplicates"`
+	Column     string `json:"column"` // header of the column used ("column 1" when headerless)
+	// Source, when set, says where the numbers came from in words when it
+	// is not one column: typed phone columns, a vCard file.
+	Source   string `json:"source,omitempty"`
+	HasNames bool   `json:"hasNames"`
+	// NoMobile counts contacts (typed phone columns, vCards) without a
+	// number marked mobile; their first other number, never a fax, is used.
+	NoMobile   int             `json:"noMobile"`
 	Recipients []Recipient     `json:"-"`
-	Problems   []ImportProblem `json:"problems"`
+	Problems   []ImportProblem `json:"problems"` // the first MaxProblems
+	// ProblemsOmitted counts the problems past MaxProblems (in Invalid, not
+	// in Problems).
+	ProblemsOmitted int             `json:"problemsOmitted"`
+	Warnings        []ImportProblem `json:"warnings"` // values read, but with a doubt
+	WarningsOmitted int             `json:"warningsOmitted"`
 }
 
 // Phones returns the recipients' numbers in file order.
@@ -69,20 +96,36 @@ func (r *ImportReport) Phones() []string {
 	return out
 }
 
+func (r *ImportReport) problem(p ImportProblem) {
+	r.Invalid++
+	if len(r.Problems) < MaxProblems {
+		r.Problems = append(r.Problems, p)
+	} else {
+		r.ProblemsOmitted++
+	}
+}
+
+func (r *ImportReport) warn(line int, value, reason string) {
+	if len(r.Warnings) < MaxProblems {
+		r.Warnings = append(r.Warnings, ImportProblem{Line: line, Value: problemValue(value), Reason: reason})
+	} else {
+		r.WarningsOmitted++
+	}
+}
+
 // ErrNoRecipients is wrapped when a file was read but yields no valid number.
 var ErrNoRecipients = errors.New("no valid recipients")
 
-// Import reads a CSV contact list (SPEC section 4). size is the input size
-// for progress (0 if unknown). It returns an error only when the file cannot
-// be read or parsed at all; per-row problems go in the report. A file that
-// yields no valid number is not an error here: callers check Valid == 0
-// (and may wrap ErrNoRecipients).
+// Import reads a contact list: CSV (SPEC section 4) or vCard. size is the
+// input size for progress (0 if unknown). It returns an error only when the
+// file cannot be read or parsed at all; per-row problems go in the report.
+// A file that yields no valid number is not an error here: callers check
+// Valid == 0 (and may wrap ErrNoRecipients).
 func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*ImportReport, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	region := strings.ToUpper(strings.TrimSpace(opts.DefaultCountry))
-	def, err := defaultRegionInfo(region)
+	pr, err := PhoneOptions{DefaultCountry: opts.DefaultCountry, International: opts.International}.rules()
 	if err != nil {
 		return nil, fmt.Errorf("--default-country: %w", err)
 	}
@@ -95,45 +138,58 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 	if err != nil {
 		return nil, importReadErr(ctx, err)
 	}
-	text := &textReader{r: src, kind: kind}
-	in := bufio.NewReaderSize(text, 64<<10)
-	sample, err := in.Peek(64 << 10)
+	pre := bufio.NewReaderSize(src, 64<<10)
+	sample, err := pre.Peek(64 << 10)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 		return nil, importReadErr(ctx, err)
+	}
+	if bytes.IndexByte(sample, '\r') >= 0 && bytes.IndexByte(sample, '\n') < 0 {
+		// Classic Mac line ends (Excel for Mac "CSV (Macintosh)"). Only
+		// then: elsewhere a lone CR is text inside a cell.
+		pre = bufio.NewReaderSize(&crReader{r: pre}, 64<<10)
+		if sample, err = pre.Peek(64 << 10); err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+			return nil, importReadErr(ctx, err)
+		}
 	}
 	if len(bytes.TrimSpace(sample)) == 0 {
 		return nil, errEmptyFile
 	}
-
-	lay, err := detectLayout(sample, opts.PhoneColumn)
-	if err != nil {
-		return nil, err
-	}
-	est := estimateRows(sample, size) // before Discard: sample is in's buffer
-	if lay.headerBytes > 0 {
-		if _, err := in.Discard(lay.headerBytes); err != nil {
+	rep := &ImportReport{Problems: []ImportProblem{}, Warnings: []ImportProblem{}}
+	var rows rowSource
+	est := estimateRows(sample, size)
+	if isVCard(sample) {
+		rows = newVCardSource(pre, kind, rep)
+	} else {
+		delim := sniffDelimiter(sample)
+		fix := &quoteFixer{r: pre, delim: byte(delim), line: 1, warn: func(line int, cell string) {
+			rep.warn(line, cell, `a " inside a cell that is not quoted: read as it is — to be sure, quote the cell ("...") and double each " inside it`)
+		}}
+		in := bufio.NewReaderSize(&textReader{r: fix, kind: kind}, 64<<10)
+		sample, err := in.Peek(64 << 10)
+		if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
 			return nil, importReadErr(ctx, err)
 		}
+		lay, err := detectLayout(sample, delim, opts.PhoneColumn)
+		if err != nil {
+			return nil, err
+		}
+		if lay.headerBytes > 0 {
+			if _, err := in.Discard(lay.headerBytes); err != nil {
+				return nil, importReadErr(ctx, err)
+			}
+		}
+		rep.Column, rep.HasNames = lay.column, lay.hasNames
+		if rows, err = newCSVSource(in, lay, rep); err != nil {
+			return nil, err
+		}
 	}
-
-	// gocsv maps columns by header name, so the real header (or none) is
-	// replaced by one naming the chosen columns after importRow's tags;
-	// line numbers are shifted back by lineShift.
-	csvr := csv.NewReader(io.MultiReader(strings.NewReader(lay.syntheticHeader()), in))
-	csvr.Comma = lay.delim
-	csvr.FieldsPerRecord = -1
-	csvr.ReuseRecord = true
-	um, err := gocsv.NewUnmarshaller(csvr, &importRow{}) // a pointer: no copy per row
-	if err != nil {
-		return nil, fmt.Errorf("reading the header: %w", err)
-	}
-	lineShift := lay.headerLines - 1
 
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	rep := &ImportReport{Column: lay.column, HasNames: lay.hasNames, Problems: []ImportProblem{}}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	work := make(chan *importChunk, workers*2)
 	results := make(chan *importChunk, workers*2)
 	var wg sync.WaitGroup
@@ -142,14 +198,15 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 		go func() {
 			defer wg.Done()
 			for c := range work {
-				c.normalize(region, def)
+				c.normalize(pr)
 				results <- c
 			}
 		}()
 	}
+	m := &merger{rep: rep, sink: opts.OnRecipient, stop: cancel}
 	merged := make(chan struct{})
 	go func() {
-		mergeChunks(results, rep, est)
+		m.run(results, est)
 		close(merged)
 	}()
 	finish := func() {
@@ -163,37 +220,31 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 	const progressEvery = 1 << 16
 	seq := 0
 	cur := &importChunk{rows: make([]importRaw, 0, chunkRows)}
+	emit := func(raw importRaw) error {
+		cur.rows = append(cur.rows, raw)
+		if len(cur.rows) < chunkRows {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		cur.seq = seq
+		seq++
+		work <- cur
+		cur = &importChunk{rows: make([]importRaw, 0, chunkRows)}
+		return nil
+	}
 	var readErr error
 	for {
-		v, err := um.Read()
-		if err == io.EOF {
-			break
-		}
+		ok, err := rows.next(emit)
 		if err != nil {
 			readErr = err
 			break
 		}
-		row := v.(*importRow)
-		name := row.Name
-		if lay.first >= 0 || lay.last >= 0 {
-			name = strings.TrimSpace(strings.TrimSpace(row.First) + " " + strings.TrimSpace(row.Last))
+		if !ok {
+			break
 		}
-		if row.Other == nil && strings.TrimSpace(row.Phone) == "" && strings.TrimSpace(name) == "" {
-			continue // a blank record such as ",,,"; any other is reported
-		}
-		line, _ := csvr.FieldPos(0)
-		cur.rows = append(cur.rows, importRaw{line: line + lineShift, phone: row.Phone, name: name})
 		rep.Rows++
-		if len(cur.rows) == chunkRows {
-			if err := ctx.Err(); err != nil {
-				readErr = err
-				break
-			}
-			cur.seq = seq
-			seq++
-			work <- cur
-			cur = &importChunk{rows: make([]importRaw, 0, chunkRows)}
-		}
 		if opts.Progress != nil && rep.Rows%progressEvery == 0 {
 			opts.Progress(ImportProgress{Bytes: cr.n, TotalBytes: size, Rows: rep.Rows})
 		}
@@ -203,8 +254,11 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 		work <- cur
 	}
 	finish()
+	if m.sinkErr != nil {
+		return nil, m.sinkErr
+	}
 	if readErr != nil {
-		return nil, importParseErr(ctx, readErr, lineShift)
+		return nil, rows.explain(ctx, readErr)
 	}
 	if cap(rep.Recipients) > 2*len(rep.Recipients)+1024 {
 		// The estimate was for valid rows; do not keep a mostly empty array.
@@ -214,6 +268,67 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 		opts.Progress(ImportProgress{Bytes: cr.n, TotalBytes: size, Rows: rep.Rows})
 	}
 	return rep, nil
+}
+
+// rowSource reads records one at a time: next hands the record's values
+// to emit and reports false at the end of the file; a record handing
+// nothing is skipped (blank). explain turns a read error into words.
+type rowSource interface {
+	next(emit func(importRaw) error) (bool, error)
+	explain(ctx context.Context, err error) error
+}
+
+// csvSource reads CSV records through gocsv, which maps the chosen columns
+// by name (see syntheticHeader).
+type csvSource struct {
+	csvr      *csv.Reader
+	um        *gocsv.Unmarshaller
+	lay       *importLayout
+	lineShift int
+}
+
+func newCSVSource(in io.Reader, lay *importLayout, rep *ImportReport) (rowSource, error) {
+	if lay.typed != nil {
+		return newTypedSource(in, lay, rep), nil
+	}
+	// gocsv maps columns by header name, so the real header (or none) is
+	// replaced by one naming the chosen columns after importRow's tags;
+	// line numbers are shifted back by lineShift.
+	csvr := csv.NewReader(io.MultiReader(strings.NewReader(lay.syntheticHeader()), in))
+	csvr.Comma = lay.delim
+	csvr.FieldsPerRecord = -1
+	csvr.ReuseRecord = true
+	um, err := gocsv.NewUnmarshaller(csvr, &importRow{}) // a pointer: no copy per row
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	return &csvSource{csvr: csvr, um: um, lay: lay, lineShift: lay.headerLines - 1}, nil
+}
+
+func (s *csvSource) next(emit func(importRaw) error) (bool, error) {
+	for {
+		v, err := s.um.Read()
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		row := v.(*importRow)
+		name := row.Name
+		if s.lay.first >= 0 || s.lay.last >= 0 {
+			name = strings.TrimSpace(strings.TrimSpace(row.First) + " " + strings.TrimSpace(row.Last))
+		}
+		if row.Other == nil && strings.TrimSpace(row.Phone) == "" && strings.TrimSpace(name) == "" {
+			continue // a blank record such as ",,,"; any other is reported
+		}
+		line, _ := s.csvr.FieldPos(0)
+		return true, emit(importRaw{line: line + s.lineShift, phone: row.Phone, name: name})
+	}
+}
+
+func (s *csvSource) explain(ctx context.Context, err error) error {
+	return importParseErr(ctx, err, s.lineShift)
 }
 
 // importRow is what gocsv fills from each record (see syntheticHeader).
@@ -245,6 +360,7 @@ func (o *otherCells) UnmarshalCSV(cell string) error {
 type importRaw struct {
 	line        int
 	phone, name string
+	reason      string // set: a problem found while reading (phone is its value)
 }
 
 type importResult struct {
@@ -262,23 +378,27 @@ type importChunk struct {
 }
 
 // normalize runs on a worker: split multi-number cells, normalise each.
-func (c *importChunk) normalize(region string, def *phoneRegion) {
+func (c *importChunk) normalize(pr *phoneRules) {
 	c.out = make([]importResult, 0, len(c.rows))
 	for _, row := range c.rows {
+		if row.reason != "" {
+			c.out = append(c.out, importResult{line: row.line, value: problemValue(row.phone), reason: row.reason})
+			continue
+		}
 		name := cleanName(row.name)
 		if !strings.Contains(row.phone, ":::") && strings.IndexByte(row.phone, ';') < 0 {
-			c.add(row.line, row.phone, name, region, def) // the common case, without a split
+			c.add(row.line, row.phone, name, pr) // the common case, without a split
 			continue
 		}
 		for _, v := range splitNumbers(row.phone) {
-			c.add(row.line, v, name, region, def)
+			c.add(row.line, v, name, pr)
 		}
 	}
 	c.rows = nil
 }
 
-func (c *importChunk) add(line int, v, name, region string, def *phoneRegion) {
-	e164, reason := normalizePhone(v, region, def)
+func (c *importChunk) add(line int, v, name string, pr *phoneRules) {
+	e164, reason := normalizePhone(v, pr)
 	if reason != "" {
 		c.out = append(c.out, importResult{line: line, value: problemValue(v), reason: reason})
 		return
@@ -322,14 +442,29 @@ func cleanName(s string) string {
 	return strings.Clone(s)
 }
 
-// mergeChunks puts chunks back in file order and de-duplicates: the first
-// occurrence wins.
-func mergeChunks(results <-chan *importChunk, rep *ImportReport, est int) {
+// merger puts chunks back in file order and de-duplicates: the first
+// occurrence wins. Recipients go to sink when there is one, else into the
+// report.
+type merger struct {
+	rep     *ImportReport
+	sink    func(Recipient) error
+	sinkErr error
+	stop    func() // ends the read when the sink fails
+}
+
+func (m *merger) run(results <-chan *importChunk, est int) {
+	rep := m.rep
 	pending := map[int]*importChunk{}
 	next := 0
+	if m.sink == nil {
+		rep.Recipients = make([]Recipient, 0, est)
+	} else {
+		// Nothing but the set grows with the valid rows: growing it as
+		// they come keeps a file of bad rows small.
+		est = min(est, 1<<16)
+	}
 	seen := newPhoneSet(est)
 	var seenLong map[string]struct{}
-	rep.Recipients = make([]Recipient, 0, est)
 	for c := range results {
 		pending[c.seq] = c
 		for {
@@ -341,8 +476,7 @@ func mergeChunks(results <-chan *importChunk, rep *ImportReport, est int) {
 			next++
 			for _, res := range c.out {
 				if res.phone == "" {
-					rep.Invalid++
-					rep.Problems = append(rep.Problems, ImportProblem{Line: res.line, Value: res.value, Reason: res.reason})
+					rep.problem(ImportProblem{Line: res.line, Value: res.value, Reason: res.reason})
 					continue
 				}
 				dup := false
@@ -361,7 +495,15 @@ func mergeChunks(results <-chan *importChunk, rep *ImportReport, est int) {
 					continue
 				}
 				rep.Valid++
-				rep.Recipients = append(rep.Recipients, Recipient{Phone: res.phone, Name: res.name, Line: res.line})
+				rc := Recipient{Phone: res.phone, Name: res.name, Line: res.line}
+				switch {
+				case m.sink == nil:
+					rep.Recipients = append(rep.Recipients, rc)
+				case m.sinkErr == nil:
+					if m.sinkErr = m.sink(rc); m.sinkErr != nil {
+						m.stop()
+					}
+				}
 			}
 		}
 	}
@@ -463,10 +605,11 @@ type importLayout struct {
 	headerLines       int
 	column            string
 	hasNames          bool
+	typed             []typedPhone // Google's "Phone N - Type/Value" pairs, when the numbers come from them
 }
 
-func detectLayout(sample []byte, phoneColumn string) (*importLayout, error) {
-	lay := &importLayout{delim: sniffDelimiter(sample), full: -1, first: -1, last: -1}
+func detectLayout(sample []byte, delim rune, phoneColumn string) (*importLayout, error) {
+	lay := &importLayout{delim: delim, full: -1, first: -1, last: -1}
 	hr := csv.NewReader(bytes.NewReader(sample))
 	hr.Comma = lay.delim
 	hr.FieldsPerRecord = -1
@@ -535,6 +678,13 @@ func detectLayout(sample []byte, phoneColumn string) (*importLayout, error) {
 	lay.column = Sanitize(strings.TrimSpace(first[lay.phone]))
 	lay.full, lay.first, lay.last = nameColumns(first, lay.phone)
 	lay.hasNames = lay.full >= 0 || lay.first >= 0 || lay.last >= 0
+	if phoneColumn == "" {
+		// Only when the column picked is one of the typed pairs: a
+		// "WhatsApp" or "Mobile" column of its own still wins.
+		if typed := typedPhones(first); typed != nil && slices.ContainsFunc(typed, func(tp typedPhone) bool { return tp.value == lay.phone }) {
+			lay.typed = typed
+		}
+	}
 	return lay, nil
 }
 

@@ -24,7 +24,9 @@ func FuzzNormalizePhone(f *testing.F) {
 	for _, s := range []string{"+91 98765 43210", "0091 98765-43210", "07400 123456", "(202) 555-0143",
 		"+1 800 FLOWERS", "9.19E+11", "+999 1234 5678", "919876543210", "011 44 20 7946 0958", "+", "00",
 		"+0 12345", "12", "+44 (0) 20 7946 0958", "8 (812) 123-45-67", "+54 9 11 1234-5678", "0 800 123 456",
-		"+39 06 1234 5678", "++91 98765 43210", "+91 98765 43210 ext 12", "१२३४५६७८९०", "+12 34 56 78 9012 3456 7890"} {
+		"+39 06 1234 5678", "++91 98765 43210", "+91 98765 43210 ext 12", "१२३४५६७८९०", "+12 34 56 78 9012 3456 7890",
+		"008 1 201-555-0163", "0011 44 20 7946 0958", "001 82 2 312 3456", "000 0 123", "\u202a+91 98765 43210\u202c",
+		"\u2066919876543210\u2069", "\u200e0011 61 2 9876 5432"} {
 		for _, r := range []uint8{0, 1, 50, 100, 200} {
 			f.Add(s, r)
 		}
@@ -38,12 +40,12 @@ func FuzzNormalizePhone(f *testing.F) {
 		if err != nil && got != "" {
 			t.Fatalf("NormalizePhone(%q, %q) = %q with error %v", raw, region, got, err)
 		}
-		s, reason := preparePhone(raw)
+		pr, _ := PhoneOptions{DefaultCountry: region}.rules()
+		s, reason := preparePhone(raw, pr)
 		if reason != "" {
 			return
 		}
-		def, _ := defaultRegionInfo(region)
-		fe, fr, ok := fastNormalize(s, def)
+		fe, fr, ok := fastNormalize(s, pr.def)
 		if !ok {
 			return
 		}
@@ -68,20 +70,24 @@ func FuzzImport(f *testing.F) {
 		"phone\n+44 7400 123456 ::: +44 7400 123456 ; 0044 7400 123457\n",
 		"",
 		"\x00\x01",
+		"Name,Mobile\r\"A\rB\",+91 98765 43210\r\rC,0011 44 20 7946 0958\r",
+		"phone,name\n+91 98765 43210,Asha \"the boss\"\n\"+44 7400 123456\",\"x\"\"y\"\n",
+		"Name,Phone 1 - Type,Phone 1 - Value,Phone 2 - Type,Phone 2 - Value\nA,workFax,+91 20 2612 9999,Mobile,+91 98765 43210\nB,,,,\n",
+		"BEGIN:VCARD\nFN:A\nTEL;TYPE=CELL:+91 98765\n 43210\nitem1.TEL:+44 7400 123456\nitem1.X-ABLabel:Mobile\nEND:VCARD\nBEGIN:VCARD\nTEL;FAX:1\n",
 	} {
 		f.Add(s, "", uint8(0))
 		f.Add(s, "phone", uint8(90))
 	}
 	f.Fuzz(func(t *testing.T, in, column string, ri uint8) {
 		region := fuzzRegions[int(ri)%len(fuzzRegions)]
-		rep, err := Import(context.Background(), strings.NewReader(in), int64(len(in)), ImportOptions{PhoneColumn: column, DefaultCountry: region, Workers: 2})
+		rep, err := Import(context.Background(), strings.NewReader(in), int64(len(in)), ImportOptions{PhoneColumn: column, DefaultCountry: region, Workers: 2, International: ri%7 == 3})
 		if err != nil {
 			if rep != nil {
 				t.Fatal("report and error both returned")
 			}
 			return
 		}
-		if rep.Valid != len(rep.Recipients) || rep.Invalid != len(rep.Problems) || rep.Rows < 0 || rep.Duplicates < 0 {
+		if rep.Valid != len(rep.Recipients) || rep.Invalid != len(rep.Problems)+rep.ProblemsOmitted || len(rep.Problems) > MaxProblems || rep.Rows < 0 || rep.Duplicates < 0 {
 			t.Fatalf("inconsistent counts: %+v", rep)
 		}
 		if rep.Valid+rep.Invalid+rep.Duplicates < rep.Rows {

@@ -427,3 +427,198 @@ func (c *countingReader) Read(p []byte) (int, error) {
 }
 
 var errEmptyFile = errors.New("the file is empty: there is no header and no rows — export the contact list again")
+
+// crReader turns a lone CR into LF, so classic Mac line ends (Excel for
+// Mac "CSV (Macintosh)") read as lines; CRLF is left alone. Import uses it
+// only for a file whose start has CRs and no LF.
+type crReader struct {
+	r    io.Reader
+	held bool // the last read ended with a CR: its meaning waits for the next byte
+}
+
+func (c *crReader) Read(p []byte) (int, error) {
+	if len(p) < 2 {
+		return c.r.Read(p) // bufio never asks for less; nothing to hold a CR in
+	}
+	off := 0
+	if c.held {
+		p[0], off, c.held = '\r', 1, false
+	}
+	n, err := c.r.Read(p[off:])
+	n += off
+	b := p[:n]
+	for i := bytes.IndexByte(b, '\r'); i >= 0; {
+		switch {
+		case i+1 < n:
+			if b[i+1] != '\n' {
+				b[i] = '\n'
+			}
+		case err == nil:
+			c.held = true
+			return n - 1, nil
+		default:
+			b[i] = '\n' // the last byte of the file
+		}
+		j := bytes.IndexByte(b[i+1:], '\r')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return n, err
+}
+
+// quoteFixer quotes a cell that holds a '"' without being quoted
+// (`Asha "the boss"`), so that the strict CSV reader reads it as it is
+// written instead of refusing the file; warn is told each such cell. Cells
+// that are quoted, and lines without a quote, pass unchanged.
+type quoteFixer struct {
+	r       io.Reader
+	delim   byte
+	warn    func(line int, cell string)
+	line    int    // line number of the start of pending
+	pending []byte // read, not yet processed: an unfinished line
+	out     []byte
+	outOff  int
+	inQuote bool // inside a quoted field at the start of pending
+	rbuf    []byte
+	err     error
+}
+
+func (q *quoteFixer) Read(p []byte) (int, error) {
+	for q.outOff == len(q.out) {
+		if q.err != nil {
+			return 0, q.err
+		}
+		if q.rbuf == nil {
+			q.rbuf = make([]byte, 64<<10)
+		}
+		n, err := q.r.Read(q.rbuf)
+		q.err = err
+		q.out, q.outOff = q.out[:0], 0
+		chunk := q.rbuf[:n]
+		if len(q.pending) > 0 {
+			q.pending = append(q.pending, chunk...)
+			chunk = q.pending
+		}
+		end := bytes.LastIndexByte(chunk, '\n') + 1
+		if err != nil || (end == 0 && len(chunk) > MaxRecordBytes) {
+			end = len(chunk) // the last line; or one too long to hold, left for textReader to refuse
+		}
+		q.process(chunk[:end])
+		q.pending = append(q.pending[:0], chunk[end:]...)
+	}
+	n := copy(p, q.out[q.outOff:])
+	q.outOff += n
+	return n, nil
+}
+
+func (q *quoteFixer) process(b []byte) {
+	if !q.inQuote && bytes.IndexByte(b, '"') < 0 {
+		q.out = append(q.out, b...)
+		q.line += bytes.Count(b, []byte{'\n'})
+		return
+	}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		line := b
+		if i >= 0 {
+			line = b[:i+1]
+		}
+		if !q.inQuote && bytes.IndexByte(line, '"') < 0 {
+			q.out = append(q.out, line...)
+		} else {
+			q.fixLine(line)
+		}
+		if i >= 0 {
+			q.line++
+		}
+		b = b[len(line):]
+	}
+}
+
+func (q *quoteFixer) fixLine(line []byte) {
+	j := 0
+	if q.inQuote {
+		k := closeQuote(line, 0)
+		if k < 0 {
+			q.out = append(q.out, line...)
+			return
+		}
+		q.inQuote = false
+		e := q.fieldEnd(line, k)
+		q.out = append(q.out, line[:e]...)
+		j = e
+		if j >= len(line) || line[j] != q.delim {
+			q.out = append(q.out, line[j:]...)
+			return
+		}
+		q.out = append(q.out, q.delim)
+		j++
+	}
+	for {
+		if j < len(line) && line[j] == '"' {
+			k := closeQuote(line, j+1)
+			if k < 0 {
+				q.out = append(q.out, line[j:]...)
+				q.inQuote = true
+				return
+			}
+			e := q.fieldEnd(line, k)
+			q.out = append(q.out, line[j:e]...)
+			j = e
+		} else {
+			e := q.fieldEnd(line, j)
+			cell := line[j:e]
+			if bytes.IndexByte(cell, '"') >= 0 {
+				q.warn(q.line, string(cell))
+				q.out = append(q.out, '"')
+				q.out = append(q.out, bytes.ReplaceAll(cell, []byte{'"'}, []byte{'"', '"'})...)
+				q.out = append(q.out, '"')
+			} else {
+				q.out = append(q.out, cell...)
+			}
+			j = e
+		}
+		if j < len(line) && line[j] == q.delim {
+			q.out = append(q.out, q.delim)
+			j++
+			continue
+		}
+		q.out = append(q.out, line[j:]...)
+		return
+	}
+}
+
+// fieldEnd is where the field from j ends: at the delimiter or the line end.
+func (q *quoteFixer) fieldEnd(line []byte, j int) int {
+	for e := j; e < len(line); e++ {
+		switch line[e] {
+		case q.delim:
+			return e
+		case '\n':
+			if e > j && line[e-1] == '\r' {
+				return e - 1
+			}
+			return e
+		}
+	}
+	return len(line)
+}
+
+// closeQuote finds the end of a quoted field whose text starts at from:
+// the index just past its closing quote ("" is an escaped quote), or -1
+// when the field goes on past this line.
+func closeQuote(line []byte, from int) int {
+	for k := from; k < len(line); k++ {
+		if line[k] != '"' {
+			continue
+		}
+		if k+1 < len(line) && line[k+1] == '"' {
+			k++
+			continue
+		}
+		return k + 1
+	}
+	return -1
+}

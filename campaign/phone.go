@@ -33,22 +33,54 @@ func ValidRegion(code string) bool {
 
 // NormalizePhone turns one written number into E.164 digits without '+'
 // ("+91 98765-43210" -> "919876543210"). defaultRegion ("IN", "GB", or ""
-// for none) applies to numbers written without '+' or '00'. The error text
-// is a reason a person understands, e.g. "too short for IN".
+// for none) applies to numbers written without '+' or an international
+// prefix. The error text is a reason a person understands, e.g. "too short
+// for IN".
 func NormalizePhone(raw, defaultRegion string) (string, error) {
-	region := strings.ToUpper(strings.TrimSpace(defaultRegion))
-	def, err := defaultRegionInfo(region)
+	return PhoneOptions{DefaultCountry: defaultRegion}.Normalize(raw)
+}
+
+// PhoneOptions says how to read numbers written without '+'.
+type PhoneOptions struct {
+	// DefaultCountry is an ISO region ("IN", "GB") for national numbers.
+	DefaultCountry string
+	// International reads digits without '+' as country code and number,
+	// the API's own form ("919876543210"), whatever their country. A number
+	// starting with 0 is still national (of DefaultCountry) when one is set.
+	International bool
+}
+
+// Normalize is NormalizePhone under these options.
+func (o PhoneOptions) Normalize(raw string) (string, error) {
+	pr, err := o.rules()
 	if err != nil {
 		return "", err
 	}
-	e164, reason := normalizePhone(raw, region, def)
+	e164, reason := normalizePhone(raw, pr)
 	if reason != "" {
 		return "", errors.New(reason)
 	}
 	return e164, nil
 }
 
-// defaultRegionInfo resolves a --default-country value; "" means none.
+// phoneRules are resolved PhoneOptions: region upper-case and valid (or
+// ""), def its metadata (nil without a region).
+type phoneRules struct {
+	region string
+	def    *phoneRegion
+	intl   bool
+}
+
+func (o PhoneOptions) rules() (*phoneRules, error) {
+	region := strings.ToUpper(strings.TrimSpace(o.DefaultCountry))
+	def, err := defaultRegionInfo(region)
+	if err != nil {
+		return nil, err
+	}
+	return &phoneRules{region: region, def: def, intl: o.International}, nil
+}
+
+// defaultRegionInfo resolves a default country value; "" means none.
 func defaultRegionInfo(region string) (*phoneRegion, error) {
 	if region == "" {
 		return nil, nil
@@ -60,27 +92,32 @@ func defaultRegionInfo(region string) (*phoneRegion, error) {
 }
 
 // normalizePhone is NormalizePhone without allocating an error: it returns
-// the E.164 digits or a reason. region is upper-case and valid (or "").
-func normalizePhone(raw, region string, def *phoneRegion) (string, string) {
-	s, reason := preparePhone(raw)
+// the E.164 digits or a reason.
+func normalizePhone(raw string, pr *phoneRules) (string, string) {
+	s, reason := preparePhone(raw, pr)
 	if reason != "" {
 		return "", reason
 	}
-	if e, reason, ok := fastNormalize(s, def); ok {
+	if e, reason, ok := fastNormalize(s, pr.def); ok {
 		return e, reason
 	}
-	return slowNormalize(s, region)
+	return slowNormalize(s, pr.region)
 }
 
 // sciNotation matches what a spreadsheet makes of a long number stored as
 // a number: 9.19E+11 (or 9,19E+11 in comma-decimal locales).
 var sciNotation = regexp.MustCompile(`^[+-]?[0-9]+(?:[.,][0-9]+)?[eE][+]?[0-9]+$`)
 
+// reasonIntlZero: in international form the country code comes first, and
+// none starts with 0.
+const reasonIntlZero = "starts with 0, so it is not country code and number — write it with its country code, or set a default country for national numbers"
+
 // preparePhone applies the rules shared by the fast and the full path:
-// trimming, spreadsheet damage, letters, and "00" meaning international
-// whatever the default country's own dialling prefix is.
-func preparePhone(raw string) (string, string) {
-	s := strings.TrimSpace(raw)
+// invisible marks, trimming, spreadsheet damage, letters, and the
+// international prefixes, which both paths then see as a '+'.
+func preparePhone(raw string, pr *phoneRules) (string, string) {
+	s := stripInvisible(raw)
+	s = strings.TrimSpace(s)
 	// A leading apostrophe is how spreadsheets mark a cell as text.
 	s = strings.TrimSpace(strings.TrimPrefix(s, "'"))
 	if s == "" {
@@ -106,10 +143,101 @@ func preparePhone(raw string) (string, string) {
 	for i < len(s) && isPhoneSep(s[i]) {
 		i++
 	}
+	if i < len(s) && s[i] == '+' {
+		return s, ""
+	}
+	if pr.def != nil && pr.def.idd != nil {
+		// The default country's own international prefix (AU 0011, ID 008,
+		// KR 001...), read as libphonenumber's parsePrefixAsIdd reads it.
+		switch n := pr.def.iddDigits(s[i:]); {
+		case n > 0:
+			return "+" + skipDigits(s[i:], n), ""
+		case n < 0:
+			return s, "" // the prefix followed by 0: a national number
+		}
+	}
 	if strings.HasPrefix(s[i:], "00") {
-		s = "+" + s[i+2:]
+		return "+" + s[i+2:], "" // "00" means international whatever the country
+	}
+	if pr.intl && i < len(s) && s[i] >= '1' && s[i] <= '9' {
+		return "+" + s[i:], ""
+	}
+	if pr.intl && pr.def == nil && i < len(s) && s[i] == '0' {
+		return "", reasonIntlZero
 	}
 	return s, ""
+}
+
+// iddDigits says how many leading digits of s are the region's
+// international prefix: 0 when there is none, -1 when the prefix is
+// followed by a 0 (no country code starts with 0, so libphonenumber reads
+// the number as national). Only the leading run of ASCII digits and
+// separators is read; anything else is left to the full parser.
+func (r *phoneRegion) iddDigits(s string) int {
+	var buf [24]byte
+	n := 0
+	for i := 0; i < len(s) && n < len(buf); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' {
+			buf[n] = c
+			n++
+		} else if !isPhoneSep(c) {
+			break
+		}
+	}
+	d := string(buf[:n])
+	loc := r.idd.FindStringIndex(d)
+	if loc == nil || loc[0] != 0 || loc[1] == 0 {
+		return 0
+	}
+	if loc[1] < len(d) && d[loc[1]] == '0' {
+		return -1
+	}
+	if loc[1] == len(d) && n == len(buf) {
+		return 0 // the prefix may go on past what was read: let the parser decide
+	}
+	return loc[1]
+}
+
+// skipDigits drops the first n ASCII digits of s (and the separators
+// among them).
+func skipDigits(s string, n int) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if n == 0 {
+				return s[i:]
+			}
+			n--
+		}
+	}
+	return ""
+}
+
+// stripInvisible removes the direction marks and zero-width characters
+// that copying a number from WhatsApp or a web page wraps around it
+// (U+200B–U+200F, U+202A–U+202E, U+2060, U+2066–U+2069, U+FEFF).
+func stripInvisible(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isInvisible(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+func isInvisible(r rune) bool {
+	return (r >= 0x200B && r <= 0x200F) || (r >= 0x202A && r <= 0x202E) || r == 0x2060 ||
+		(r >= 0x2066 && r <= 0x2069) || r == 0xFEFF
 }
 
 func hasLetter(s string) bool {

@@ -79,15 +79,15 @@ func TestFastPathAgreesWithParser(t *testing.T) {
 	samples := phoneSamples(rand.New(rand.NewPCG(1, 2)), *agreementN)
 	handled := 0
 	for _, smp := range samples {
-		s, reason := preparePhone(smp.raw)
-		if reason != "" {
-			continue
-		}
-		def, err := defaultRegionInfo(smp.region)
+		pr, err := PhoneOptions{DefaultCountry: smp.region}.rules()
 		if err != nil {
 			t.Fatal(err)
 		}
-		fe, fr, ok := fastNormalize(s, def)
+		s, reason := preparePhone(smp.raw, pr)
+		if reason != "" {
+			continue
+		}
+		fe, fr, ok := fastNormalize(s, pr.def)
 		if !ok {
 			continue
 		}

@@ -19,16 +19,46 @@ func WriteImportReport(out io.Writer, name string, rep *campaign.ImportReport) {
 	fmt.Fprintf(w, "  valid       %d\n", rep.Valid)
 	fmt.Fprintf(w, "  invalid     %d\n", rep.Invalid)
 	fmt.Fprintf(w, "  duplicates  %d\n", rep.Duplicates)
-	fmt.Fprintf(w, "  numbers from %s\n", ColumnName(rep.Column))
-	if len(rep.Problems) > 0 {
-		fmt.Fprintf(w, "Problems:\n")
-		for _, p := range rep.Problems {
-			v := campaign.Sanitize(p.Value)
-			if strings.TrimSpace(v) == "" {
-				v = "(empty)"
-			}
-			fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, v, campaign.Sanitize(p.Reason))
+	if rep.Source != "" {
+		fmt.Fprintf(w, "  numbers from %s\n", campaign.Sanitize(rep.Source))
+	} else {
+		fmt.Fprintf(w, "  numbers from %s\n", ColumnName(rep.Column))
+	}
+	writeNoMobile(w, rep)
+	writeProblems(w, "Problems:", rep.Problems, rep.ProblemsOmitted)
+	writeProblems(w, "Warnings (imported):", rep.Warnings, rep.WarningsOmitted)
+}
+
+// WriteImportNotes prints what a report says beyond its counts and
+// problems (contacts without a mobile number, warnings), for a face whose
+// main output is JSON.
+func WriteImportNotes(out io.Writer, rep *campaign.ImportReport) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
+	writeNoMobile(w, rep)
+	writeProblems(w, "Warnings (imported):", rep.Warnings, rep.WarningsOmitted)
+}
+
+func writeNoMobile(w io.Writer, rep *campaign.ImportReport) {
+	if rep.NoMobile > 0 {
+		fmt.Fprintf(w, "  %d contact(s) had no mobile number: their first other number (never a fax) was used\n", rep.NoMobile)
+	}
+}
+
+func writeProblems(w io.Writer, title string, ps []campaign.ImportProblem, omitted int) {
+	if len(ps) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s\n", title)
+	for _, p := range ps {
+		v := campaign.Sanitize(p.Value)
+		if strings.TrimSpace(v) == "" {
+			v = "(empty)"
 		}
+		fmt.Fprintf(w, "  line %d: %s: %s\n", p.Line, v, campaign.Sanitize(p.Reason))
+	}
+	if omitted > 0 {
+		fmt.Fprintf(w, "  ... and %d more not listed (only the first %d are kept)\n", omitted, len(ps))
 	}
 }
 

@@ -588,7 +588,7 @@ func TestImport(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatalf("bad JSON: %v\n%s", err, r)
 	}
-	wantKeys(t, "import --json", out, "rows", "valid", "invalid", "duplicates", "recipients", "problems")
+	wantKeys(t, "import --json", out, "rows", "valid", "invalid", "duplicates", "suppressed", "recipients", "problems", "problemsOmitted")
 	if int(out["valid"].(float64)) != len(out["recipients"].([]any)) || out["valid"].(float64) < 1 {
 		t.Errorf("valid %v does not match recipients %v", out["valid"], out["recipients"])
 	}

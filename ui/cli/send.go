@@ -32,6 +32,7 @@ type sendFlags struct {
 	batchSize                                    int
 	dryRun, yes, watch, json, checkMedia         bool
 	testTo                                       string
+	international                                bool
 }
 
 func (a *app) sendCmd() *cobra.Command {
@@ -61,6 +62,7 @@ Each request is recorded in the journal before it is sent and after.`,
 	fl.StringArrayVar(&f.to, "to", nil, "a recipient's number, e.g. +919999999999 (repeatable)")
 	fl.StringVar(&f.csv, "csv", "", "a CSV contact list ('-' = stdin)")
 	fl.StringVar(&f.phoneColumn, "phone-column", "", "the CSV column holding the numbers (default: detected)")
+	fl.BoolVar(&f.international, "international", false, internationalHelp)
 	fl.StringArrayVar(&f.groups, "group", nil, "a WhatsApp group ID (repeatable)")
 	fl.StringVar(&f.schedule, "schedule", "", `when to send: now, +2h, 2026-12-25T10:00:00Z, or "2026-12-25 10:00" in --tz`)
 	fl.StringVar(&f.tz, "tz", "", "time zone for --schedule's local form, e.g. Asia/Kolkata (default: this machine's)")
@@ -168,7 +170,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	seen := map[string]bool{}
 	var recipients []string
 	for _, raw := range f.to {
-		ph, err := campaign.NormalizePhone(raw, a.g.defaultCountry)
+		ph, err := campaign.PhoneOptions{DefaultCountry: a.g.defaultCountry, International: f.international}.Normalize(raw)
 		switch {
 		case err != nil:
 			p.invalid++
@@ -185,7 +187,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 		if f.csv == "-" {
 			stdinUsers++
 		}
-		rep, err := a.importFile(ctx, f.csv, f.phoneColumn)
+		rep, err := a.importFile(ctx, f.csv, importOpts{phoneColumn: f.phoneColumn, international: f.international})
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, ctx.Err()
@@ -246,7 +248,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 
 	sent := p.c
 	if f.testTo != "" {
-		ph, err := campaign.NormalizePhone(f.testTo, a.g.defaultCountry)
+		ph, err := campaign.PhoneOptions{DefaultCountry: a.g.defaultCountry, International: f.international}.Normalize(f.testTo)
 		if err != nil {
 			ps.add("test-to", "%q: %v", f.testTo, err)
 		} else {
