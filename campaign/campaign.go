@@ -227,3 +227,27 @@ func (c Campaign) Requests(batchSize int) []Request {
 	}
 	return out
 }
+
+// CountRequests is how many requests, and of them bulk jobs, Requests
+// makes of n recipients and groups at batchSize, counted without building
+// them (O(1): Review draws it every frame): requests of at most batchSize
+// (<= 0, or >= n: one request), groups with the first; a request is bulk
+// with more than BulkThreshold recipients or any group.
+func CountRequests(n, groups, batchSize int) (reqs, bulk int) {
+	isBulk := func(size int, withGroups bool) int {
+		if size > BulkThreshold || (withGroups && groups > 0) {
+			return 1
+		}
+		return 0
+	}
+	if batchSize <= 0 || batchSize >= n {
+		return 1, isBulk(n, true)
+	}
+	reqs = (n + batchSize - 1) / batchSize
+	last := n - (reqs-1)*batchSize // 1..batchSize
+	// The first request (full, with the groups), the full ones between,
+	// and the last.
+	bulk = isBulk(batchSize, true) + (reqs-2)*isBulk(batchSize, false) + isBulk(last, false)
+	return reqs, bulk
+}
+

@@ -3,6 +3,7 @@ package campaign
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -189,4 +190,39 @@ func TestIsBulk(t *testing.T) {
 			t.Errorf("IsBulk(%d recipients, %d groups) = %v", len(tt.r.Recipients), len(tt.r.GroupIDs), got)
 		}
 	}
+}
+
+// CountRequests counts requests without building them; the count must be
+// what Requests builds.
+func TestCountRequestsMatchesRequests(t *testing.T) {
+	for n := 0; n <= 35; n++ {
+		for groups := 0; groups <= 2; groups++ {
+			for size := -1; size <= 37; size++ {
+				c := Campaign{Type: TypeText, Content: "Hi", Recipients: testNumbers(n)}
+				for g := 0; g < groups; g++ {
+					c.GroupIDs = append(c.GroupIDs, fmt.Sprintf("grp_%d", g))
+				}
+				reqs := c.Requests(size)
+				bulk := 0
+				for _, r := range reqs {
+					if r.IsBulk() {
+						bulk++
+					}
+				}
+				gotReqs, gotBulk := CountRequests(n, groups, size)
+				if gotReqs != len(reqs) || gotBulk != bulk {
+					t.Fatalf("n=%d groups=%d size=%d: plan %d requests %d bulk, Requests %d and %d",
+						n, groups, size, gotReqs, gotBulk, len(reqs), bulk)
+				}
+			}
+		}
+	}
+}
+
+func testNumbers(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("9198765%05d", i)
+	}
+	return out
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 )
 
@@ -13,7 +12,21 @@ import (
 // Contacts export (column indexes).
 type typedPhone struct{ typ, value int }
 
-var typedHeader = regexp.MustCompile(`^phone(\d+)(type|value)$`)
+// typedHeaderParts reads a compacted "phone12value" as ("12", "value").
+func typedHeaderParts(c string) (n, part string, ok bool) {
+	rest, found := strings.CutPrefix(c, "phone")
+	if !found {
+		return "", "", false
+	}
+	i := 0
+	for i < len(rest) && rest[i] >= '0' && rest[i] <= '9' {
+		i++
+	}
+	if i == 0 || (rest[i:] != "type" && rest[i:] != "value") {
+		return "", "", false
+	}
+	return rest[:i], rest[i:], true
+}
 
 // typedPhones finds the typed phone pairs of a header, in N order; nil
 // when there are none.
@@ -21,15 +34,15 @@ func typedPhones(header []string) []typedPhone {
 	types, values := map[string]int{}, map[string]int{}
 	var order []string
 	for i, h := range header {
-		m := typedHeader.FindStringSubmatch(compactName(h))
-		if m == nil {
+		n, part, ok := typedHeaderParts(compactName(h))
+		if !ok {
 			continue
 		}
-		if m[2] == "type" {
-			types[m[1]] = i
+		if part == "type" {
+			types[n] = i
 		} else {
-			values[m[1]] = i
-			order = append(order, m[1])
+			values[n] = i
+			order = append(order, n)
 		}
 	}
 	var out []typedPhone

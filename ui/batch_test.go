@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"testing"
 
 	"spotcast/campaign"
@@ -66,29 +65,3 @@ func TestReviewBatchSizeClearedIsOneRequest(t *testing.T) {
 	}
 }
 
-// apiPlan counts requests without building them; the count must be what
-// Campaign.Requests builds.
-func TestRequestPlanMatchesRequests(t *testing.T) {
-	for n := 0; n <= 35; n++ {
-		for groups := 0; groups <= 2; groups++ {
-			for size := -1; size <= 37; size++ {
-				c := campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(n)}
-				for g := 0; g < groups; g++ {
-					c.GroupIDs = append(c.GroupIDs, fmt.Sprintf("grp_%d", g))
-				}
-				reqs := c.Requests(size)
-				bulk := 0
-				for _, r := range reqs {
-					if r.IsBulk() {
-						bulk++
-					}
-				}
-				gotReqs, gotBulk := requestPlan(n, groups, size)
-				if gotReqs != len(reqs) || gotBulk != bulk {
-					t.Fatalf("n=%d groups=%d size=%d: plan %d requests %d bulk, Requests %d and %d",
-						n, groups, size, gotReqs, gotBulk, len(reqs), bulk)
-				}
-			}
-		}
-	}
-}

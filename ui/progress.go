@@ -38,6 +38,12 @@ type (
 		err  error
 	}
 	journalErrMsg struct{ err error }
+	// resumedMsg is the end of a resume started from the progress view.
+	resumedMsg struct {
+		gen int
+		sub *campaign.Submission
+		err error
+	}
 )
 
 // pollTimeout bounds one status request.
@@ -68,7 +74,7 @@ func (j *watchedJob) terminal() bool { return j.end == campaign.EndFinished }
 func (j *watchedJob) ended() bool { return j.end != "" }
 
 type progressKeys struct {
-	Quit, Detach, Export, Resend, Up, Down key.Binding
+	Quit, Detach, Export, Resend, Resume, Up, Down key.Binding
 }
 
 func newProgressKeys() progressKeys {
@@ -77,6 +83,7 @@ func newProgressKeys() progressKeys {
 		Detach: key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "detach (the job goes on)")),
 		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export failed as CSV")),
 		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send failed as a new campaign")),
+		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume: send what never went out")),
 		Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "scroll failures")),
 		Down:   key.NewBinding(key.WithKeys("down")),
 	}
@@ -377,6 +384,19 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case journalErrMsg:
 		m.notice = "journal: " + msg.err.Error()
 		return m, nil
+	case resumedMsg:
+		if msg.gen != m.gen {
+			return m, nil
+		}
+		if msg.sub == nil {
+			m.notice = "resume: " + campaign.Sanitize(msg.err.Error())
+			return m, nil
+		}
+		cmd := m.StartSubmission(msg.sub)
+		if msg.err != nil {
+			m.notice = "resume: " + campaign.Sanitize(msg.err.Error())
+		}
+		return m, cmd
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	}
@@ -513,6 +533,8 @@ func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case key.Matches(msg, k.Quit):
 		return func() tea.Msg { return progressQuitMsg{} }
+	case m.Done() && key.Matches(msg, k.Resume) && m.outcome().Resumable():
+		return m.resumeCmd()
 	case m.Done() && key.Matches(msg, k.Export) && len(m.failures()) > 0:
 		return m.exportCmd()
 	case m.Done() && key.Matches(msg, k.Resend) && len(m.failures()) > 0:
@@ -532,6 +554,53 @@ func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		m.failTable.move(1)
 	}
 	return nil
+}
+
+// outcome is the engine's account of what was sent, with the jobs' ends.
+func (m *progressModel) outcome() campaign.Outcome {
+	if m.outcomeSub == nil {
+		return campaign.Outcome{}
+	}
+	var results []campaign.JobResult
+	if m.polls.poller != nil {
+		results = m.polls.poller.Results()
+	}
+	return campaign.Summarize(m.outcomeSub, results)
+}
+
+// OutcomeLine is the one line left in the scrollback when the view closes.
+func (m *progressModel) OutcomeLine() string {
+	if m.outcomeSub != nil {
+		line := m.outcome().Headline()
+		if m.outcome().Resumable() {
+			line += ". Send the rest with: spotcast resume " + m.outcomeSub.CampaignID
+		}
+		return line
+	}
+	if m.polls.poller == nil {
+		return ""
+	}
+	results := m.polls.poller.Results()
+	if ps := campaign.WatchProblems(results); len(ps) > 0 {
+		return strings.Join(ps, "; ")
+	}
+	return campaign.Plural(len(results), "job", "jobs") + " completed"
+}
+
+// resumeCmd sends what the campaign never sent (pending and refused
+// batches; never those whose outcome is unknown), through the engine.
+func (m *progressModel) resumeCmd() tea.Cmd {
+	eng := m.c.Engine.WithJournal(m.c.Journal)
+	id, gen, ctx := m.outcomeSub.CampaignID, m.gen, m.c.ctx()
+	opts := campaign.SubmitOptions{Operator: m.c.Operator}
+	m.notice = "resuming " + id + "…"
+	return func() tea.Msg {
+		if eng == nil {
+			return resumedMsg{gen: gen, err: errors.New("no API configured")}
+		}
+		sub, err := eng.Resume(ctx, id, false, false, opts)
+		return resumedMsg{gen: gen, sub: sub, err: err}
+	}
 }
 
 // exportCmd writes the failed recipients as CSV under StateDir/exports, or
@@ -836,6 +905,8 @@ func (m *progressModel) statusBadge() string {
 	for _, j := range m.jobs {
 		s := "…"
 		switch {
+		case j.end == campaign.EndLost:
+			s = "LOST"
 		case j.job != nil && j.job.Status != "":
 			s = campaign.SanitizeLine(j.job.Status, 20)
 		case j.fatal != nil:
@@ -855,7 +926,7 @@ func (m *progressModel) statusBadge() string {
 		switch s {
 		case "COMPLETED":
 			p = st.Success.Render(p)
-		case "FAILED", "CANCELLED", "UNKNOWN":
+		case "FAILED", "CANCELLED", "UNKNOWN", "LOST":
 			p = st.Error.Render(p)
 		}
 		parts = append(parts, p)
@@ -870,11 +941,33 @@ func (m *progressModel) summaryView(w, avail int) []string {
 	c := m.counts()
 	var out []string
 	final := m.statusBadge()
+	label := "Finished: "
+	if m.FatalErr() != nil {
+		label = "Ended: " // a lost or unreachable job has not finished
+	}
+	if o := m.outcome(); o.Incomplete() {
+		// The totals count the recipients never sent: a partial send
+		// never reads as done.
+		warn := func(text string) {
+			// Wrapped, not cut: every word of the outcome matters.
+			for _, l := range strings.Split(ansi.Wrap(campaign.SanitizeLine(text, 0), max(10, w), ""), "\n") {
+				out = append(out, st.Warning.Render(l))
+			}
+		}
+		warn(o.Headline())
+		if o.Resumable() {
+			warn(fmt.Sprintf("press R to send the rest (spotcast resume %s)", o.CampaignID))
+		}
+		if o.Unknown > 0 {
+			warn(fmt.Sprintf("%s may or may not have been sent: check the dashboard before sending them again", campaign.Plural(o.Unknown, "recipient", "recipients")))
+		}
+		label = "Jobs: "
+	}
 	if c.ok {
-		out = append(out, st.Header.Render("Finished: ")+final+fmt.Sprintf(" — %s sent, %s failed of %s",
+		out = append(out, st.Header.Render(label)+final+fmt.Sprintf(" — %s sent, %s failed of %s",
 			commas(c.sent), commas(c.failed), commas(c.total)))
 	} else {
-		out = append(out, st.Header.Render("Finished: ")+final)
+		out = append(out, st.Header.Render(label)+final)
 	}
 	fails := m.failures()
 	if len(fails) == 0 {
@@ -928,6 +1021,9 @@ func (m *progressModel) ShortHelp() []key.Binding {
 		return []key.Binding{k.Detach}
 	}
 	out := []key.Binding{k.Quit}
+	if m.outcome().Resumable() {
+		out = append(out, k.Resume)
+	}
 	if n := len(m.failures()); n > 0 {
 		out = append(out, k.Export, k.Resend)
 		if n > m.failTable.height {

@@ -255,6 +255,9 @@ func FinalResult(tm tea.Model) Result {
 		}
 		r.Detached = m.progress.Running()
 		var msgs []string
+		if line := m.progress.OutcomeLine(); line != "" && (done || fatal != nil) {
+			msgs = append(msgs, campaign.Sanitize(line))
+		}
 		if fatal != nil {
 			msgs = append(msgs, campaign.Sanitize(fatal.Error()))
 		}

@@ -374,7 +374,7 @@ func describeOutcome(sub *campaign.Submission) string {
 // frame, so it counts the requests c.Requests would make arithmetically
 // (O(1)) instead of building them (O(recipients / batch size)).
 func apiPlan(c campaign.Campaign, batchSize int) string {
-	reqs, bulk := requestPlan(len(c.Recipients), len(c.GroupIDs), batchSize)
+	reqs, bulk := campaign.CountRequests(len(c.Recipients), len(c.GroupIDs), batchSize)
 	if reqs == 1 {
 		if bulk == 1 {
 			return fmt.Sprintf("1 request → a bulk job (more than %d recipients or a group); progress is polled", campaign.BulkThreshold)
@@ -383,27 +383,6 @@ func apiPlan(c campaign.Campaign, batchSize int) string {
 	}
 	return fmt.Sprintf("%d requests of up to %d recipients → %d bulk jobs, %d synchronous sends",
 		reqs, batchSize, bulk, reqs-bulk)
-}
-
-// requestPlan mirrors campaign.Campaign.Requests: n recipients in requests
-// of at most batchSize (<= 0, or >= n: one request), groups with the first;
-// a request is bulk with more than BulkThreshold recipients or any group.
-func requestPlan(n, groups, batchSize int) (reqs, bulk int) {
-	isBulk := func(size int, withGroups bool) int {
-		if size > campaign.BulkThreshold || (withGroups && groups > 0) {
-			return 1
-		}
-		return 0
-	}
-	if batchSize <= 0 || batchSize >= n {
-		return 1, isBulk(n, true)
-	}
-	reqs = (n + batchSize - 1) / batchSize
-	last := n - (reqs-1)*batchSize // 1..batchSize
-	// The first request (full, with the groups), the full ones between,
-	// and the last.
-	bulk = isBulk(batchSize, true) + (reqs-2)*isBulk(batchSize, false) + isBulk(last, false)
-	return reqs, bulk
 }
 
 func plural(n int, one, many string) string {

@@ -204,3 +204,4 @@ func TestImportFIFO(t *testing.T) {
 		t.Fatalf("device\n%s", r)
 	}
 }
+
