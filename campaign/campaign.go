@@ -250,4 +250,3 @@ func CountRequests(n, groups, batchSize int) (reqs, bulk int) {
 	bulk = isBulk(batchSize, true) + (reqs-2)*isBulk(batchSize, false) + isBulk(last, false)
 	return reqs, bulk
 }
-

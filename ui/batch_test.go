@@ -64,4 +64,3 @@ func TestReviewBatchSizeClearedIsOneRequest(t *testing.T) {
 		t.Fatalf("sandbox got %d requests, want 1", n)
 	}
 }
-

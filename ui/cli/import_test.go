@@ -204,4 +204,3 @@ func TestImportFIFO(t *testing.T) {
 		t.Fatalf("device\n%s", r)
 	}
 }
-
