@@ -91,3 +91,67 @@ func TestPartialSendIsIncompleteAndResumes(t *testing.T) {
 		t.Fatalf("scrollback line after resume %q", line)
 	}
 }
+
+// unsureAPI drops its first send after it left (outcome unknown), then
+// accepts.
+type unsureAPI struct {
+	flakyAPI
+	dropped bool
+}
+
+type dropped struct{}
+
+func (dropped) Error() string        { return "connection reset after the request was sent" }
+func (dropped) OutcomeUnknown() bool { return true }
+
+func (u *unsureAPI) SendRequest(ctx context.Context, r campaign.Request) (campaign.SendOutcome, error) {
+	u.mu.Lock()
+	if !u.dropped {
+		u.dropped = true
+		u.mu.Unlock()
+		return campaign.SendOutcome{}, dropped{}
+	}
+	u.mu.Unlock()
+	u.flakyAPI.healed = true
+	return u.flakyAPI.SendRequest(ctx, r)
+}
+
+// After a send whose outcome is unknown, Review offers to resume that very
+// campaign, and a fresh send of the same draft needs two yeses.
+func TestUnknownOutcomeOffersResumeAndGuardsANewSend(t *testing.T) {
+	api := &unsureAPI{}
+	opts := rootOptions(t)
+	opts.Engine = &campaign.Engine{API: api, Target: campaign.Target{Sandbox: true}}
+	c := campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3)}
+	m := reviewModel(t, opts, c)
+	virtualProgress(m)
+	rootPress(m, "enter")
+	execAll(t, m, rootPress(m, "y"))
+	rootHas(t, m, "Outcome unknown:", "Press R to resume campaign cmp_", "asks twice")
+	if strings.Contains(rootView(m), "Not sent") {
+		t.Fatal("an unknown outcome reads as not sent")
+	}
+	if m.active != stepReview || len(api.sent) != 0 {
+		t.Fatalf("after an unknown outcome: on %s with %d sends", m.active, len(api.sent))
+	}
+	// A new send: the first yes only leads to the usual question.
+	rootPress(m, "enter")
+	rootHas(t, m, "may already have reached these recipients", "Send a NEW campaign")
+	rootPress(m, "y")
+	rootHas(t, m, "Send to 3 recipients? [y/N]")
+	rootPress(m, "n")
+	if len(api.sent) != 0 {
+		t.Fatal("declining the second question sent something")
+	}
+	// R resumes that campaign (its only batch may have arrived: asked first).
+	rootPress(m, "R")
+	rootHas(t, m, "Resend campaign cmp_", "They get it twice if it did arrive.")
+	execAll(t, m, rootPress(m, "y"))
+	if m.active != stepProgress || len(api.sent) != 1 {
+		t.Fatalf("after R, y: on %s with %d sends\n%s", m.active, len(api.sent), rootView(m))
+	}
+	recs, _, err := campaign.ReadJournal(m.c.Journal.Path())
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("resume made a new campaign instead of finishing the first: %v %+v", err, recs)
+	}
+}

@@ -40,6 +40,11 @@ const (
 	reviewTestInput
 	reviewTestSending
 	reviewBatchInput
+	// reviewConfirmAgain: a campaign of this draft may already have
+	// reached its recipients; a new send needs this yes and the usual one.
+	reviewConfirmAgain
+	// reviewConfirmResume asks before resuming the unsure campaign.
+	reviewConfirmResume
 )
 
 // submitDoneMsg is the outcome of a send started on Review, tagged with the
@@ -70,8 +75,12 @@ type reviewStep struct {
 	testErr  string
 	batchIn  textinput.Model
 	batchErr string
+	// unsure is this draft's last submission when none of it was accepted
+	// but some may have arrived (unknown) or can be sent later: Review
+	// offers to resume it rather than compose a second campaign.
+	unsure *campaign.Submission
 
-	send, test, batch, yes, no, cancel key.Binding
+	send, test, batch, resume, yes, no, cancel key.Binding
 }
 
 func newReviewStep(c *Common) *reviewStep {
@@ -81,6 +90,7 @@ func newReviewStep(c *Common) *reviewStep {
 		send:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
 		test:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
 		batch:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "batch size")),
+		resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume the last campaign")),
 		yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
 		no:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
 		cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
@@ -102,7 +112,7 @@ func newReviewStep(c *Common) *reviewStep {
 // prompt is closed: y must never send something other than what it asked.
 func (s *reviewStep) SetDraft(d reviewDraft) {
 	s.d = d
-	if s.mode == reviewConfirm {
+	if s.mode == reviewConfirm || s.mode == reviewConfirmAgain {
 		s.mode = reviewIdle
 		s.sendErr = "Not sent: the recipients changed while you were asked — check the card and press enter again."
 	}
@@ -182,6 +192,12 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 				return nil
 			}
 			s.mode = reviewConfirm
+			if s.unsure != nil && campaign.Summarize(s.unsure, nil).Unknown > 0 {
+				s.mode = reviewConfirmAgain
+			}
+		case key.Matches(msg, s.resume) && s.unsure != nil:
+			s.sendErr, s.testMsg, s.testErr = "", "", ""
+			s.mode = reviewConfirmResume
 		case key.Matches(msg, s.test):
 			s.sendErr, s.testMsg, s.testErr = "", "", ""
 			s.mode = reviewTestInput
@@ -205,6 +221,20 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 		// Anything but y declines: a stray key must never send.
 		s.mode = reviewIdle
 		s.sendErr = "Not sent."
+	case reviewConfirmAgain:
+		if key.Matches(msg, s.yes) {
+			s.mode = reviewConfirm // the usual question is the second yes
+			return nil
+		}
+		s.mode = reviewIdle
+		s.sendErr = "Not sent."
+	case reviewConfirmResume:
+		if key.Matches(msg, s.yes) {
+			s.mode = reviewSending
+			return s.resumeUnsure()
+		}
+		s.mode = reviewIdle
+		s.sendErr = "Not resumed."
 	case reviewTestInput:
 		switch msg.Type {
 		case tea.KeyEsc:
@@ -319,6 +349,7 @@ func (s *reviewStep) finishSend(msg submitDoneMsg) tea.Cmd {
 		return nil
 	}
 	if msg.err == nil || anyAccepted(msg.sub) {
+		s.unsure = nil
 		// Once any batch is accepted, going back to Review would invite a
 		// duplicate send; Progress shows what happened to every batch.
 		// The mode stays "sending" until the root has switched: keys that
@@ -328,7 +359,56 @@ func (s *reviewStep) finishSend(msg submitDoneMsg) tea.Cmd {
 	}
 	s.mode = reviewIdle
 	s.sendErr = "Not sent: " + describeSendError(msg.err)
+	if campaign.IsOutcomeUnknown(msg.err) {
+		// Never "not sent": it may have arrived.
+		s.sendErr = "Outcome unknown: " + campaign.Sanitize(msg.err.Error()) + " — the API may have received it."
+	}
+	if msg.sub != nil && len(msg.sub.Batches) > 0 {
+		s.unsure = msg.sub
+		s.sendErr += "\n" + s.unsureHint()
+	}
 	return nil
+}
+
+// unsureHint says what the unsure campaign is and what R does with it.
+func (s *reviewStep) unsureHint() string {
+	o := campaign.Summarize(s.unsure, nil)
+	hint := "Press R to resume campaign " + s.unsure.CampaignID
+	switch {
+	case o.Resumable() && o.Unknown > 0:
+		hint += fmt.Sprintf(": it sends the %d recipients surely not sent, not the %d that may have been", o.Rejected+o.NotSent, o.Unknown)
+	case o.Resumable():
+		hint += fmt.Sprintf(": it sends its %d recipients, nothing twice", o.Rejected+o.NotSent)
+	default:
+		hint += fmt.Sprintf(" once you know its %s did not arrive (check the dashboard): it sends them again", plural(o.Unknown, "recipient", "recipients"))
+	}
+	if o.Unknown > 0 {
+		hint += ". A new send (enter) asks twice: it may reach the same people again."
+	}
+	return hint
+}
+
+// resumeUnsure resumes the unsure campaign through the engine: what was
+// never sent, and — when nothing else is left and the operator said yes to
+// that — what may have arrived.
+func (s *reviewStep) resumeUnsure() tea.Cmd {
+	s.sendID++
+	id, ctx, sub := s.sendID, s.c.ctx(), s.unsure
+	eng := s.c.Engine.WithJournal(s.c.Journal)
+	o := campaign.Summarize(sub, nil)
+	includeUnknown := !o.Resumable() && o.Unknown > 0
+	opts := campaign.SubmitOptions{Operator: s.c.Operator}
+	onSubmit := s.c.OnSubmit
+	return func() tea.Msg {
+		if eng == nil {
+			return submitDoneMsg{id: id, err: errors.New("no API configured")}
+		}
+		res, err := eng.Resume(ctx, sub.CampaignID, includeUnknown, false, opts)
+		if onSubmit != nil && res != nil {
+			onSubmit(res, err)
+		}
+		return submitDoneMsg{id: id, sub: res, err: err}
+	}
 }
 
 func anyAccepted(sub *campaign.Submission) bool {
@@ -392,6 +472,21 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// target names where a send goes and with which key (its last 4
+// characters at most), so a wrong API or key is seen before y.
+func (s *reviewStep) target() string {
+	e := s.c.Engine
+	switch {
+	case e == nil:
+		return ""
+	case e.Target.Sandbox:
+		return "to the SANDBOX: nothing leaves this machine"
+	case e.KeyHint != "":
+		return "to " + campaign.Sanitize(e.Target.API) + " with key " + e.KeyHint
+	}
+	return "to " + campaign.Sanitize(e.Target.API)
+}
+
 func (s *reviewStep) confirmQuestion() string {
 	c := s.d.Campaign
 	who := plural(len(c.Recipients), "recipient", "recipients")
@@ -432,6 +527,9 @@ func (s *reviewStep) View() string {
 		rows = append(rows, row("", c.ScheduledAt.UTC().Format("2006-01-02T15:04:05Z07:00")+" (sent to the API)"))
 	}
 	rows = append(rows, row("API", apiPlan(c, s.c.BatchSize)))
+	if t := s.target(); t != "" {
+		rows = append(rows, row("", t))
+	}
 	details := strings.Join(rows, "\n")
 
 	// The tail (problems, the prompt, outcomes) is what the operator must
@@ -506,6 +604,16 @@ func (s *reviewStep) statusView() []string {
 	case reviewConfirm:
 		// Wrapped, never cut: the count and the time are the point.
 		return []string{st.Warning.Bold(true).Width(max(s.width, 10)).Render(s.confirmQuestion())}
+	case reviewConfirmAgain:
+		return []string{st.Error.Bold(true).Width(max(s.width, 10)).Render(fmt.Sprintf(
+			"Campaign %s may already have reached these recipients (its outcome is unknown). Send a NEW campaign to them anyway? [y/N]", s.unsure.CampaignID))}
+	case reviewConfirmResume:
+		o := campaign.Summarize(s.unsure, nil)
+		q := fmt.Sprintf("Resume campaign %s: send the %s never sent? [y/N]", s.unsure.CampaignID, plural(o.Rejected+o.NotSent, "recipient", "recipients"))
+		if !o.Resumable() {
+			q = fmt.Sprintf("Resend campaign %s to its %s whose outcome is unknown? They get it twice if it did arrive. [y/N]", s.unsure.CampaignID, plural(o.Unknown, "recipient", "recipients"))
+		}
+		return []string{st.Warning.Bold(true).Width(max(s.width, 10)).Render(q)}
 	case reviewSending:
 		return []string{st.Muted.Render("Sending…")}
 	case reviewTestInput:
@@ -539,7 +647,7 @@ func (s *reviewStep) statusView() []string {
 
 func (s *reviewStep) ShortHelp() []key.Binding {
 	switch s.mode {
-	case reviewConfirm:
+	case reviewConfirm, reviewConfirmAgain, reviewConfirmResume:
 		return []key.Binding{s.yes, s.no}
 	case reviewTestInput:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send test")), s.cancel}
@@ -547,6 +655,9 @@ func (s *reviewStep) ShortHelp() []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "set batch size")), s.cancel}
 	case reviewSending, reviewTestSending:
 		return nil
+	}
+	if s.unsure != nil {
+		return []key.Binding{s.send, s.resume, s.test, s.batch}
 	}
 	return []key.Binding{s.send, s.test, s.batch}
 }

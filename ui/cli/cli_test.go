@@ -477,6 +477,9 @@ func TestUnreachableAPIExits4(t *testing.T) {
 	if len(recs) != 1 || len(recs[0].Batches) != 1 || recs[0].Batches[0].State != campaign.StatePending {
 		t.Fatalf("journal after a refused connection: %+v", recs)
 	}
+	if recs[0].API != "http://"+addr || recs[0].Sandbox {
+		t.Fatalf("jobs --json target: api %q sandbox %v, want http://%s", recs[0].API, recs[0].Sandbox, addr)
+	}
 	f := startSandbox(t)
 	// Another API than the campaign's: refused, naming both, nothing sent.
 	r = run(t, runOpts{env: f.env("SPOTCAST_STATE_DIR=" + state)}, "resume", recs[0].CampaignID, "--yes", "--watch=false")

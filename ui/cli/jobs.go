@@ -69,14 +69,14 @@ func (a *app) runJobs(asJSON bool) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(a.out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CAMPAIGN\tCREATED\tTYPE\tRECIPIENTS\tGROUPS\tREQUESTS")
+	fmt.Fprintln(tw, "CAMPAIGN\tCREATED\tTYPE\tRECIPIENTS\tGROUPS\tAPI\tREQUESTS")
 	for _, r := range records {
 		created := "?"
 		if !r.CreatedAt.IsZero() {
 			created = r.CreatedAt.Local().Format("2006-01-02 15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", campaign.Sanitize(r.CampaignID), created,
-			orDash(string(r.Type)), r.Recipients, r.Groups, countsText(r.Counts()))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\n", campaign.Sanitize(r.CampaignID), created,
+			orDash(string(r.Type)), r.Recipients, r.Groups, apiText(r.Target()), countsText(r.Counts()))
 	}
 	tw.Flush()
 	// Details: where each request stands, so an unknown outcome is visible.
@@ -98,6 +98,18 @@ func (a *app) runJobs(asJSON bool) error {
 		}
 	}
 	return nil
+}
+
+// apiText is the target in a column: "sandbox", or the API's host (and
+// path prefix), "-" for campaigns journaled before targets were.
+func apiText(t campaign.Target) string {
+	switch {
+	case t.Sandbox:
+		return "sandbox"
+	case t.API == "":
+		return "-"
+	}
+	return campaign.Sanitize(strings.TrimPrefix(strings.TrimPrefix(t.API, "https://"), "http://"))
 }
 
 func orDash(s string) string {

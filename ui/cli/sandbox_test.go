@@ -55,6 +55,14 @@ func TestSandboxJobsOutliveTheRun(t *testing.T) {
 	env := []string{"SPOTCAST_STATE_DIR=" + state}
 	id := sendBulk(t, env, 12, "--sandbox")
 	watchEnds(t, env, id, "--sandbox")
+	if recs := readJobs(t, env); len(recs) != 1 || !recs[0].Sandbox {
+		t.Fatalf("jobs --json does not mark the campaign as the sandbox's: %+v", recs)
+	}
+	// Watching a sandbox job through a real API is refused, naming both.
+	r := run(t, runOpts{env: append(env, "WHATSSPOT_API_KEY=k-0123456789abcdef")}, "watch", id)
+	if r.code != 2 || !strings.Contains(r.stderr, "was sent to the sandbox") || !strings.Contains(r.stderr, "https://api.whatsspot.in") {
+		t.Fatalf("watch of a sandbox job against the real API: want exit 2 naming both\n%s", r)
+	}
 	if _, err := os.Stat(filepath.Join(state, "sandbox", "jobs", id+".json")); err != nil {
 		t.Fatalf("the job is not in the state directory: %v", err)
 	}
@@ -64,7 +72,7 @@ func TestSandboxJobsOutliveTheRun(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("{\"version\":"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, runOpts{env: env}, "send", "--sandbox", "--to", "+919876500001", "--content", "hi", "--yes")
+	r = run(t, runOpts{env: env}, "send", "--sandbox", "--to", "+919876500001", "--content", "hi", "--yes")
 	if r.code != 0 || !strings.Contains(r.stderr, "warning: sandbox job file "+bad+" is damaged") {
 		t.Fatalf("want exit 0 and a warning naming the damaged file\n%s", r)
 	}
