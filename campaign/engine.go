@@ -71,10 +71,10 @@ type Engine struct {
 	// KeyHint shows which key is in use (its last 4 characters at most),
 	// for Review and the send prompt; the engine never holds the key.
 	KeyHint string
-	// Journal records submissions; nil records nothing (dry runs, tests).
+	// Store keeps campaigns and their events; nil: Journal.
+	Store Store
+	// Journal is the file store; nil records nothing (dry runs, tests).
 	Journal *Journal
-	// StateDir holds campaign files and locks ("" = the journal's directory).
-	StateDir string
 	// Budget is the poll budget every watch of this engine shares.
 	Budget *PollBudget
 	// Now and Clock are time; nil means the real one.
@@ -105,12 +105,11 @@ func (e *Engine) budget() *PollBudget {
 	return e.Budget
 }
 
-// Dir is where campaign files live.
-func (e *Engine) Dir() string {
-	if e.StateDir != "" {
-		return e.StateDir
+func (e *Engine) store() Store {
+	if e.Store != nil {
+		return e.Store
 	}
-	return e.Journal.Dir()
+	return e.Journal
 }
 
 // NewPoller starts a watch of ids on the engine's shared budget.
@@ -125,7 +124,7 @@ func (e *Engine) Watch(ctx context.Context, p *Poller, fn func(JobUpdate)) ([]Jo
 // journal, recording its target.
 func (e *Engine) Submit(ctx context.Context, c Campaign, opts SubmitOptions) (*Submission, error) {
 	opts = e.fill(opts)
-	return Submit(ctx, e.Journal, c, opts, e.API.SendRequest)
+	return Submit(ctx, e.store(), c, opts, e.API.SendRequest)
 }
 
 // Resume sends what a campaign never sent (see Resume). A campaign
@@ -134,7 +133,7 @@ func (e *Engine) Submit(ctx context.Context, c Campaign, opts SubmitOptions) (*S
 func (e *Engine) Resume(ctx context.Context, campaignID string, includeUnknown, allowTargetChange bool, opts SubmitOptions) (*Submission, error) {
 	opts = e.fill(opts)
 	opts.allowTargetChange = allowTargetChange
-	return Resume(ctx, e.Journal, e.Dir(), campaignID, includeUnknown, opts, e.API.SendRequest)
+	return Resume(ctx, e.store(), campaignID, includeUnknown, opts, e.API.SendRequest)
 }
 
 func (e *Engine) fill(opts SubmitOptions) SubmitOptions {
@@ -171,7 +170,7 @@ func (e *Engine) WithJournal(j *Journal) *Engine {
 	}
 	c := *e
 	c.Budget = e.budget()
-	c.Journal = j
+	c.Journal, c.Store = j, nil
 	return &c
 }
 

@@ -43,7 +43,7 @@ func TestResumeRefusesCampaignLockedElsewhere(t *testing.T) {
 	other := holdLock(t, dir, sub.CampaignID)
 
 	api := &fakeAPI{}
-	res, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, api.send)
+	res, err := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, api.send)
 	if !errors.Is(err, ErrCampaignBusy) || res != nil || len(api.received) != 0 {
 		t.Fatalf("resume while locked elsewhere: %v, %+v, sent %d; want busy, nothing sent", err, res, len(api.received))
 	}
@@ -53,7 +53,7 @@ func TestResumeRefusesCampaignLockedElsewhere(t *testing.T) {
 	}
 	other.Close()
 
-	if _, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, api.send); err != nil || len(api.received) != 2 {
+	if _, err := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, api.send); err != nil || len(api.received) != 2 {
 		t.Errorf("resume after the lock was released: %v, sent %d, want 2", err, len(api.received))
 	}
 }

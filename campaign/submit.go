@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"time"
 )
@@ -151,7 +150,10 @@ type Submission struct {
 // The Submission is returned even with an error: it says which batches
 // went where. The error is the first batch's that was not accepted, a
 // journal failure (nothing more is sent without a journal), or ctx's.
-func Submit(ctx context.Context, j *Journal, c Campaign, opts SubmitOptions, send SendFunc) (*Submission, error) {
+func Submit(ctx context.Context, st Store, c Campaign, opts SubmitOptions, send SendFunc) (*Submission, error) {
+	if st == nil {
+		st = (*Journal)(nil)
+	}
 	if send == nil {
 		return nil, errors.New("campaign.Submit: no SendFunc")
 	}
@@ -165,7 +167,7 @@ func Submit(ctx context.Context, j *Journal, c Campaign, opts SubmitOptions, sen
 	// The ID is new, so the lock is free; holding it stops a resume of this
 	// campaign (from another process, once `jobs` lists it) from sending
 	// alongside us.
-	release, err := lockCampaign(j.Dir(), sub.CampaignID)
+	release, err := st.Claim(sub.CampaignID)
 	if err != nil {
 		return sub, fmt.Errorf("nothing was sent: %w", err)
 	}
@@ -175,34 +177,29 @@ func Submit(ctx context.Context, j *Journal, c Campaign, opts SubmitOptions, sen
 		sub.Batches[i] = BatchResult{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs), State: StatePending}
 		plan[i] = BatchPlan{Index: i, Recipients: len(r.Recipients), Groups: len(r.GroupIDs), RequestHash: RequestHash(r)}
 	}
-	if j != nil {
-		cf := CampaignFile{CampaignID: sub.CampaignID, CreatedAt: now.UTC(), Operator: opts.Operator, BatchSize: opts.BatchSize, Campaign: c}
-		if err := SaveCampaignFile(j.Dir(), cf); err != nil {
-			return sub, fmt.Errorf("nothing was sent: %w", err)
-		}
-		err := j.Append(Event{
-			Kind: EventCreated, At: now, CampaignID: sub.CampaignID, CreatedAt: now.UTC(),
-			Operator: opts.Operator, Type: c.Type, Recipients: len(c.Recipients), Groups: len(c.GroupIDs),
-			BatchSize: opts.BatchSize, Plan: plan, ScheduledAt: c.ScheduledAt.UTC(),
-			API: opts.Target.API, Sandbox: opts.Target.Sandbox,
-		})
-		if err != nil {
-			return sub, fmt.Errorf("nothing was sent: %w", err)
-		}
+	cf := CampaignFile{CampaignID: sub.CampaignID, CreatedAt: now.UTC(), Operator: opts.Operator, BatchSize: opts.BatchSize, Campaign: c}
+	err = st.CreateCampaign(cf, Event{
+		Kind: EventCreated, At: now, CampaignID: sub.CampaignID, CreatedAt: now.UTC(),
+		Operator: opts.Operator, Type: c.Type, Recipients: len(c.Recipients), Groups: len(c.GroupIDs),
+		BatchSize: opts.BatchSize, Plan: plan, ScheduledAt: c.ScheduledAt.UTC(),
+		API: opts.Target.API, Sandbox: opts.Target.Sandbox,
+	})
+	if err != nil {
+		return sub, fmt.Errorf("nothing was sent: %w", err)
 	}
 	all := make([]int, len(reqs))
 	for i := range all {
 		all[i] = i
 	}
-	return sub, sendBatches(ctx, j, sub, reqs, all, opts, send)
+	return sub, sendBatches(ctx, st, sub, reqs, all, opts, send)
 }
 
 // sendBatches sends reqs[i] for each i in which, in order, journaling each,
 // and stops at the first batch that is not accepted.
-func sendBatches(ctx context.Context, j *Journal, sub *Submission, reqs []Request, which []int, opts SubmitOptions, send SendFunc) error {
+func sendBatches(ctx context.Context, st Store, sub *Submission, reqs []Request, which []int, opts SubmitOptions, send SendFunc) error {
 	appendEvent := func(e Event) error {
 		e.At, e.CampaignID = opts.now(), sub.CampaignID
-		return j.Append(e)
+		return st.Append(e)
 	}
 	for _, i := range which {
 		if err := ctx.Err(); err != nil {
@@ -343,47 +340,36 @@ func claim(campaignID string) (release func(), ok bool) {
 	return func() { sending.Delete(campaignID) }, true
 }
 
-// Resume sends the batches of a journaled campaign that were never sent:
+// Resume sends the batches of a stored campaign that were never sent:
 // pending ones (never begun) and rejected ones (the API refused them, so
 // nothing arrived), plus, with includeUnknown, those whose outcome is
-// unknown — which may reach their recipients twice. The campaign comes from
-// its file in stateDir; its journal state from j (or stateDir's journal
-// when j is nil, in which case nothing new is journaled). Batches are sent
-// and journaled as Submit does, stopping at the first one not accepted.
-// The returned Submission holds every batch, sent now or before.
-func Resume(ctx context.Context, j *Journal, stateDir, campaignID string, includeUnknown bool, opts SubmitOptions, send SendFunc) (*Submission, error) {
+// unknown — which may reach their recipients twice. The campaign and its
+// state come from st, which also records what is sent now, as Submit
+// does, stopping at the first batch not accepted. The returned Submission
+// holds every batch, sent now or before.
+func Resume(ctx context.Context, st Store, campaignID string, includeUnknown bool, opts SubmitOptions, send SendFunc) (*Submission, error) {
 	if send == nil {
 		return nil, errors.New("campaign.Resume: no SendFunc")
 	}
-	// Locked before the journal is read, so what it says cannot change
-	// under us until our sends are journaled.
-	release, err := lockCampaign(stateDir, campaignID)
+	if err := CheckCampaignID(campaignID); err != nil {
+		return nil, err
+	}
+	// Claimed before the state is read, so what it says cannot change
+	// under us until our sends are stored.
+	release, err := st.Claim(campaignID)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-
-	cf, err := LoadCampaignFile(stateDir, campaignID)
+	cf, rec, err := st.LoadCampaign(campaignID)
 	if err != nil {
 		return nil, err
-	}
-	journalPath := filepath.Join(stateDir, JournalFile)
-	if j != nil {
-		journalPath = j.Path()
-	}
-	records, _, err := ReadJournal(journalPath)
-	if err != nil {
-		return nil, err
-	}
-	rec := FindCampaign(records, campaignID)
-	if rec == nil {
-		return nil, fmt.Errorf("campaign %s is not in the journal %s", campaignID, journalPath)
 	}
 	if !opts.allowTargetChange && opts.Target != (Target{}) && !rec.Target().Same(opts.Target) {
 		return nil, &TargetMismatchError{CampaignID: campaignID, Recorded: rec.Target(), Current: opts.Target}
 	}
 	reqs := cf.Campaign.Requests(cf.BatchSize)
-	cfPath := CampaignPath(stateDir, campaignID)
+	cfPath := CampaignPath(storeDir(st), campaignID)
 	if len(reqs) != len(rec.Batches) {
 		return nil, fmt.Errorf("campaign %s: its file %s plans %d batches but the journal has %d; not resuming", campaignID, cfPath, len(reqs), len(rec.Batches))
 	}
@@ -415,5 +401,5 @@ func Resume(ctx context.Context, j *Journal, stateDir, campaignID string, includ
 	for _, i := range which {
 		sub.Batches[i].State, sub.Batches[i].Err = StatePending, nil
 	}
-	return sub, sendBatches(ctx, j, sub, reqs, which, opts, send)
+	return sub, sendBatches(ctx, st, sub, reqs, which, opts, send)
 }

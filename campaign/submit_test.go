@@ -204,7 +204,7 @@ func (notSentErr) NotSent() bool        { return true }
 // A batch the client never sent stays pending — in the journal too, so a
 // plain resume sends it — and Submit stops there.
 func TestSubmitNotSentStaysPending(t *testing.T) {
-	j, dir := openTestJournal(t)
+	j, _ := openTestJournal(t)
 	api := &fakeAPI{answer: func(call int) error {
 		if call == 1 {
 			return notSentErr{context.Canceled}
@@ -236,7 +236,7 @@ func TestSubmitNotSentStaysPending(t *testing.T) {
 	}
 
 	again := &fakeAPI{}
-	res, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, again.send)
+	res, err := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, again.send)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -344,7 +344,7 @@ func TestCrashThenResume(t *testing.T) {
 	}
 	defer j2.Close()
 	second := &fakeAPI{}
-	res, err := Resume(context.Background(), j2, dir, sub.CampaignID, false, SubmitOptions{}, second.send)
+	res, err := Resume(context.Background(), j2, sub.CampaignID, false, SubmitOptions{}, second.send)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,10 +371,10 @@ func TestCrashThenResume(t *testing.T) {
 
 	// Resuming again sends nothing; with includeUnknown, only batch 1.
 	again := &fakeAPI{}
-	if _, err := Resume(context.Background(), j2, dir, sub.CampaignID, false, SubmitOptions{}, again.send); err != nil || len(again.received) != 0 {
+	if _, err := Resume(context.Background(), j2, sub.CampaignID, false, SubmitOptions{}, again.send); err != nil || len(again.received) != 0 {
 		t.Errorf("second resume sent %d, err %v", len(again.received), err)
 	}
-	if _, err := Resume(context.Background(), j2, dir, sub.CampaignID, true, SubmitOptions{}, again.send); err != nil {
+	if _, err := Resume(context.Background(), j2, sub.CampaignID, true, SubmitOptions{}, again.send); err != nil {
 		t.Fatal(err)
 	}
 	if len(again.received) != 1 || again.received[0][0] != c.Recipients[10] {
@@ -387,7 +387,7 @@ func TestCrashThenResume(t *testing.T) {
 }
 
 func TestResumeRetriesRejected(t *testing.T) {
-	j, dir := openTestJournal(t)
+	j, _ := openTestJournal(t)
 	api := &fakeAPI{answer: func(call int) error {
 		if call == 0 {
 			return errors.New("HTTP 429: rate limited")
@@ -398,7 +398,7 @@ func TestResumeRetriesRejected(t *testing.T) {
 	if err == nil || sub.Batches[0].State != StateRejected || sub.Batches[1].State != StatePending {
 		t.Fatalf("Submit = %+v, %v", sub.Batches, err)
 	}
-	res, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, api.send)
+	res, err := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, api.send)
 	if err != nil || res.Batches[0].State != StateAccepted || res.Batches[1].State != StateAccepted {
 		t.Errorf("Resume = %+v, %v", res, err)
 	}
@@ -410,10 +410,10 @@ func TestResumeRetriesRejected(t *testing.T) {
 func TestResumeErrors(t *testing.T) {
 	j, dir := openTestJournal(t)
 	api := &fakeAPI{}
-	if _, err := Resume(context.Background(), j, dir, "cmp_20260101T000000Z_abcdef", false, SubmitOptions{}, api.send); err == nil {
+	if _, err := Resume(context.Background(), j, "cmp_20260101T000000Z_abcdef", false, SubmitOptions{}, api.send); err == nil {
 		t.Error("resuming an unknown campaign succeeded")
 	}
-	if _, err := Resume(context.Background(), j, dir, "../../x", false, SubmitOptions{}, api.send); err == nil {
+	if _, err := Resume(context.Background(), j, "../../x", false, SubmitOptions{}, api.send); err == nil {
 		t.Error("resuming a path succeeded")
 	}
 	// A campaign file that disagrees with the journal is not resumed.
@@ -426,7 +426,7 @@ func TestResumeErrors(t *testing.T) {
 	if err := SaveCampaignFile(dir, *cf); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, api.send); err == nil || len(api.received) != 0 {
+	if _, err := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, api.send); err == nil || len(api.received) != 0 {
 		t.Errorf("resume of a mismatched campaign: %v, sent %d", err, len(api.received))
 	}
 }
@@ -448,7 +448,7 @@ func resultStates(bs []BatchResult) string {
 }
 
 func TestResumeRefusesCampaignBeingSent(t *testing.T) {
-	j, dir := openTestJournal(t)
+	j, _ := openTestJournal(t)
 	var resumeErr error
 	api := &fakeAPI{}
 	api.after = func(call int) {
@@ -459,7 +459,7 @@ func TestResumeRefusesCampaignBeingSent(t *testing.T) {
 				t.Errorf("journal during send: %v, %d campaigns", err, len(recs))
 				return
 			}
-			_, resumeErr = Resume(context.Background(), j, dir, recs[0].CampaignID, false, SubmitOptions{}, api.send)
+			_, resumeErr = Resume(context.Background(), j, recs[0].CampaignID, false, SubmitOptions{}, api.send)
 		}
 	}
 	if _, err := Submit(context.Background(), j, testCampaign(20), SubmitOptions{BatchSize: 10}, api.send); err != nil {
@@ -476,7 +476,7 @@ func TestResumeRefusesCampaignBeingSent(t *testing.T) {
 // Two resumes of one campaign in one process: the second, started while
 // the first is mid-send, sends nothing and says the campaign is busy.
 func TestConcurrentResumesSendOnce(t *testing.T) {
-	j, dir := openTestJournal(t)
+	j, _ := openTestJournal(t)
 	first := &fakeAPI{answer: func(int) error { return errors.New("HTTP 500") }}
 	sub, err := Submit(context.Background(), j, testCampaign(20), SubmitOptions{BatchSize: 10}, first.send)
 	if err == nil {
@@ -492,12 +492,12 @@ func TestConcurrentResumesSendOnce(t *testing.T) {
 	}}
 	done := make(chan error, 1)
 	go func() {
-		_, err := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, a.send)
+		_, err := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, a.send)
 		done <- err
 	}()
 	<-started
 	b := &fakeAPI{}
-	res, errB := Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, b.send)
+	res, errB := Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, b.send)
 	close(release)
 	if errA := <-done; errA != nil {
 		t.Fatalf("first resume: %v", errA)
@@ -533,7 +533,7 @@ func TestResumeRefusesEditedCampaignFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := &fakeAPI{}
-	_, err = Resume(context.Background(), j, dir, sub.CampaignID, false, SubmitOptions{}, api.send)
+	_, err = Resume(context.Background(), j, sub.CampaignID, false, SubmitOptions{}, api.send)
 	if err == nil || !strings.Contains(err.Error(), CampaignPath(dir, sub.CampaignID)) || !strings.Contains(err.Error(), "not resuming") {
 		t.Errorf("resume of an edited campaign file: %v; want a refusal naming the file", err)
 	}
@@ -554,7 +554,7 @@ func TestResumeJournalWithoutHashes(t *testing.T) {
 	mustAppend(t, j, Event{Kind: EventCreated, At: t0, CampaignID: id, CreatedAt: t0, Type: c.Type, Recipients: 20, Groups: 1,
 		BatchSize: 10, Plan: []BatchPlan{{Index: 0, Recipients: 10, Groups: 1}, {Index: 1, Recipients: 10}}})
 	api := &fakeAPI{}
-	if _, err := Resume(context.Background(), j, dir, id, false, SubmitOptions{}, api.send); err != nil || len(api.received) != 2 {
+	if _, err := Resume(context.Background(), j, id, false, SubmitOptions{}, api.send); err != nil || len(api.received) != 2 {
 		t.Errorf("resume of an old journal: %v, sent %d, want 2", err, len(api.received))
 	}
 }

@@ -397,7 +397,7 @@ func TestCampaignUnderChaosNeverSendsTwice(t *testing.T) {
 		if round == 100 {
 			t.Fatalf("still not done after 100 resumes: %v", err)
 		}
-		sub, err = campaign.Resume(context.Background(), j, dir, sub.CampaignID, false, opts, c.SendRequest)
+		sub, err = campaign.Resume(context.Background(), j, sub.CampaignID, false, opts, c.SendRequest)
 		if sub == nil {
 			t.Fatalf("resume: %v", err)
 		}
