@@ -855,7 +855,11 @@ func (m *progressModel) jobsView(w, extra int) []string {
 		wait := max(0, j.nextRetry.Sub(now)).Truncate(time.Second)
 		head := fmt.Sprintf("⚠ poll of %s failed (%d in a row) — retrying in %s", j.id, j.failures, fmtDuration(wait))
 		if j.throttled {
-			head = fmt.Sprintf("⚠ the API asked to slow down (%s) — polling again in %s", j.id, fmtDuration(wait))
+			when := "in " + fmtDuration(wait)
+			if wait <= 0 {
+				when = "as the poll budget allows" // due, waiting its turn
+			}
+			head = fmt.Sprintf("⚠ the API asked to slow down (%s) — polling again %s", j.id, when)
 		}
 		out = append(out, st.Warning.Render(campaign.SanitizeLine(head, w)))
 		out = append(out, st.Warning.Render(campaign.SanitizeLine("  "+j.lastErr.Error(), w)))
@@ -888,9 +892,12 @@ func (m *progressModel) jobLine(j *watchedJob) string {
 	}
 	if j.job != nil {
 		status = j.job.Status
-		if j.job.Total != nil {
+		switch {
+		case j.lastPoll.IsZero():
+			detail = "waiting for its first poll"
+		case j.job.Total != nil:
 			detail = fmt.Sprintf("%d/%d sent, %d failed", deref(j.job.Sent), *j.job.Total, deref(j.job.Failed))
-		} else {
+		default:
 			detail = "no counts"
 		}
 	}
