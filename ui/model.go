@@ -121,7 +121,10 @@ type Model struct {
 	lastDraft campaign.Draft
 	lastStep  stepID
 	draftErr  string
-	draftTick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// draftSaveErr is why the last save on the way out failed (nil: it
+	// worked, or there was nothing to save).
+	draftSaveErr error
+	draftTick    func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// sent: the composed campaign went to the progress view; there is no
 	// draft to keep until a new one is composed.
 	sent bool

@@ -69,6 +69,11 @@ type Result struct {
 	Detached []string
 	// Message is printed on exit (e.g. how to re-attach).
 	Message string
+	// DraftSaved: the composer's draft is on disk, up to date; DraftErr:
+	// why it could not be saved. Both unset: there is no draft. Known once
+	// the model is closed.
+	DraftSaved bool
+	DraftErr   error
 }
 
 // New builds the root model without running it (the SSH server runs it in
@@ -228,13 +233,15 @@ func (m *Model) Close() error {
 }
 
 // FinalResult is how the model ended: the exit code, the jobs still running,
-// and what to tell the operator.
+// and what to tell the operator. Call it after Close, which saves the draft:
+// only then is it known whether the draft was saved.
 func FinalResult(tm tea.Model) Result {
 	m, ok := tm.(*Model)
 	if !ok {
 		return Result{ExitCode: 1, Message: "spotcast: the interface ended unexpectedly"}
 	}
 	var r Result
+	r.DraftSaved, r.DraftErr = m.draftState()
 	if m.active == stepProgress {
 		done := m.progress.Done()
 		fatal := m.progress.FatalErr()
@@ -265,7 +272,10 @@ func FinalResult(tm tea.Model) Result {
 		r.Message = "A send was in progress when you quit: its outcome may be unknown — check with `spotcast jobs` before sending again."
 	case m.interrupted && !m.jobsOnly:
 		r.Message = "Nothing was sent."
-		if m.drafts != nil {
+		switch {
+		case r.DraftErr != nil:
+			r.Message += " Your draft was NOT saved: " + r.DraftErr.Error() + "."
+		case r.DraftSaved:
 			r.Message += " Your draft is saved; the next start offers to resume it."
 		}
 	}
@@ -294,12 +304,14 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{ExitCode: 2}, err
 	}
 	m := tm.(*Model)
-	defer m.Close()
 	// Ask the terminal for its background now, while nothing else reads the
 	// input: once the program runs, its reader would swallow the answer and
 	// the first frame would wait for the query to time out.
 	m.c.Renderer.HasDarkBackground()
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(renderFPS)}
+	// ctx is the one owner of SIGINT/SIGTERM/SIGHUP (the CLI cancels it):
+	// Bubble Tea's own handler beside it raced it on SIGTERM and could hang
+	// the program, sending a quit nobody received any more.
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(renderFPS), tea.WithoutSignalHandler()}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -310,10 +322,17 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if final == nil {
 		final = m
 	}
+	cancelled := errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil
+	if cancelled {
+		// A signal (or a dropped session) ends the TUI like ctrl+c would.
+		m.interrupted = true
+	}
+	// Close saves the draft; the result can then say whether it was saved.
+	_ = m.Close()
 	res := FinalResult(final)
 	if err != nil {
-		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
-			res.ExitCode = 130 // the caller cancelled (signal, dropped session)
+		if cancelled {
+			res.ExitCode = 130
 			return res, nil
 		}
 		return res, fmt.Errorf("running the terminal interface: %w", err)
