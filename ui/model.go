@@ -317,6 +317,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		m.err = ""
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+			// Bubble Tea v1 reports a burst of typed letters (fast typing,
+			// an SSH round trip, a paste without bracketed paste) as one
+			// message, and its String() is the letters: the word "up",
+			// "enter" or "tab" then matched those keys' bindings and was
+			// swallowed. Several letters are always text.
+			msg.Paste = true
+		}
 		if key.Matches(msg, m.keys.Quit) {
 			m.interrupted = true
 			return m.quit()
