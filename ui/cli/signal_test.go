@@ -1,8 +1,10 @@
 package cli_test
 
 import (
+	"bufio"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -126,5 +128,49 @@ func TestUnsavedDraftIsNotCalledSaved(t *testing.T) {
 		if out := p.text(); strings.Contains(out, "Your draft is saved") || !strings.Contains(out, "not a directory") {
 			t.Fatalf("signal %v: want the operator told the draft was not saved, and why; the screen:\n%s", sig, out)
 		}
+	}
+}
+
+// Under nohup (SIGHUP ignored from the start) spotcast keeps ignoring it:
+// handling SIGHUP must not undo the operator's nohup.
+func TestNohupIsRespected(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to ignore SIGHUP with")
+	}
+	cmd := exec.Command(sh, "-c", `trap "" HUP; exec "$0" "$@"`, binary, "sandbox", "--addr", "127.0.0.1:0")
+	cmd.Env = baseEnv(t)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stdout)
+	if !sc.Scan() || !strings.Contains(sc.Text(), "listening on") {
+		t.Fatalf("the sandbox did not start: %q", sc.Text())
+	}
+	go func() {
+		for sc.Scan() {
+		}
+	}()
+	ended := make(chan error, 1)
+	go func() { ended <- cmd.Wait() }()
+	_ = cmd.Process.Signal(syscall.SIGHUP)
+	select {
+	case err := <-ended:
+		t.Fatalf("spotcast ended on a SIGHUP it was told to ignore: %v", err)
+	case <-time.After(500 * time.Millisecond):
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-ended:
+		if err != nil {
+			t.Fatalf("after SIGTERM: %v", err)
+		}
+	case <-time.After(signalExit):
+		t.Fatal("spotcast did not end on SIGTERM")
 	}
 }
