@@ -33,7 +33,11 @@ func (p *onPTY) stopWith(sig syscall.Signal) int {
 		<-done
 		p.t.Fatalf("spotcast did not end within %s of %s; the screen:\n%s", signalExit, sig, p.text())
 	}
-	return p.cmd.ProcessState.ExitCode()
+	if code := p.cmd.ProcessState.ExitCode(); code >= 0 {
+		return code
+	}
+	p.t.Logf("spotcast did not handle %s: %s", sig, p.cmd.ProcessState)
+	return -1
 }
 
 // text is the screen without escape sequences.
@@ -73,8 +77,15 @@ func TestComposerEndsOnSIGTERM(t *testing.T) {
 		p := startOnPTY(t, []string{"SPOTCAST_STATE_DIR=" + state}, "--sandbox")
 		content := fmt.Sprintf("Run %d draft", i)
 		switch i % 4 {
-		case 0: // as soon as spotcast runs (its first output), before the first frame
-			p.waitFor("\x1b]11;?")
+		case 0:
+			// Before the first frame: the composer asks the terminal for
+			// its background. (The first such query is Bubble Tea's own, at
+			// package init, before spotcast can handle any signal.)
+			for deadline := time.Now().Add(30 * time.Second); strings.Count(p.screen.String(), "\x1b]11;?") < 2; time.Sleep(5 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("run %d: the composer never asked for the background colour:\n%q", i, p.screen.String())
+				}
+			}
 		case 1:
 			p.waitFor("What kind of message?")
 		default: // typed, not yet saved by the one-second debounce
