@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -254,6 +256,9 @@ type CampaignRecord struct {
 	// Incomplete: events were found without the created event (it was lost
 	// or torn); counts and type may be missing.
 	Incomplete bool `json:"incomplete,omitempty"`
+	// events counts the batch events folded in: without a plan, the
+	// evidence for how many batches there can be.
+	events int
 }
 
 // BatchRecord is one batch's latest known state.
@@ -365,6 +370,9 @@ func ReadJournal(path string) ([]CampaignRecord, []string, error) {
 	out := make([]CampaignRecord, 0, len(order))
 	for _, id := range order {
 		r := byID[id]
+		if r.Incomplete && len(r.Batches) == 0 {
+			continue // nothing but skipped lines, each reported
+		}
 		for i := range r.Batches {
 			if r.Batches[i].State == stateSending {
 				r.Batches[i].State = StateUnknown
@@ -395,25 +403,47 @@ func apply(r *CampaignRecord, e Event) string {
 		r.Recipients, r.Groups, r.BatchSize, r.ScheduledAt = e.Recipients, e.Groups, e.BatchSize, e.ScheduledAt
 		r.API, r.Sandbox = e.API, e.Sandbox
 		r.Incomplete = false
+		if len(e.Plan) > 0 {
+			batch(r, len(e.Plan)-1) // every planned batch, even one whose entry is damaged
+		}
+		var bad []string
 		for _, p := range e.Plan {
-			b := batch(r, p.Index)
-			if b == nil {
-				return fmt.Sprintf("campaign %s: batch index %d out of range", e.CampaignID, p.Index)
+			// The plan lists every batch once: an index past its length is
+			// damage, and growing to it would allocate without limit.
+			if p.Index < 0 || p.Index >= len(e.Plan) {
+				bad = append(bad, fmt.Sprint(p.Index))
+				continue
 			}
+			b := batch(r, p.Index)
 			b.Recipients, b.Groups, b.RequestHash = p.Recipients, p.Groups, p.RequestHash
+		}
+		if len(bad) > 0 {
+			return fmt.Sprintf("campaign %s: batch index %s not in its plan of %d batches (damaged line); skipped", e.CampaignID, clipList(bad, 5), len(e.Plan))
 		}
 		return ""
 	}
 	if e.Batch == nil {
 		return fmt.Sprintf("%s event for campaign %s without a batch index skipped", e.Kind, e.CampaignID)
 	}
+	i := *e.Batch
 	var b *BatchRecord
-	if r.Incomplete || *e.Batch < len(r.Batches) {
-		b = batch(r, *e.Batch)
+	switch {
+	case i < 0:
+	case !r.Incomplete && i < len(r.Batches):
+		b = &r.Batches[i]
+	case !r.Incomplete:
+		return fmt.Sprintf("campaign %s: batch index %d not in its plan of %d batches (damaged line); skipped", e.CampaignID, i, len(r.Batches))
+	case i <= r.events+lostBatchSlack:
+		// No plan (the created line is lost): batches are sent in order,
+		// each with events, so an index far past the events seen is damage.
+		b = batch(r, i)
+	default:
+		return fmt.Sprintf("campaign %s: batch index %d is far past the %d events seen for it, and its created line is missing (damaged line); skipped", e.CampaignID, i, r.events)
 	}
 	if b == nil {
-		return fmt.Sprintf("campaign %s: batch index %d out of range", e.CampaignID, *e.Batch)
+		return fmt.Sprintf("campaign %s: batch index %d out of range (damaged line); skipped", e.CampaignID, i)
 	}
+	r.events++
 	b.UpdatedAt = e.At
 	switch e.Kind {
 	case EventPending:
@@ -440,19 +470,29 @@ func apply(r *CampaignRecord, e Event) string {
 	return ""
 }
 
-// maxBatches bounds the batch index a journal line may name, so a damaged
-// line cannot make the reader allocate without limit.
-const maxBatches = 1_000_000
+// lostBatchSlack is how far past the events seen a campaign without a plan
+// may name a batch (events of earlier batches may be lost with the plan).
+// What a journal can make the reader allocate thus grows with its size,
+// never with a number written in it.
+const lostBatchSlack = 64
 
-// batch returns batch i of r, growing the list when r is still being built
-// (a created event, or events whose created event was lost); once the plan
-// is known, events cannot add batches.
+// batch returns batch i of r (i >= 0, bounded by the caller), growing the
+// list when r is still being built: a created event, or events whose
+// created event was lost.
 func batch(r *CampaignRecord, i int) *BatchRecord {
-	if i < 0 || i >= maxBatches {
-		return nil
-	}
-	for len(r.Batches) <= i {
-		r.Batches = append(r.Batches, BatchRecord{Index: len(r.Batches), State: StatePending})
+	if n := i + 1; n > len(r.Batches) {
+		r.Batches = slices.Grow(r.Batches, n-len(r.Batches))
+		for len(r.Batches) < n {
+			r.Batches = append(r.Batches, BatchRecord{Index: len(r.Batches), State: StatePending})
+		}
 	}
 	return &r.Batches[i]
+}
+
+// clipList joins the first n items, and says how many more there were.
+func clipList(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
 }

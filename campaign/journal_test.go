@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -406,4 +407,93 @@ func TestJournalNotSentIsPendingAgain(t *testing.T) {
 		{Index: 0, Recipients: 3, State: StatePending, Error: "not sent: context canceled"},
 		{Index: 1, Recipients: 3, State: StateUnknown, Error: interruptedError},
 	})
+}
+
+// absurdJournal is a hand-made journal whose damaged lines name absurd
+// batch indexes: in a campaign with a plan, in a campaign whose created
+// line was lost, and in a created line's own plan.
+func absurdJournal(t testing.TB) string {
+	t.Helper()
+	accepted := func(campaignID string, batch int64) string {
+		line := fmt.Sprintf(`{"event":"accepted","at":"2025-01-02T03:04:05Z","campaignId":%q,"batch":%d,"jobId":"job_9","status":"PROCESSING","messages":[{"id":"true_919999999999@c.us_3EB0C431C2","to":"919999999999","status":"PENDING"}],"note":"`, campaignID, batch)
+		// The issue's damaged line was 465 bytes long.
+		return line + strings.Repeat("x", 465-len(line)-2) + `"}`
+	}
+	lines := []string{
+		`{"event":"created","at":"2025-01-02T03:04:05Z","campaignId":"cmp_a","type":"TEXT","recipients":3,"batches":[{"index":0,"recipients":1},{"index":1,"recipients":1},{"index":2,"recipients":1}]}`,
+		accepted("cmp_a", 999999),    // 2: past cmp_a's plan of 3
+		accepted("cmp_lost", 999999), // 3: no plan: far past the events seen
+		accepted("cmp_lost2", 1<<40), // 4
+		`{"event":"created","at":"2025-01-02T03:04:05Z","campaignId":"cmp_b","type":"TEXT","recipients":2,"batches":[{"index":0,"recipients":1},{"index":1099511627776,"recipients":1}]}`, // 5
+		accepted("cmp_lost3", 1), // 6: a plausible batch of a lost campaign
+		accepted("cmp_a", 2),     // 7: fine
+	}
+	if n := len(lines[1]); n != 465 {
+		t.Fatalf("the damaged line is %d bytes, want 465", n)
+	}
+	path := filepath.Join(t.TempDir(), JournalFile)
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A damaged line naming batch 999999 (or 2^40) is reported with its line
+// number and skipped; the reader never allocates for the batches it names.
+func TestJournalAbsurdBatchIndexIsReportedNotAllocated(t *testing.T) {
+	path := absurdJournal(t)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	recs, warns, err := ReadJournal(path)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Reading 7 short lines costs kilobytes; one allocation for 999999
+	// batches would cost hundreds of megabytes.
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 1<<20 {
+		t.Errorf("reading the journal allocated %d bytes, want under 1 MiB", alloc)
+	}
+	want := map[int]string{
+		2: "campaign cmp_a: batch index 999999 not in its plan of 3 batches",
+		3: "campaign cmp_lost: batch index 999999 is far past the 0 events seen for it, and its created line is missing",
+		4: "campaign cmp_lost2: batch index 1099511627776 is far past",
+		5: "campaign cmp_b: batch index 1099511627776 not in its plan of 2 batches",
+	}
+	if len(warns) != len(want) {
+		t.Fatalf("warnings = %q, want %d", warns, len(want))
+	}
+	for i, line := range []int{2, 3, 4, 5} {
+		if w := warns[i]; !strings.Contains(w, fmt.Sprintf("%s line %d: %s", path, line, want[line])) {
+			t.Errorf("warning %d = %q, want line %d: %q", i, w, line, want[line])
+		}
+	}
+	for id, batches := range map[string]int{"cmp_a": 3, "cmp_b": 2, "cmp_lost3": 2} {
+		r := FindCampaign(recs, id)
+		if r == nil || len(r.Batches) != batches {
+			t.Errorf("%s = %+v, want %d batches", id, r, batches)
+		}
+	}
+	// A campaign known only from skipped lines is not listed empty.
+	if len(recs) != 3 {
+		t.Errorf("%d campaigns listed, want 3: %+v", len(recs), recs)
+	}
+	if a := FindCampaign(recs, "cmp_a"); a != nil && a.Batches[2].State != StateAccepted {
+		t.Errorf("cmp_a's good line after the damaged ones was lost: %+v", a.Batches[2])
+	}
+}
+
+// The cost of reading a damaged journal: bytes per read stay at the size
+// of the file, whatever index its lines name.
+//
+//	go test ./campaign -run '^$' -bench JournalAbsurd -benchmem
+func BenchmarkReadJournalAbsurdBatchIndex(b *testing.B) {
+	path := absurdJournal(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := ReadJournal(path); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

@@ -194,17 +194,11 @@ func (c *Client) do(ctx context.Context, method, target string, body []byte) (in
 
 // scrubBody removes the key from a raw body before any of it is parsed or
 // cut to an excerpt: a key echoed across the cut would otherwise survive in
-// part, where scrubbing the cut text no longer finds it. A body without the
-// key is returned as it is, not copied.
+// part, where scrubbing the cut text no longer finds it. The key is found
+// however it was escaped (redactKey); a body without it is returned as it
+// is, not copied.
 func (c *Client) scrubBody(b []byte) []byte {
-	if c.apiKey == "" {
-		return b
-	}
-	for _, k := range []string{c.apiKey, url.QueryEscape(c.apiKey)} {
-		if bytes.Contains(b, []byte(k)) {
-			b = bytes.ReplaceAll(b, []byte(k), []byte("[REDACTED]"))
-		}
-	}
+	b, _ = redactKey(b, c.apiKey)
 	return b
 }
 

@@ -369,12 +369,7 @@ var tokenParam = regexp.MustCompile(`(?i)((?:token|api[_-]?key|key)=)[^&\s"']*`)
 // from text. Applied to every string an error carries.
 func redactor(key string) func(string) string {
 	return func(s string) string {
-		if key != "" {
-			s = strings.ReplaceAll(s, key, "[REDACTED]")
-			if esc := url.QueryEscape(key); esc != key {
-				s = strings.ReplaceAll(s, esc, "[REDACTED]")
-			}
-		}
+		s = redactKeyString(s, key)
 		return tokenParam.ReplaceAllString(s, "${1}REDACTED")
 	}
 }

@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -184,12 +186,36 @@ func (m *Model) saveDraftNow() error {
 	}
 	m.trackDraft() // the last message's change, if any; its tick never fires
 	if m.draftGen == 0 || m.drafts.savedUpTo(m.draftGen) {
+		m.draftSaveErr = nil
 		return nil
 	}
 	d := m.lastDraft
 	d.SavedAt = m.c.now()
 	m.dirtyGen = 0
-	return m.drafts.save(m.draftGen, d)
+	m.draftSaveErr = m.drafts.save(m.draftGen, d)
+	return m.draftSaveErr
+}
+
+// draftState says what became of the draft on the way out: saved (on disk
+// and up to date), or the error that kept it from being saved. Neither: no
+// draft (nothing composed, or it was sent).
+func (m *Model) draftState() (saved bool, err error) {
+	if m.drafts == nil || m.sent {
+		return false, nil
+	}
+	// At the resume prompt the earlier draft is on disk, untouched.
+	if m.active != stepResume {
+		if m.draftSaveErr != nil {
+			return false, m.draftSaveErr
+		}
+		if !m.drafts.savedUpTo(m.draftGen) {
+			return false, errors.New("it was not written before the program ended")
+		}
+	}
+	if _, err := os.Stat(campaign.DraftPath(m.drafts.dir, m.drafts.operator)); err != nil {
+		return false, nil // nothing was typed: there is no draft
+	}
+	return true, nil
 }
 
 // deleteDraft forgets the draft (sent, or the operator chose to start

@@ -78,8 +78,22 @@ func rootKey(k string) tea.KeyMsg {
 	case "backspace":
 		return tea.KeyMsg{Type: tea.KeyBackspace}
 	}
+	if t, ok := keyTypes[k]; ok && len(k) > 1 {
+		return tea.KeyMsg{Type: t} // "ctrl+u", "end", …
+	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
 }
+
+// keyTypes are Bubble Tea's key types by name ("ctrl+u" → KeyCtrlU).
+var keyTypes = func() map[string]tea.KeyType {
+	m := map[string]tea.KeyType{}
+	for t := tea.KeyType(-100); t < 200; t++ {
+		if name := t.String(); name != "" && t != tea.KeyRunes {
+			m[name] = t
+		}
+	}
+	return m
+}()
 
 // rootPress sends keys one by one and returns the last command.
 func rootPress(m tea.Model, keys ...string) tea.Cmd {

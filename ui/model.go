@@ -121,7 +121,10 @@ type Model struct {
 	lastDraft campaign.Draft
 	lastStep  stepID
 	draftErr  string
-	draftTick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// draftSaveErr is why the last save on the way out failed (nil: it
+	// worked, or there was nothing to save).
+	draftSaveErr error
+	draftTick    func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// sent: the composed campaign went to the progress view; there is no
 	// draft to keep until a new one is composed.
 	sent bool
@@ -314,6 +317,14 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.KeyMsg:
 		m.err = ""
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+			// Bubble Tea v1 reports a burst of typed letters (fast typing,
+			// an SSH round trip, a paste without bracketed paste) as one
+			// message, and its String() is the letters: the word "up",
+			// "enter" or "tab" then matched those keys' bindings and was
+			// swallowed. Several letters are always text.
+			msg.Paste = true
+		}
 		if key.Matches(msg, m.keys.Quit) {
 			m.interrupted = true
 			return m.quit()

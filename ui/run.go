@@ -79,6 +79,11 @@ type Result struct {
 	Detached []string
 	// Message is printed on exit (e.g. how to re-attach).
 	Message string
+	// DraftSaved: the composer's draft is on disk, up to date; DraftErr:
+	// why it could not be saved. Both unset: there is no draft. Known once
+	// the model is closed.
+	DraftSaved bool
+	DraftErr   error
 }
 
 // New builds the root model without running it (the SSH server runs it in
@@ -238,13 +243,15 @@ func (m *Model) Close() error {
 }
 
 // FinalResult is how the model ended: the exit code, the jobs still running,
-// and what to tell the operator.
+// and what to tell the operator. Call it after Close, which saves the draft:
+// only then is it known whether the draft was saved.
 func FinalResult(tm tea.Model) Result {
 	m, ok := tm.(*Model)
 	if !ok {
 		return Result{Failed: true, Message: "spotcast: the interface ended unexpectedly"}
 	}
 	var r Result
+	r.DraftSaved, r.DraftErr = m.draftState()
 	if m.active == stepProgress {
 		done := m.progress.Done()
 		fatal := m.progress.FatalErr()
@@ -278,7 +285,10 @@ func FinalResult(tm tea.Model) Result {
 		r.Message = "A send was in progress when you quit: its outcome may be unknown — check with `spotcast jobs` before sending again."
 	case m.interrupted && !m.jobsOnly:
 		r.Message = "Nothing was sent."
-		if m.drafts != nil {
+		switch {
+		case r.DraftErr != nil:
+			r.Message += " Your draft was NOT saved: " + r.DraftErr.Error() + "."
+		case r.DraftSaved:
 			r.Message += " Your draft is saved; the next start offers to resume it."
 		}
 	}
@@ -307,12 +317,14 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 		return Result{Failed: true}, err
 	}
 	m := tm.(*Model)
-	defer m.Close()
 	// Ask the terminal for its background now, while nothing else reads the
 	// input: once the program runs, its reader would swallow the answer and
 	// the first frame would wait for the query to time out.
 	m.c.Renderer.HasDarkBackground()
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(renderFPS)}
+	// ctx is the one owner of SIGINT/SIGTERM/SIGHUP (the CLI cancels it):
+	// Bubble Tea's own handler beside it raced it on SIGTERM and could hang
+	// the program, sending a quit nobody received any more.
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(renderFPS), tea.WithoutSignalHandler()}
 	if opts.Input != nil {
 		popts = append(popts, tea.WithInput(opts.Input))
 	}
@@ -323,9 +335,16 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if final == nil {
 		final = m
 	}
+	cancelled := errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil
+	if cancelled {
+		// A signal (or a dropped session) ends the TUI like ctrl+c would.
+		m.interrupted = true
+	}
+	// Close saves the draft; the result can then say whether it was saved.
+	_ = m.Close()
 	res := FinalResult(final)
 	if err != nil {
-		if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		if cancelled {
 			res.Interrupted = true // the caller cancelled (signal, dropped session)
 			return res, nil
 		}

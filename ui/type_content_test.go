@@ -137,3 +137,23 @@ func TestHelpToggleAndCapturing(t *testing.T) {
 		t.Fatalf("? in the textarea: fullHelp=%v value=%q", m.fullHelp, m.content.Value())
 	}
 }
+
+// Letters typed in a burst arrive as one message; words that are also key
+// names ("up", "enter", "tab", "esc") are text, not keys.
+func TestWordsThatNameKeysAreTyped(t *testing.T) {
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	for _, w := range []string{"Pick", " ", "you", " ", "up", " ", "at", " ", "enter", " ", "tab", " ", "esc", " ", "down", " ", "q"} {
+		if w == " " {
+			rootPress(m, " ")
+			continue
+		}
+		rootType(m, w)
+	}
+	if m.active != stepContent {
+		t.Fatalf("typing moved the wizard to %s", m.active)
+	}
+	if got, want := m.content.Value(), "Pick you up at enter tab esc down q"; got != want {
+		t.Fatalf("content = %q, want %q", got, want)
+	}
+}

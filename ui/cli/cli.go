@@ -83,9 +83,22 @@ func osStreams() streams {
 
 // Main runs the command line and returns the process exit code.
 func Main(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	defer stop()
 	return run(ctx, args, osStreams())
+}
+
+// stopSignals end a command cleanly (drafts saved, the journal consistent,
+// SSH sessions told): ctrl+c, kill, and the terminal closing (SIGHUP).
+// This context is their only owner; the TUI installs no handler of its own.
+// SIGHUP is left alone when it was ignored at start (nohup): handling it
+// would undo the nohup.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
 }
 
 func run(ctx context.Context, args []string, s streams) int {

@@ -566,10 +566,12 @@ func TestSandboxFlag(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stderr, "SANDBOX") {
 		t.Fatalf("want exit 0 and a SANDBOX notice\n%s", r)
 	}
-	// `spotcast --sandbox` without a terminal explains instead of failing.
+	// `spotcast --sandbox` without a terminal cannot open the composer: it
+	// says so (exit 2, like any missing input) and what to run instead.
 	r = run(t, runOpts{}, "--sandbox")
-	if r.code != 0 || !strings.Contains(r.stderr, "SANDBOX") {
-		t.Fatalf("spotcast --sandbox must not fail\n%s", r)
+	if r.code != 2 || !strings.Contains(r.stderr, "needs a terminal") ||
+		!strings.Contains(r.stderr, "`spotcast send --sandbox --to +919999999999 --content \"Hello\" --yes`") {
+		t.Fatalf("want exit 2 saying a terminal is needed and what to use instead\n%s", r)
 	}
 	// Without --sandbox and without a terminal, the TUI is refused.
 	r = run(t, runOpts{env: []string{"WHATSSPOT_API_KEY=" + testKey}})

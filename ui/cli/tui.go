@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
-	"spotcast/client/sandbox"
 	"spotcast/ui"
 )
 
@@ -88,43 +86,27 @@ func (a *app) runTUI(ctx context.Context, t tuiFlags) error {
 	if err != nil {
 		return err
 	}
-	if !a.outTTY && !a.g.sandbox {
-		return exitf(ExitInvalid, "the composer needs a terminal, and stdout is not one. For scripts use `spotcast send` (see spotcast send --help)")
+	if !a.outTTY {
+		return exitf(ExitInvalid, "the composer needs a terminal, and stdout is not one. For scripts use `spotcast send`, e.g. %s (see spotcast send --help)", a.sendExample())
 	}
 	c, err := a.connect(true)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	if !a.outTTY {
-		// `spotcast --sandbox` is the first thing a new user runs: it must
-		// not fail, even without a terminal, so explain instead.
-		a.sandboxReady(c, "stdout is not a terminal, so the composer cannot open here")
-		return nil
-	}
 	res, err := a.runUI(ctx, c, ui.Options{Prefill: pre, CSVPath: t.csv, BatchSize: t.batchSize, Loc: loc})
 	if err != nil {
-		if c.sandbox {
-			a.sandboxReady(c, "the interactive composer could not start: "+err.Error())
-			return nil
-		}
-		return exitf(ExitError, "the composer could not start: %v; use `spotcast send` meanwhile", err)
+		return exitf(ExitError, "the composer could not start: %v; use `spotcast send` meanwhile, e.g. %s", err, a.sendExample())
 	}
 	return a.uiDone(res)
 }
 
-// sandboxReady tells a new user what they can do with the sandbox. Only
-// for sandbox connections: the key shown is the sandbox's fixed fake key,
-// never c.key, so no real key can reach the terminal from here.
-func (a *app) sandboxReady(c *conn, why string) {
-	if !c.sandbox {
-		return
+// sendExample is a whole headless send to copy, with --sandbox when the
+// composer was asked for the sandbox.
+func (a *app) sendExample() string {
+	sb := ""
+	if a.g.sandbox {
+		sb = "--sandbox "
 	}
-	fmt.Fprintf(a.errOut, `SANDBOX: the built-in fake WhatsSpot API ran at %s (key %q) — nothing leaves this machine.
-Note: %s.
-Try the whole flow headless:
-  spotcast send --sandbox --to +919999999999 --content "Hello" --yes
-  spotcast send --sandbox --csv contacts.csv --default-country IN --content "Hi" --yes --watch
-Or run the fake API on its own:  spotcast sandbox --addr 127.0.0.1:8080
-`, c.url, sandbox.Key, why)
+	return "`spotcast send " + sb + `--to +919999999999 --content "Hello" --yes` + "`"
 }

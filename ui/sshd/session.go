@@ -199,12 +199,13 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 
 		var res ui.Result
 		if st.model != nil {
-			res = ui.FinalResult(st.model)
+			// Close first: it saves the draft, and the result says whether.
 			if c, ok := st.model.(interface{ Close() error }); ok {
 				if err := c.Close(); err != nil {
 					s.log.Warn("closing the session's model", "operator", st.id.Name(), "err", err)
 				}
 			}
+			res = ui.FinalResult(st.model)
 		} else if st.exit == 0 {
 			res.Failed = true
 		}
@@ -213,10 +214,13 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 			fmt.Fprintf(sess, "\r\nno key pressed for %s: disconnected\r\n", s.cfg.IdleTimeout)
 		}
 		if s.closing.Err() != nil {
-			// Only promise a saved draft when there is one on disk.
+			// Only promise a saved draft when it was saved.
 			msg := "server shutting down"
-			if _, err := os.Stat(campaign.DraftPath(s.cfg.StateDir, st.id.Operator())); err == nil {
+			switch {
+			case res.DraftSaved:
 				msg = GoodbyeMessage
+			case res.DraftErr != nil:
+				msg += " — your draft could NOT be saved (the server's log says why)"
 			}
 			fmt.Fprintf(sess, "\r\n%s\r\n", msg)
 			res.Failed = true
