@@ -137,7 +137,7 @@ func (c Campaign) Validate(now time.Time) Problems {
 	n := Chars(c.Content)
 	switch {
 	case !c.Type.IsMedia() && strings.TrimSpace(c.Content) == "":
-		add(FieldContent, "a TEXT message needs content (--content or --content-file)")
+		add(FieldContent, "a TEXT message needs content: "+string(SettingContent))
 	case n > c.Type.ContentLimit():
 		what := "text"
 		if c.Type.IsMedia() {
@@ -151,10 +151,10 @@ func (c Campaign) Validate(now time.Time) Problems {
 			add(FieldMediaURL, "%s", msg)
 		}
 	} else if strings.TrimSpace(c.MediaURL) != "" {
-		add(FieldMediaURL, "a TEXT message takes no media URL: choose IMAGE, VIDEO or DOCUMENT, or drop --media-url")
+		add(FieldMediaURL, "a TEXT message takes no media URL: choose IMAGE, VIDEO or DOCUMENT, or "+string(SettingNoMediaURL))
 	}
 	if len(c.Recipients) == 0 && len(c.GroupIDs) == 0 {
-		add(FieldRecipients, "no recipients: give at least one number (--to, --csv) or group (--group)")
+		add(FieldRecipients, "no recipients: "+string(SettingRecipients))
 	}
 	for _, g := range c.GroupIDs {
 		if strings.TrimSpace(g) == "" {
@@ -173,7 +173,7 @@ func (c Campaign) Validate(now time.Time) Problems {
 func CheckMediaURL(raw string) string {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
-		return "media types need a media URL (--media-url https://...)"
+		return "media types need the http(s) address of the file: " + string(SettingMediaURL)
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

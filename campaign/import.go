@@ -127,7 +127,7 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 	}
 	pr, err := PhoneOptions{DefaultCountry: opts.DefaultCountry, International: opts.International}.rules()
 	if err != nil {
-		return nil, fmt.Errorf("--default-country: %w", err)
+		return nil, fmt.Errorf("the default country: %w", err)
 	}
 
 	cr := &countingReader{r: r, done: ctx.Err}
@@ -644,7 +644,7 @@ func detectLayout(sample []byte, delim rune, phoneColumn string) (*importLayout,
 					cols[i] = fmt.Sprintf("column %d", i+1)
 				}
 			}
-			return nil, fmt.Errorf("--phone-column %q: no such column; the file's columns are %s — name one of them", Sanitize(phoneColumn), quoteList(cols))
+			return nil, fmt.Errorf("phone column %q: no such column; the file's columns are %s — %s as one of them", Sanitize(phoneColumn), quoteList(cols), SettingPhoneColumn)
 		}
 	} else if phoneLike(first[0]) {
 		header, lay.phone = false, 0
@@ -665,7 +665,7 @@ func detectLayout(sample []byte, delim rune, phoneColumn string) (*importLayout,
 			}
 		}
 		if lay.phone < 0 {
-			return nil, fmt.Errorf("no phone column found: the header has %s — name the column with --phone-column", quoteList(first))
+			return nil, fmt.Errorf("no phone column found: the header has %s — %s", quoteList(first), SettingPhoneColumn)
 		}
 	}
 	if !header {

@@ -126,7 +126,7 @@ func TestImportFixtures(t *testing.T) {
 		},
 		problems: []wantProblem{
 			{3, "9.19E+11", sci},
-			{6, "919876543210", "no country code (set --default-country)"},
+			{6, "919876543210", "no country code: set the default country"},
 		},
 	}, {
 		file: "excel_semicolon_bom.csv", opts: ImportOptions{DefaultCountry: "IN"}, rows: 5, column: "Mobile", hasNames: true, duplicates: 1,
@@ -158,11 +158,11 @@ func TestImportFixtures(t *testing.T) {
 		file: "headerless_national.csv", rows: 6, column: "column 1",
 		recipients: []wantRecipient{{"919876543210", 4, ""}},
 		problems: []wantProblem{
-			{1, "07400 123456", "no country code (set --default-country)"},
-			{2, "07911 123456", "no country code (set --default-country)"},
-			{3, "020 7946 0958", "no country code (set --default-country)"},
-			{5, "07400 123456", "no country code (set --default-country)"},
-			{6, "0740", "no country code (set --default-country)"},
+			{1, "07400 123456", "no country code: set the default country"},
+			{2, "07911 123456", "no country code: set the default country"},
+			{3, "020 7946 0958", "no country code: set the default country"},
+			{5, "07400 123456", "no country code: set the default country"},
+			{6, "0740", "no country code: set the default country"},
 		},
 	}, {
 		file: "messy.csv", rows: 12, column: "phone", hasNames: true, duplicates: 2,
@@ -283,9 +283,9 @@ func TestImportErrors(t *testing.T) {
 		{"binary", "phone\n+91 98765 43210\n\x00\x01\x02", ImportOptions{}, "line 3 holds binary data"},
 		{"binary late", "phone\n" + strings.Repeat("+91 98765 43210\n", 10000) + "PK\x03\x04\x00", ImportOptions{}, "line 10002 holds binary data"},
 		{"unterminated quote", "phone,name\n+91 98765 43210,\"Asha\n+44 7400 123456,Bob\n", ImportOptions{}, "line 2: the quoted field that starts here is not closed properly (still open at line 3)"},
-		{"no phone column", "name,city\nAsha,Pune\n", ImportOptions{}, `no phone column found: the header has "name", "city" — name the column with --phone-column`},
-		{"missing override", "name,phone\nAsha,+91 98765 43210\n", ImportOptions{PhoneColumn: "Mobile"}, `--phone-column "Mobile": no such column; the file's columns are "name", "phone"`},
-		{"bad country", "phone\n+91 98765 43210\n", ImportOptions{DefaultCountry: "XX"}, `--default-country: unknown country "XX"`},
+		{"no phone column", "name,city\nAsha,Pune\n", ImportOptions{}, `no phone column found: the header has "name", "city" — name the phone column`},
+		{"missing override", "name,phone\nAsha,+91 98765 43210\n", ImportOptions{PhoneColumn: "Mobile"}, `phone column "Mobile": no such column; the file's columns are "name", "phone"`},
+		{"bad country", "phone\n+91 98765 43210\n", ImportOptions{DefaultCountry: "XX"}, `the default country: unknown country "XX"`},
 	}
 	for _, tt := range tests {
 		rep, err := importString(tt.in, tt.opts)

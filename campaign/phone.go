@@ -17,7 +17,7 @@ import (
 // region are built by tooShort/tooLong/notValid below.
 const (
 	reasonEmpty    = "no phone number"
-	reasonNoCC     = "no country code (set --default-country)"
+	reasonNoCC     = "no country code: " + string(SettingDefaultCountry)
 	reasonLetters  = "not a phone number (letters)"
 	reasonNotPhone = "not a phone number"
 	reasonShort    = "too short to be a phone number"

@@ -29,7 +29,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"(202) 555-0143", "US", "12025550143", ""},
 		{"'+91 98765 43210", "", "919876543210", ""},
 		{"+1 800 FLOWERS", "US", "", "not a phone number (letters)"},
-		{"98765 43210", "", "", "no country code (set --default-country)"},
+		{"98765 43210", "", "", "no country code: set the default country"},
 		{"98765", "IN", "", "too short for IN"},
 		{"+91 98765", "", "", "too short for IN"},
 		{"+44 7400 123456 456", "", "", "too long for GB"},

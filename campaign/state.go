@@ -89,7 +89,7 @@ func LoadCampaignFile(stateDir, campaignID string) (*CampaignFile, error) {
 	data, err := os.ReadFile(p)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("campaign %s: no campaign file at %s (was it created with another --state-dir?)", campaignID, p)
+			return nil, fmt.Errorf("campaign %s: no campaign file at %s (was it created with another state directory?)", campaignID, p)
 		}
 		return nil, fmt.Errorf("campaign %s: %w", campaignID, err)
 	}

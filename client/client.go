@@ -132,7 +132,7 @@ func keepKeyOnHost(next func(*http.Request, []*http.Request) error) func(*http.R
 func (c *Client) endpoint(escapedPath string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(c.baseURL))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", &ConfigError{Err: fmt.Errorf("base URL %q is not an http(s) URL: set --base-url or WHATSSPOT_BASE_URL like %s", c.scrub(c.baseURL), DefaultBaseURL)}
+		return "", &ConfigError{Err: fmt.Errorf("base URL %q is not an http(s) URL: %s like %s", c.scrub(c.baseURL), campaign.SettingBaseURL, DefaultBaseURL)}
 	}
 	u.RawQuery, u.Fragment, u.User = "", "", nil
 	return strings.TrimRight(u.String(), "/") + "/" + strings.TrimLeft(escapedPath, "/"), nil
@@ -144,7 +144,7 @@ func (c *Client) jobEndpoint(id string) (string, error) {
 		return "", &ConfigError{Err: fmt.Errorf("job ID %q is not valid: use the jobId the API returned (spotcast jobs lists them)", campaign.Sanitize(id))}
 	}
 	if !strings.Contains(c.jobPath, "{id}") {
-		return "", &ConfigError{Err: fmt.Errorf("job path %q has no {id} placeholder: set --job-path or WHATSSPOT_JOB_PATH like %s", campaign.Sanitize(c.jobPath), DefaultJobPath)}
+		return "", &ConfigError{Err: fmt.Errorf("job path %q has no {id} placeholder: %s like %s", campaign.Sanitize(c.jobPath), campaign.SettingJobPath, DefaultJobPath)}
 	}
 	return c.endpoint(strings.ReplaceAll(c.jobPath, "{id}", url.PathEscape(id)))
 }
@@ -314,11 +314,11 @@ func (c *Client) Send(ctx context.Context, req campaign.Request) (*SendResult, e
 				// The redirect was not followed (keepKeyOnHost), but the
 				// server may have acted on the POST before answering it.
 				a.Op = ""
-				a.Hint = "a POST is never repeated at a redirect's target: set --base-url / WHATSSPOT_BASE_URL to the final address (https://, right path prefix)"
+				a.Hint = "a POST is never repeated at a redirect's target: " + string(campaign.SettingBaseURL) + " to the final address (https://, right path prefix)"
 				return nil, &UnknownOutcomeError{Op: op, Err: err}
 			}
 			if a.StatusCode == http.StatusNotFound {
-				a.Hint = "check --base-url / WHATSSPOT_BASE_URL (a path prefix such as /v1 belongs in it)"
+				a.Hint = "check the address: " + string(campaign.SettingBaseURL) + " right (a path prefix such as /v1 belongs in it)"
 			}
 			return nil, err
 		}
@@ -474,7 +474,7 @@ func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {
 		var a *APIError
 		if errors.As(err, &a) {
 			if a.StatusCode == http.StatusNotFound {
-				a.Hint = "check the job ID, and --job-path / WHATSSPOT_JOB_PATH: the job endpoint is not documented upstream (default " + DefaultJobPath + ")"
+				a.Hint = "check the job ID, or " + string(campaign.SettingJobPath) + ": the job endpoint is not documented upstream (default " + DefaultJobPath + ")"
 			}
 			return nil, err
 		}

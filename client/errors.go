@@ -30,7 +30,7 @@ const (
 
 // KeysHint tells the operator where API keys come from (API.md: dashboard,
 // Settings → API Tokens).
-const KeysHint = "create a new key in the WhatsSpot dashboard (Settings → API Tokens) and pass it with --api-key or WHATSSPOT_API_KEY"
+const KeysHint = "create a new key in the WhatsSpot dashboard (Settings → API Tokens) and " + string(campaign.SettingAPIKey)
 
 // APIError is an HTTP answer the API gave with a non-2xx status, or a 2xx
 // answer that says "success": false. Every string is sanitised and holds no
@@ -132,7 +132,7 @@ type UnknownOutcomeError struct {
 }
 
 func (e *UnknownOutcomeError) Error() string {
-	return fmt.Sprintf("%s: outcome unknown — the request may have reached WhatsSpot (%v). It is journaled as unknown and NOT retried automatically: check the dashboard before resending (spotcast resume --include-unknown sends it again)", e.Op, e.Err)
+	return fmt.Sprintf("%s: outcome unknown — the request may have reached WhatsSpot (%v). It is journaled as unknown and NOT retried automatically: check the dashboard before resending it", e.Op, e.Err)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
@@ -180,7 +180,7 @@ type TransportError struct {
 }
 
 func (e *TransportError) Error() string {
-	return fmt.Sprintf("%s: could not reach the API: %v — check the network and --base-url", e.Op, e.Err)
+	return fmt.Sprintf("%s: could not reach the API: %v — check the network, or %s", e.Op, e.Err, campaign.SettingBaseURL)
 }
 
 func (e *TransportError) Unwrap() error { return e.Err }

@@ -483,7 +483,7 @@ func (m *recipientsModel) renormalise() {
 	for _, raw := range m.typedRaw {
 		p, err := normalizePhone(raw, m.c.DefaultCountry)
 		if err != nil {
-			m.rejects = append(m.rejects, typedReject{raw: raw, reason: err.Error()})
+			m.rejects = append(m.rejects, typedReject{raw: raw, reason: keyWords(err.Error())})
 			continue
 		}
 		if !seen[p] {
@@ -797,7 +797,7 @@ func (m *recipientsModel) summaryView() string {
 	case m.importErr != nil:
 		// Wrapped, not cut: the file name and the "what to do" part of a
 		// long message must both stay visible.
-		msg := fmt.Sprintf("Cannot import %s\n%s", filepath.Base(m.csvPath), m.importErr.Error())
+		msg := fmt.Sprintf("Cannot import %s\n%s", filepath.Base(m.csvPath), keyWords(m.importErr.Error()))
 		var out []string
 		for _, l := range strings.Split(msg, "\n") {
 			out = append(out, ansi.Wrap(campaign.SanitizeLine(l, 0), w-4, " "))
@@ -927,7 +927,7 @@ func (m *recipientsModel) tableView() string {
 		// The reason column is narrow; the selected one is shown in full.
 		p := r.Problems[t.cursor]
 		b.WriteString("\n")
-		b.WriteString(st.Muted.Render(campaign.SanitizeLine(fmt.Sprintf("line %d: %s", p.Line, p.Reason), w)))
+		b.WriteString(st.Muted.Render(campaign.SanitizeLine(fmt.Sprintf("line %d: %s", p.Line, keyWords(p.Reason)), w)))
 	}
 	return b.String()
 }

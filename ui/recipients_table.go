@@ -167,7 +167,7 @@ func problemColumns(width int) []column {
 }
 
 func problemCells(p campaign.ImportProblem) []string {
-	return []string{strconv.Itoa(p.Line), p.Value, p.Reason}
+	return []string{strconv.Itoa(p.Line), p.Value, keyWords(p.Reason)}
 }
 
 // commas formats n with thousands separators (1,000,000).

@@ -109,7 +109,7 @@ func onMedia(t *testing.T, opts Options) *Model {
 func TestMediaURLValidationAndExtensionWarning(t *testing.T) {
 	m := onMedia(t, rootOptions(t))
 	rootPress(m, "tab")
-	rootHas(t, m, "✗ media types need a media URL")
+	rootHas(t, m, "✗ media types need the http(s) address of the file")
 	rootType(m, "ftp://example.com/a.jpg")
 	rootRun(m, rootPress(m, "enter"), 1)
 	if m.active != stepMedia {

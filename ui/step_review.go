@@ -138,7 +138,7 @@ func (s *reviewStep) Capturing() bool { return s.mode == reviewTestInput || s.mo
 func (s *reviewStep) problems() []string {
 	var out []string
 	for _, p := range s.d.Campaign.Validate(s.c.now()) {
-		out = append(out, p.String())
+		out = append(out, keyWords(p.String()))
 	}
 	if s.d.Importing {
 		out = append(out, campaign.FieldRecipients+": the contact list is still importing")
@@ -292,7 +292,7 @@ func (s *reviewStep) startTest() tea.Cmd {
 	for _, p := range s.d.Campaign.Validate(s.c.now()) {
 		// Recipients and schedule do not matter for a test; the message does.
 		if p.Field != campaign.FieldRecipients && p.Field != campaign.FieldGroups && p.Field != campaign.FieldSchedule {
-			s.testErr = "Cannot test: " + p.String()
+			s.testErr = "Cannot test: " + keyWords(p.String())
 			return nil
 		}
 	}

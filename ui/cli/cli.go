@@ -120,7 +120,7 @@ func (a *app) exitCode(ctx context.Context, err error) int {
 	var ee *ExitCodeError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintln(a.errOut, "spotcast: "+campaign.Sanitize(ee.Err.Error()))
+			fmt.Fprintln(a.errOut, "spotcast: "+flagWords(campaign.Sanitize(ee.Err.Error())))
 		}
 		return ee.Code
 	}
@@ -128,7 +128,7 @@ func (a *app) exitCode(ctx context.Context, err error) int {
 		fmt.Fprintln(a.errOut, "spotcast: interrupted")
 		return ExitInterrupted
 	}
-	fmt.Fprintln(a.errOut, "spotcast: "+campaign.Sanitize(err.Error()))
+	fmt.Fprintln(a.errOut, "spotcast: "+flagWords(campaign.Sanitize(err.Error())))
 	// Cobra's own errors (unknown command, bad flag value) are invalid input.
 	if isUsageError(err) {
 		return ExitInvalid

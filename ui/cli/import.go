@@ -133,10 +133,11 @@ func (a *app) runImport(ctx context.Context, path string, f importFlags) error {
 			if out.werr != nil {
 				return exitf(ExitError, "writing the report: %v", out.werr)
 			}
-			out.abort(err.Error())
+			out.abort(flagWords(err.Error()))
 			return exitf(ExitInvalid, "%v", err)
 		}
 	}
+	flagWordsReport(rep)
 	if f.json {
 		out.finishJSON(rep)
 		// The JSON keys are SPEC's; what else a person should know goes to
