@@ -51,7 +51,7 @@ type importDoneMsg struct {
 type typedReject struct{ raw, reason string }
 
 type recipientsKeys struct {
-	Browse, Path, Numbers, Groups, Country, Toggle, Cancel, Clear key.Binding
+	Browse, Path, Numbers, Groups, Country, Intl, Toggle, Cancel, Clear key.Binding
 	Drop                                                          key.Binding
 	scrollKeys
 	Submit, Close, PickerBack, PickerOpen key.Binding
@@ -64,6 +64,7 @@ func newRecipientsKeys() recipientsKeys {
 		Numbers: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "add numbers")),
 		Groups:  key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "add group IDs")),
 		Country: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "default country")),
+		Intl:    key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "digits are country code + number")),
 		Toggle:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "recipients/problems")),
 		Cancel:  key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("esc/x", "cancel import")),
 		Clear:   key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
@@ -103,6 +104,8 @@ type recipientsModel struct {
 	csvPath   string
 	report    *campaign.ImportReport
 	importErr error
+	// international: digits without + are country code + number.
+	international bool
 	importing bool
 	importID  int
 	cancel    context.CancelFunc
@@ -337,6 +340,8 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.setFocus(focusNumbers)
 	case key.Matches(msg, k.Groups):
 		return m.setFocus(focusGroups)
+	case key.Matches(msg, k.Intl):
+		return m.setInternational(!m.international)
 	case key.Matches(msg, k.Country):
 		m.country.SetValue(m.c.DefaultCountry)
 		m.country.CursorEnd()
@@ -481,7 +486,7 @@ func (m *recipientsModel) renormalise() {
 	m.typed, m.rejects = m.typed[:0], m.rejects[:0]
 	seen := map[string]bool{}
 	for _, raw := range m.typedRaw {
-		p, err := normalizePhone(raw, m.c.DefaultCountry)
+		p, err := m.phoneOptions().Normalize(raw)
 		if err != nil {
 			m.rejects = append(m.rejects, typedReject{raw: raw, reason: keyWords(err.Error())})
 			continue
@@ -515,6 +520,27 @@ func contains(xs []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// setInternational switches how digits without '+' read (the API's own
+// form: country code and number) and re-normalises everything with it.
+func (m *recipientsModel) setInternational(on bool) tea.Cmd {
+	m.international = on
+	m.notice = "digits without + are national numbers"
+	if on {
+		m.notice = "digits without + are country code + number (the API's own form)"
+	}
+	m.renormalise()
+	m.layoutTables()
+	if m.csvPath != "" && (m.report != nil || m.importing) {
+		return m.importPath(m.csvPath)
+	}
+	return nil
+}
+
+// phoneOptions is how numbers are read now.
+func (m *recipientsModel) phoneOptions() campaign.PhoneOptions {
+	return campaign.PhoneOptions{DefaultCountry: m.c.DefaultCountry, International: m.international}
 }
 
 // setCountry validates a region and re-normalises everything with it.
@@ -642,7 +668,7 @@ func (m *recipientsModel) importPath(p string) tea.Cmd {
 	ch := make(chan campaign.ImportProgress, 1)
 	m.progCh = ch
 	return tea.Batch(
-		importFileCmd(ctx, m.importID, full, m.c.DefaultCountry, ch),
+		importFileCmd(ctx, m.importID, full, m.phoneOptions(), ch),
 		waitImportProgress(m.importID, ch),
 	)
 }
@@ -686,10 +712,10 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 
 // importFileCmd opens and imports a file off the UI goroutine. Everything it
 // needs is passed in: it never reads the model.
-func importFileCmd(ctx context.Context, id int, path, region string, ch chan campaign.ImportProgress) tea.Cmd {
+func importFileCmd(ctx context.Context, id int, path string, po campaign.PhoneOptions, ch chan campaign.ImportProgress) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)
-		rep, err := importFile(ctx, path, region, func(p campaign.ImportProgress) {
+		rep, err := importFile(ctx, path, po, func(p campaign.ImportProgress) {
 			// Keep only the newest snapshot: at most one is ever waiting.
 			select {
 			case <-ch:
@@ -717,7 +743,7 @@ func waitImportProgress(id int, ch <-chan campaign.ImportProgress) tea.Cmd {
 }
 
 // importFile checks that path is a readable text file and imports it.
-func importFile(ctx context.Context, path, region string, progressFn func(campaign.ImportProgress)) (*campaign.ImportReport, error) {
+func importFile(ctx context.Context, path string, po campaign.PhoneOptions, progressFn func(campaign.ImportProgress)) (*campaign.ImportReport, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		switch {
@@ -737,7 +763,7 @@ func importFile(ctx context.Context, path, region string, progressFn func(campai
 		return nil, errors.New("this is a directory: pick a .csv or .txt file")
 	}
 	// campaign.Import recognises binary files (and names gzip, xlsx, ...).
-	rep, err := campaign.Import(ctx, f, st.Size(), campaign.ImportOptions{DefaultCountry: region, Progress: progressFn})
+	rep, err := campaign.Import(ctx, f, st.Size(), campaign.ImportOptions{DefaultCountry: po.DefaultCountry, International: po.International, Progress: progressFn})
 	if err != nil {
 		return nil, err
 	}
@@ -819,6 +845,9 @@ func (m *recipientsModel) summaryView() string {
 
 	typed := fmt.Sprintf("%s typed number(s) · %s group ID(s) · default country %s",
 		commas(len(m.typed)), commas(len(m.groupIDs)), orNone(m.c.DefaultCountry))
+	if m.international {
+		typed += " · digits are country code + number"
+	}
 	lines = append(lines, campaign.SanitizeLine(typed, w))
 	if len(m.groupIDs) > 0 {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("groups: "+strings.Join(m.groupIDs, ", "), w)))
@@ -945,7 +974,7 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	if m.importing {
 		return []key.Binding{k.Cancel}
 	}
-	out := []key.Binding{k.Browse, k.Path, k.Numbers, k.Groups, k.Country}
+	out := []key.Binding{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Intl}
 	if m.importErr != nil {
 		out = append(out, k.Drop)
 	}
@@ -960,7 +989,7 @@ func (m *recipientsModel) FullHelp() [][]key.Binding {
 	if m.focus != focusTable || m.importing {
 		return [][]key.Binding{m.ShortHelp()}
 	}
-	groups := [][]key.Binding{{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Clear}}
+	groups := [][]key.Binding{{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Intl, k.Clear}}
 	if m.importErr != nil {
 		groups[0] = append(groups[0], k.Drop)
 	}
@@ -972,8 +1001,5 @@ func (m *recipientsModel) FullHelp() [][]key.Binding {
 
 // normalizePhone and validRegion are the seams to package campaign's phone
 // rules, kept in one place.
-func normalizePhone(raw, region string) (string, error) {
-	return campaign.NormalizePhone(raw, region)
-}
 
 func validRegion(region string) bool { return campaign.ValidRegion(region) }

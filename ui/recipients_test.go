@@ -353,7 +353,7 @@ func TestRecipientsImportCancelStopsImport(t *testing.T) {
 	path := writeFile(t, dir, "contacts.csv", contactsCSV)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := importFile(ctx, path, "", nil)
+	_, err := importFile(ctx, path, campaign.PhoneOptions{}, nil)
 	if err == nil {
 		t.Error("importFile with a cancelled context succeeded")
 	}
@@ -610,5 +610,29 @@ func TestSplitNumbersKeepsDigitGroups(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(want, "|") {
 			t.Errorf("splitNumbers(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// I reads digits without '+' as country code and number (the API's own
+// form, mixed countries), for typed numbers and the CSV alike.
+func TestRecipientsInternationalToggle(t *testing.T) {
+	c := testCommon(t)
+	m := newRecipients(c)
+	press(t, m, "a")
+	typeText(t, m, "919876543210, 447911123456")
+	press(t, m, "enter")
+	if got := m.Recipients(); len(got) != 0 || len(m.rejects) != 2 {
+		t.Fatalf("without a country or the toggle: recipients %v, rejects %v", got, m.rejects)
+	}
+	press(t, m, "I")
+	if got := m.Recipients(); len(got) != 2 || got[0] != "919876543210" || got[1] != "447911123456" || len(m.rejects) != 0 {
+		t.Fatalf("international: recipients %v, rejects %v", got, m.rejects)
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "digits without + are country code + number") {
+		t.Fatalf("the toggle is not shown:\n%s", v)
+	}
+	press(t, m, "I")
+	if got := m.Recipients(); len(got) != 0 {
+		t.Fatalf("toggled off: recipients %v", got)
 	}
 }
