@@ -52,7 +52,7 @@ type typedReject struct{ raw, reason string }
 
 type recipientsKeys struct {
 	Browse, Path, Numbers, Groups, Country, Intl, Toggle, Cancel, Clear key.Binding
-	Drop                                                          key.Binding
+	Drop                                                                key.Binding
 	scrollKeys
 	Submit, Close, PickerBack, PickerOpen key.Binding
 }
@@ -106,13 +106,13 @@ type recipientsModel struct {
 	importErr error
 	// international: digits without + are country code + number.
 	international bool
-	importing bool
-	importID  int
-	cancel    context.CancelFunc
-	started   time.Time
-	last      campaign.ImportProgress
-	progCh    <-chan campaign.ImportProgress
-	bar       progress.Model
+	importing     bool
+	importID      int
+	cancel        context.CancelFunc
+	started       time.Time
+	last          campaign.ImportProgress
+	progCh        <-chan campaign.ImportProgress
+	bar           progress.Model
 
 	// The report tables.
 	showProblems bool
