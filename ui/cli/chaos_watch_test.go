@@ -1,12 +1,18 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"spotcast/campaign"
+	"spotcast/client"
 	"spotcast/client/sandbox"
 )
 
@@ -97,5 +103,38 @@ func TestThrottledSendIsRetriedThenResumable(t *testing.T) {
 	r = run(t, runOpts{env: f.env(state)}, "resume", recs[0].CampaignID, "--yes")
 	if r.code != 0 || f.srv.SendCount() != 1 {
 		t.Fatalf("resume after the rate limit: want one send, got %d\n%s", f.srv.SendCount(), r)
+	}
+}
+
+// BenchmarkWatchCommandPollRate runs `spotcast watch` on 10, 100 and 1,000
+// running jobs of an in-process sandbox for 5 s and reports the status
+// requests per second that reached the API (budget: 5 in all, default
+// --poll-rate) and how many distinct jobs were asked in that time.
+func BenchmarkWatchCommandPollRate(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			f := startSandbox(b, sandbox.WithRate(0.01)) // jobs that outlast the run
+			cl := client.New(client.WithBaseURL(f.url), client.WithAPIKey(testKey))
+			ids := make([]string, n)
+			for i := range ids {
+				res, err := cl.Send(context.Background(), campaign.Request{Type: campaign.TypeText, Content: "hi", Recipients: numbers(11)})
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids[i] = res.JobID
+			}
+			const window = 5 * time.Second
+			var rate float64
+			for range b.N {
+				before := f.srv.Hits(sandbox.EndpointJob)
+				ctx, cancel := context.WithTimeout(context.Background(), window)
+				cmd := exec.CommandContext(ctx, binary, append([]string{"watch"}, ids...)...)
+				cmd.Env = append(os.Environ(), f.env("SPOTCAST_STATE_DIR="+b.TempDir())...)
+				_ = cmd.Run()
+				cancel()
+				rate = float64(f.srv.Hits(sandbox.EndpointJob)-before) / window.Seconds()
+			}
+			b.ReportMetric(rate, "polls/s")
+		})
 	}
 }

@@ -111,7 +111,7 @@ type fake struct {
 	url string
 }
 
-func startSandbox(t *testing.T, opts ...sandbox.Option) *fake {
+func startSandbox(t testing.TB, opts ...sandbox.Option) *fake {
 	t.Helper()
 	opts = append([]sandbox.Option{sandbox.WithKey(testKey), sandbox.WithRate(100000), sandbox.WithFailRate(0), sandbox.WithSeed(1)}, opts...)
 	srv := sandbox.New(opts...)
