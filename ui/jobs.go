@@ -45,6 +45,7 @@ type liveJob struct {
 	job       *campaign.Job
 	err       error
 	end       campaign.JobEnd // set when the policy stopped watching it
+	throttled bool            // the last answer asked us to slow down
 	journaled string
 	// where the job sits in the journal
 	campaignID string
@@ -196,7 +197,7 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if lj == nil || !ok {
 			return m, m.pump()
 		}
-		lj.err, lj.end = u.Err, u.End
+		lj.err, lj.end, lj.throttled = u.Err, u.End, u.Throttled
 		if u.Err != nil || u.Job == nil {
 			return m, m.pump()
 		}
@@ -625,7 +626,16 @@ func (m *jobsModel) batchLine(b campaign.BatchRecord) string {
 			line += fmt.Sprintf(" %d/%d sent, %d failed", deref(se), *t, deref(f))
 		}
 		if lj != nil && lj.err != nil {
-			line += " · poll failed: " + lj.err.Error()
+			switch {
+			case lj.throttled:
+				line += " · rate limited, waiting"
+			case lj.end == campaign.EndLost:
+				line += " · lost: the API no longer knows this job"
+			case lj.end != "":
+				line += " · not watched (" + string(lj.end) + "): " + lj.err.Error()
+			default:
+				line += " · poll failed: " + lj.err.Error()
+			}
 		}
 	case b.State == campaign.StateAccepted:
 		line += " " + plural(len(b.Messages), "message", "messages")

@@ -78,12 +78,18 @@ type fakeFetch struct {
 	mu    sync.Mutex
 	jobs  map[string]client.Job
 	calls map[string]int
+	// throttle answers that many polls with 429 and Retry-After 30 s.
+	throttle int
 }
 
 func (f *fakeFetch) fetch(_ context.Context, id string) (*client.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[id]++
+	if f.throttle > 0 {
+		f.throttle--
+		return nil, &client.RateLimitError{APIError: &client.APIError{StatusCode: 429, Message: "slow down", Wait: 30 * time.Second}}
+	}
 	j, ok := f.jobs[id]
 	if !ok {
 		return nil, fmt.Errorf("job %s not found", id)
@@ -373,4 +379,31 @@ func TestJobsOwnCampaignsOnly(t *testing.T) {
 	m, _, _ = jobsTestModel(t, opts)
 	feed(m, m.Init())
 	rootHas(t, m, a, b, c)
+}
+
+// The Jobs screen follows the one watch policy: a 429 with Retry-After 30 s
+// is waited out (no poll before it), shown as such, and never an error.
+func TestJobsScreenHonoursRetryAfter(t *testing.T) {
+	opts := rootOptions(t)
+	writeTestJournal(t, opts.StateDir)
+	m, ff, ticks := jobsTestModel(t, opts)
+	ff.throttle = 1
+	feed(m, rootPress(m, "J"))
+	feed(m, rootPress(m, "down")) // bob's campaign: the running job
+	rootHas(t, m, "PROCESSING · rate limited, waiting")
+	if v := rootView(m); strings.Contains(v, "poll failed") {
+		t.Fatalf("a 429 reads as a failure:\n%s", v)
+	}
+	if len(ticks.msgs) == 0 {
+		t.Fatal("no wake-up scheduled after the 429")
+	}
+	last := ticks.msgs[len(ticks.msgs)-1].(tickAfter)
+	if last.d < 30*time.Second {
+		t.Fatalf("next poll in %s, Retry-After said 30 s", last.d)
+	}
+	feed(m, last.fire)
+	if ff.count("job_b") != 2 {
+		t.Fatalf("%d polls of job_b; want the second only after the wait", ff.count("job_b"))
+	}
+	rootHas(t, m, "jobs 1 PROCESSING (7/20 sent)")
 }
