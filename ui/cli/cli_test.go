@@ -682,8 +682,14 @@ func TestWatchPlainAndJSON(t *testing.T) {
 			t.Fatalf("line %q is not JSON: %v", l, err)
 		}
 	}
-	if len(lines) < 2 || last["done"] != true || last["exitCode"] != 0.0 {
-		t.Errorf("want poll objects then a summary\n%s", r)
+	if len(lines) < 2 || last["done"] != true || last["exitCode"] != 0.0 || last["sent"] != 20.0 || last["failed"] != 0.0 {
+		t.Errorf("want poll objects then a summary with the counts\n%s", r)
+	}
+	if fs, ok := last["failures"].([]any); !ok || len(fs) != 0 {
+		t.Errorf("the summary lists no failures array: %v", last["failures"])
+	}
+	if jobs, ok := last["jobs"].([]any); !ok || len(jobs) != 1 || jobs[0].(map[string]any)["end"] != "finished" {
+		t.Errorf("the summary does not say how the job ended: %v", last["jobs"])
 	}
 }
 
