@@ -220,7 +220,7 @@ func TestJobsEnterReattachesAndEscReturns(t *testing.T) {
 	rootPress(m, "down")
 	rootHas(t, m, "> "+b)
 	feed(m, rootPress(m, "enter"))
-	if m.active != stepProgress || !m.progressFromJobs {
+	if m.active != stepProgress || m.progressFrom != stepJobs {
 		t.Fatalf("enter on %s: active %s", b, m.active)
 	}
 	if m.progress.campaignID != b || len(m.progress.jobs) != 1 || m.progress.jobs[0].id != "job_b" || m.progress.jobs[0].batch != 0 {
@@ -232,7 +232,7 @@ func TestJobsEnterReattachesAndEscReturns(t *testing.T) {
 	rootHas(t, m, "Bulk job job_b", "total 20 · sent 7 · failed 1 · pending 12", "esc jobs list")
 
 	rootPress(m, "esc")
-	if m.active != stepJobs || m.progressFromJobs {
+	if m.active != stepJobs || m.progressFrom == stepJobs {
 		t.Fatalf("esc from a re-attached progress view went to %s", m.active)
 	}
 	if len(m.progress.Running()) != 0 {

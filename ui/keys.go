@@ -7,7 +7,10 @@ type globalKeys struct {
 	Next key.Binding
 	Back key.Binding
 	Help key.Binding
-	Quit key.Binding
+	// HelpTyping opens help while a text field has the keyboard: f1 is
+	// never text, ? is.
+	HelpTyping key.Binding
+	Quit       key.Binding
 	// Jobs opens the journal's campaigns from the first step. Not j: that
 	// moves down the type list (vim keys).
 	Jobs key.Binding
@@ -17,12 +20,13 @@ type globalKeys struct {
 
 func newGlobalKeys() globalKeys {
 	return globalKeys{
-		Next:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
-		Back:   key.NewBinding(key.WithKeys("shift+tab", "esc"), key.WithHelp("esc", "back")),
-		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
-		Jobs:   key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "jobs")),
-		ToJobs: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "jobs list")),
+		Next:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next")),
+		Back:       key.NewBinding(key.WithKeys("shift+tab", "esc"), key.WithHelp("shift+tab/esc", "back")),
+		Help:       key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?", "help")),
+		HelpTyping: key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "help")),
+		Quit:       key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Jobs:       key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "jobs")),
+		ToJobs:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "jobs list")),
 	}
 }
 

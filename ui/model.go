@@ -51,6 +51,19 @@ type advanceMsg struct{}
 
 func advance() tea.Msg { return advanceMsg{} }
 
+// mode is what the session was opened for; the root routes by it.
+type mode int
+
+const (
+	// modeCompose: the wizard (spotcast, SSH), then Progress after a send.
+	modeCompose mode = iota
+	// modeWatch: Progress only (spotcast watch, send --watch, resume); the
+	// exit code reports how the jobs ended.
+	modeWatch
+	// modeJobs: the Jobs screen (spotcast jobs); no composer to go back to.
+	modeJobs
+)
+
 type stepID int
 
 const (
@@ -100,17 +113,13 @@ type Model struct {
 	// err is why the last tab was refused; shown until the next key.
 	err         string
 	interrupted bool
-	// watchOnly: opened by `spotcast watch`, whose exit code reports
-	// failed messages (SPEC 3); the composer's q after the end exits 0.
-	watchOnly  bool
+	// mode is what the session is for (compose, watch, jobs).
+	mode       mode
 	initCmds   []tea.Cmd
 	ownJournal bool
-	// jobsOnly: opened by `spotcast jobs` on a terminal; there is no
-	// composer to go back to.
-	jobsOnly bool
-	// progressFromJobs: the progress view re-attached from the jobs list;
-	// esc returns there.
-	progressFromJobs bool
+	// progressFrom is the screen esc on Progress returns to: stepJobs when
+	// it was re-attached from the jobs list, else stepProgress (none).
+	progressFrom stepID
 
 	// Drafts (nil drafts: off). draftGen counts changes; dirtyGen is the
 	// first change not yet saved (0: none); lastDraft is the state after
@@ -332,24 +341,25 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if m.tooSmall() {
 			return nil
 		}
+		if key.Matches(msg, m.keys.HelpTyping) || (key.Matches(msg, m.keys.Help) && !m.capturing() && !m.isModal()) {
+			// Help on every screen: ? unless it is text, f1 always.
+			m.fullHelp = !m.fullHelp
+			m.layout()
+			return nil
+		}
 		if m.active == stepResume {
 			return m.answerResume(msg)
 		}
 		if !m.ownsNavKeys() {
-			if key.Matches(msg, m.keys.Help) && !m.capturing() {
-				m.fullHelp = !m.fullHelp
-				m.layout()
-				return nil
-			}
 			switch {
 			case m.active == stepType && key.Matches(msg, m.keys.Jobs):
 				return m.openJobs()
-			case m.active == stepJobs && !m.jobsOnly && key.Matches(msg, m.keys.Back):
+			case m.active == stepJobs && m.mode != modeJobs && key.Matches(msg, m.keys.Back):
 				m.jobs.Close()
 				return m.goTo(stepType)
-			case m.active == stepProgress && m.progressFromJobs && key.Matches(msg, m.keys.ToJobs):
+			case m.active == stepProgress && m.progressFrom == stepJobs && key.Matches(msg, m.keys.ToJobs):
 				m.progress.stop()
-				m.progressFromJobs = false
+				m.progressFrom = stepProgress
 				return m.openJobs()
 			}
 			if m.active != stepProgress && m.active != stepJobs {
@@ -369,7 +379,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case advanceMsg:
 		return m.next()
 	case sentMsg:
-		m.sent, m.progressFromJobs = true, false
+		m.sent, m.progressFrom = true, stepProgress
 		if allAccepted(msg.sub) {
 			// Every batch reached the API: the draft has done its job.
 			m.deleteDraft()
@@ -378,7 +388,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return tea.Batch(cmd, m.progress.StartSubmission(msg.sub))
 	case watchCampaignMsg:
 		m.jobs.Close()
-		m.progressFromJobs = true
+		m.progressFrom = stepJobs
 		cmd := m.goTo(stepProgress)
 		return tea.Batch(cmd, m.progress.StartWatchCampaign(msg.rec))
 	case progressQuitMsg:
@@ -392,7 +402,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case resendFailedMsg:
-		if m.progressFromJobs {
+		if m.progressFrom == stepJobs {
 			// The composer may hold another message: take the campaign's.
 			if err := m.loadMessageOf(m.progress.campaignID); err != nil {
 				m.progress.notice = err.Error()
@@ -400,7 +410,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			}
 		}
 		// A new campaign: same message, the failed recipients, sent now.
-		m.sent, m.progressFromJobs = false, false
+		m.sent, m.progressFrom = false, stepProgress
 		m.recipients = newRecipients(m.c)
 		// A fresh view whose generation continues the old one's, so the
 		// old polls' late replies are dropped.
@@ -480,14 +490,16 @@ func (m *Model) helpKeys() helpKeys {
 		switch {
 		case m.active == stepType:
 			h.globals = append(h.globals, m.keys.Jobs)
-		case m.active == stepJobs && !m.jobsOnly:
+		case m.active == stepJobs && m.mode != modeJobs:
 			h.globals = append(h.globals, m.keys.Back)
-		case m.active == stepProgress && m.progressFromJobs:
+		case m.active == stepProgress && m.progressFrom == stepJobs:
 			h.globals = append(h.globals, m.keys.ToJobs)
 		}
-		if !m.capturing() {
-			h.globals = append(h.globals, m.keys.Help)
-		}
+	}
+	if m.capturing() || m.isModal() {
+		h.globals = append(h.globals, m.keys.HelpTyping)
+	} else {
+		h.globals = append(h.globals, m.keys.Help)
 	}
 	h.globals = append(h.globals, m.keys.Quit)
 	return h
@@ -497,9 +509,38 @@ func (m *Model) helpView() string {
 	if m.fullHelp {
 		return clampView(m.help.FullHelpView(m.helpKeys().FullHelp()), m.bodyWidth(), 0)
 	}
-	// bubbles' help overruns its width by one item when even its "…" does
-	// not fit after the last item that does: cut it here.
-	return clampView(m.help.ShortHelpView(m.helpKeys().ShortHelp()), m.bodyWidth(), 0)
+	return clampView(m.shortHelpView(), m.bodyWidth(), 0)
+}
+
+// shortHelpView is the footer: every key that works now, or, when they do
+// not fit, the first ones and "? more" (f1 while typing) — never a bare
+// ellipsis that hides how to see the rest.
+func (m *Model) shortHelpView() string {
+	h := m.help
+	h.Width = 0 // measure whole; the cut is ours
+	keys := m.helpKeys().ShortHelp()
+	w := m.bodyWidth()
+	if v := h.ShortHelpView(keys); lipgloss.Width(v) <= w {
+		return v
+	}
+	more, quit := m.keys.Help, m.keys.Quit
+	if m.capturing() || m.isModal() {
+		more = m.keys.HelpTyping
+	}
+	more.SetHelp(more.Help().Key, "more")
+	var rest []key.Binding
+	for _, k := range keys {
+		if k.Help() != m.keys.Help.Help() && k.Help() != m.keys.HelpTyping.Help() && k.Help() != quit.Help() {
+			rest = append(rest, k)
+		}
+	}
+	for n := len(rest); n > 0; n-- {
+		try := append(append([]key.Binding{}, rest[:n]...), more, quit)
+		if v := h.ShortHelpView(try); lipgloss.Width(v) <= w {
+			return v
+		}
+	}
+	return h.ShortHelpView([]key.Binding{more, quit})
 }
 
 func (m *Model) bodyWidth() int { return max(m.c.Width-2, 1) } // App padding

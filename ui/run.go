@@ -143,7 +143,7 @@ func New(opts Options) (tea.Model, error) {
 	m.prefill(opts, t)
 	switch {
 	case opts.JobsOnly:
-		m.jobsOnly = true
+		m.mode = modeJobs
 		m.active = stepJobs
 		m.initCmds = append(m.initCmds, m.jobs.Open())
 	case m.drafts != nil && !prefilled(opts):
@@ -183,7 +183,7 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	}
 	if len(opts.WatchJobIDs) > 0 || opts.Submission != nil {
 		m.active = stepProgress
-		m.watchOnly = true
+		m.mode = modeWatch
 		if opts.Submission != nil {
 			m.initCmds = append(m.initCmds, m.progress.StartSubmission(opts.Submission))
 		} else {
@@ -255,7 +255,7 @@ func FinalResult(tm tea.Model) Result {
 	if m.active == stepProgress {
 		done := m.progress.Done()
 		fatal := m.progress.FatalErr()
-		if m.watchOnly && (done || fatal != nil) {
+		if m.mode == modeWatch && (done || fatal != nil) {
 			// A job the API refused to report ends the watch like the
 			// plain one, even while others still run.
 			r.Watched, r.Verdict = true, m.progress.Verdict()
@@ -283,7 +283,7 @@ func FinalResult(tm tea.Model) Result {
 	case m.interrupted && m.review.mode == reviewSending:
 		r.Interrupted = true
 		r.Message = "A send was in progress when you quit: its outcome may be unknown — check with `spotcast jobs` before sending again."
-	case m.interrupted && !m.jobsOnly:
+	case m.interrupted && m.mode != modeJobs:
 		r.Message = "Nothing was sent."
 		switch {
 		case r.DraftErr != nil:
