@@ -31,7 +31,7 @@ func rootRenderer() *lipgloss.Renderer {
 
 // rootOptions are the fixed parts of a test model: clock, zone, renderer,
 // a private state directory.
-func rootOptions(t *testing.T) Options {
+func rootOptions(t testing.TB) Options {
 	t.Helper()
 	return Options{
 		Renderer: rootRenderer(),
