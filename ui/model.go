@@ -140,6 +140,9 @@ type Model struct {
 
 	closeOnce sync.Once
 	closeErr  error
+
+	// footSig and footView cache the footer (shortHelpView).
+	footSig, footView string
 }
 
 func newModel(c *Common) *Model {
@@ -516,10 +519,27 @@ func (m *Model) helpView() string {
 // not fit, the first ones and "? more" (f1 while typing) — never a bare
 // ellipsis that hides how to see the rest.
 func (m *Model) shortHelpView() string {
-	h := m.help
-	h.Width = 0 // measure whole; the cut is ours
 	keys := m.helpKeys().ShortHelp()
 	w := m.bodyWidth()
+	// The footer changes with the keys that work, not with every frame:
+	// render it once per set of keys and width.
+	var sig strings.Builder
+	fmt.Fprintf(&sig, "%d", w)
+	for _, k := range keys {
+		if k.Enabled() {
+			sig.WriteString("\x00" + k.Help().Key + "\x01" + k.Help().Desc)
+		}
+	}
+	if sig.String() == m.footSig {
+		return m.footView
+	}
+	m.footSig, m.footView = sig.String(), m.renderShortHelp(keys, w)
+	return m.footView
+}
+
+func (m *Model) renderShortHelp(keys []key.Binding, w int) string {
+	h := m.help
+	h.Width = 0 // measure whole; the cut is ours
 	if v := h.ShortHelpView(keys); lipgloss.Width(v) <= w {
 		return v
 	}
@@ -580,6 +600,6 @@ func (m *Model) View() string {
 	helpView := m.helpView()
 	// A long refusal borrows rows from the body until the next key.
 	bh := max(h-headerRows-max(lipgloss.Height(status), statusRows)-lipgloss.Height(helpView), 1)
-	body := st.Plain.MaxWidth(bw).Height(bh).MaxHeight(bh).Render(m.screen(m.active).View())
-	return st.App.Render(strings.Join([]string{m.headerView(), "", body, status, helpView}, "\n"))
+	body := plainBox(m.screen(m.active).View(), bw, bh)
+	return appBox(strings.Join([]string{m.headerView(), "", body, status, helpView}, "\n"))
 }
