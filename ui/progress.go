@@ -90,7 +90,7 @@ func newProgressKeys() progressKeys {
 		Quit:   key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
 		Detach: key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "detach")),
 		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export failed")),
-		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send failed")),
+		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send")),
 		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
 		Scroll: scrollKeys{
 			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "scroll")),
@@ -400,54 +400,72 @@ func (m *progressModel) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.bar.Width = min(50, max(10, width-12))
 	m.syncLines = nil
+	m.measure()
 }
 
 func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	if ours(msg) {
+		m.measure()
+	}
+	return m, cmd
+}
+
+func (m *progressModel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pumpTickMsg:
 		if msg.owner != "progress" || !m.polls.woken(msg, m.gen) {
-			return m, nil // a tick superseded by an earlier one
+			return nil // a tick superseded by an earlier one
 		}
-		return m, m.pump()
+		return m.pump()
 	case jobStatusMsg:
 		if msg.gen != m.gen {
-			return m, nil
+			return nil
 		}
 		j := m.find(msg.id)
 		if j == nil {
-			return m, nil
+			return nil
 		}
-		return m, m.handleStatus(j, msg)
+		return m.handleStatus(j, msg)
 	case clockTickMsg:
 		if msg.gen != m.gen || m.Done() {
-			return m, nil // the clock stops with the last job
+			return nil // the clock stops with the last job
 		}
-		return m, m.clockTick()
+		return m.clockTick()
 	case exportDoneMsg:
 		if msg.gen == m.gen {
 			m.exported, m.exportErr = msg.path, msg.err
 		}
-		return m, nil
+		return nil
 	case journalErrMsg:
 		m.notice = "journal: " + msg.err.Error()
-		return m, nil
+		return nil
 	case resumedMsg:
 		if msg.gen != m.gen {
-			return m, nil
+			return nil
 		}
 		if msg.sub == nil {
 			m.notice = "resume: " + campaign.Sanitize(msg.err.Error())
-			return m, nil
+			return nil
 		}
 		cmd := m.StartSubmission(msg.sub)
 		if msg.err != nil {
 			m.notice = "resume: " + campaign.Sanitize(msg.err.Error())
 		}
-		return m, cmd
+		return cmd
 	case tea.KeyMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	}
-	return m, nil
+	return nil
+}
+
+// ours: the messages that can change what the view shows.
+func ours(msg tea.Msg) bool {
+	switch msg.(type) {
+	case pumpTickMsg, jobStatusMsg, clockTickMsg, exportDoneMsg, journalErrMsg, resumedMsg, tea.KeyMsg:
+		return true
+	}
+	return false
 }
 
 func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {

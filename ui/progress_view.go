@@ -66,10 +66,25 @@ func (m *progressModel) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	head, body := m.compose()
+	lines := append(head, m.bodyLines(body, m.height-len(head))...)
+	return clampView(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+// measure sizes the scrolling body without drawing it, so the help (drawn
+// before the screen) knows whether it scrolls.
+func (m *progressModel) measure() {
+	if m.width <= 0 || m.height <= 0 {
+		return
+	}
+	head, body := m.compose()
+	m.body.size(body, m.height-len(head))
+}
+
+// compose is the fixed head and the body's sections (drawn on demand).
+func (m *progressModel) compose() (head []string, body []section) {
 	st := m.c.Styles
 	w := max(20, m.width)
-	var head []string
-	var body []section
 	if len(m.jobs) > 0 {
 		head = m.jobsHeader(w)
 		if m.tally.problems > 0 {
@@ -96,24 +111,30 @@ func (m *progressModel) View() string {
 	if m.notice != "" {
 		head = append(head, st.Warning.Render(campaign.SanitizeLine(m.notice, w)))
 	}
-	lines := append(head, m.bodyLines(body, m.height-len(head))...)
-	return clampView(strings.Join(lines, "\n"), m.width, m.height)
+	return head, body
+}
+
+// size fits the scroll to the sections in h rows (one kept for the
+// "more" line when they do not fit).
+func (s *lineScroll) size(body []section, h int) {
+	rows := 0
+	for _, b := range body {
+		rows += b.n
+	}
+	s.rows, s.height = rows, max(1, h)
+	if s.overflows() {
+		s.height = max(1, h-1)
+	}
+	s.clamp()
 }
 
 // bodyLines is the visible window of the sections in h rows; when they do
 // not fit, the last row says how much is hidden and how to reach it.
 func (m *progressModel) bodyLines(body []section, h int) []string {
 	st := m.c.Styles
-	rows := 0
-	for _, s := range body {
-		rows += s.n
-	}
 	sc := &m.body
-	sc.rows, sc.height = rows, max(1, h)
-	if sc.overflows() {
-		sc.height = max(1, h-1) // the "more" line
-	}
-	sc.clamp()
+	sc.size(body, h)
+	rows := sc.rows
 	var out []string
 	from, to := sc.offset, min(rows, sc.offset+sc.height)
 	at := 0
@@ -132,7 +153,11 @@ func (m *progressModel) bodyLines(body []section, h int) []string {
 			parts = append(parts, fmt.Sprintf("↑ %s above", commas(sc.offset)))
 		}
 		if below := rows - to; below > 0 {
-			parts = append(parts, fmt.Sprintf("↓ %s more", plural(below, "line", "lines")))
+			word := "lines"
+			if below == 1 {
+				word = "line"
+			}
+			parts = append(parts, fmt.Sprintf("↓ %s more %s", commas(below), word))
 		}
 		out = append(out, st.Muted.Render(strings.Join(parts, " · ")+" (↑/↓ j/k pgup/pgdn)"))
 	}
