@@ -41,7 +41,7 @@ func TestReviewBatchSizeSetting(t *testing.T) {
 		t.Fatalf("sandbox got %d requests, want 3 (12 recipients in batches of 5)", n)
 	}
 	// The progress view lists every batch.
-	rootHas(t, m, "Batch 1 · 5 recipient(s) sent", "Batch 2 · 5 recipient(s) sent", "Batch 3 · 2 recipient(s) sent")
+	rootHas(t, m, "Batch 1 · 5 recipients sent", "Batch 2 · 5 recipients sent", "Batch 3 · 2 recipients sent")
 }
 
 func TestReviewBatchSizeClearedIsOneRequest(t *testing.T) {

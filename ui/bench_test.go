@@ -98,3 +98,41 @@ func BenchmarkReviewView1M(b *testing.B) {
 		_ = s.View()
 	}
 }
+
+// BenchmarkProgressReply1000Jobs is one poll reply as the runtime sees it
+// with 1,000 bulk jobs watched: Update(jobStatusMsg), then a frame at 80×24
+// (budget 0.5 ms).
+func BenchmarkProgressReply1000Jobs(b *testing.B) {
+	const n = 1000
+	c := testCommon(b)
+	c.Now = func() time.Time { return frozenNow }
+	m := newProgress(c)
+	m.tick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
+	sub := &campaign.Submission{CampaignID: "cmp_bench"}
+	for i := range n {
+		sub.Batches = append(sub.Batches, campaign.BatchResult{Index: i, Recipients: 1000, State: campaign.StateAccepted,
+			Outcome: campaign.SendOutcome{Async: true, JobID: fmt.Sprintf("job_%04d", i), Status: "PROCESSING"}})
+	}
+	m.StartSubmission(sub)
+	msgs := make([]jobStatusMsg, n)
+	for i := range n {
+		id := fmt.Sprintf("job_%04d", i)
+		msgs[i] = jobStatusMsg{id: id, gen: m.gen, job: &campaign.Job{ID: id, Status: "PROCESSING",
+			Total: ptr(1000), Sent: ptr(i % 1000), Failed: ptr(0), Pending: ptr(1000 - i%1000)}}
+	}
+	for _, msg := range msgs { // every job has counts: the steady state
+		m.Update(msg)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	i := 0
+	for b.Loop() {
+		msg := msgs[i%n]
+		cp := *msg.job
+		cp.Sent = ptr(deref(cp.Sent) + i/n%2) // a count that moves
+		msg.job = &cp
+		m.Update(msg)
+		_ = m.View()
+		i++
+	}
+}

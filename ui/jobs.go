@@ -516,11 +516,16 @@ func (m *jobsModel) jobsSummary(r campaign.CampaignRecord) string {
 	seen := map[string]int{}
 	var order []string
 	total, sent, known, jobs := 0, 0, true, 0
+	var stale *campaign.BatchRecord // the oldest status only the journal knows
 	for _, b := range r.Batches {
 		if b.State != campaign.StateAccepted || b.JobID == "" {
 			continue
 		}
 		jobs++
+		if lj := m.live[b.JobID]; (lj == nil || lj.job == nil) && campaign.StatusAsOf(b, m.c.loc(), m.c.now()) != "" &&
+			(stale == nil || b.UpdatedAt.Before(stale.UpdatedAt)) {
+			stale = &b
+		}
 		s := m.status(b)
 		if s == "" {
 			s = "status unknown"
@@ -550,6 +555,9 @@ func (m *jobsModel) jobsSummary(r campaign.CampaignRecord) string {
 	out := "jobs " + strings.Join(sp, ", ")
 	if known && total > 0 {
 		out += fmt.Sprintf(" (%s/%s sent)", commas(sent), commas(total))
+	}
+	if stale != nil {
+		out += " " + campaign.StatusAsOf(*stale, m.c.loc(), m.c.now())
 	}
 	return out
 }
@@ -635,6 +643,12 @@ func (m *jobsModel) batchLine(b campaign.BatchRecord) string {
 				line += " · not watched (" + string(lj.end) + "): " + lj.err.Error()
 			default:
 				line += " · poll failed: " + lj.err.Error()
+			}
+		}
+		if lj == nil || lj.job == nil {
+			// Not polled (yet): the journal's word, which may be old.
+			if asOf := campaign.StatusAsOf(b, m.c.loc(), m.c.now()); asOf != "" {
+				line += " · " + asOf
 			}
 		}
 	case b.State == campaign.StateAccepted:

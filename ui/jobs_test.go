@@ -407,3 +407,19 @@ func TestJobsScreenHonoursRetryAfter(t *testing.T) {
 	}
 	rootHas(t, m, "jobs 1 PROCESSING (7/20 sent)")
 }
+
+// A status only the journal knows is marked with its time until a poll
+// answers; a live one is not.
+func TestJobsMarksStaleStatuses(t *testing.T) {
+	opts := rootOptions(t)
+	writeTestJournal(t, opts.StateDir)
+	m, ff, ticks := jobsTestModel(t, opts)
+	ff.throttle = 1
+	feed(m, rootPress(m, "J"))
+	feed(m, rootPress(m, "down"))
+	rootHas(t, m, "jobs 1 PROCESSING as of 15:30")
+	rootLacks(t, m, "COMPLETED (38/40 sent) as of") // final: never stale
+	feed(m, ticks.msgs[len(ticks.msgs)-1].(tickAfter).fire)
+	rootHas(t, m, "jobs 1 PROCESSING (7/20 sent)")
+	rootLacks(t, m, "as of")
+}

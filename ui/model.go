@@ -137,6 +137,9 @@ type Model struct {
 	// sent: the composed campaign went to the progress view; there is no
 	// draft to keep until a new one is composed.
 	sent bool
+	// watchEnd: how the watch ended when r left it for a re-send; leaving
+	// without sending that ends the session as the watch did.
+	watchEnd *watchEnd
 
 	closeOnce sync.Once
 	closeErr  error
@@ -388,7 +391,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.deleteDraft()
 		}
 		cmd := m.goTo(stepProgress)
-		return tea.Batch(cmd, m.progress.StartSubmission(msg.sub))
+		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.d.Campaign, m.c.BatchSize))
 	case watchCampaignMsg:
 		m.jobs.Close()
 		m.progressFrom = stepJobs
@@ -405,25 +408,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case resendFailedMsg:
-		if m.progressFrom == stepJobs {
-			// The composer may hold another message: take the campaign's.
-			if err := m.loadMessageOf(m.progress.campaignID); err != nil {
-				m.progress.notice = err.Error()
-				return nil
-			}
-		}
-		// A new campaign: same message, the failed recipients, sent now.
-		m.sent, m.progressFrom = false, stepProgress
-		m.recipients = newRecipients(m.c)
-		// A fresh view whose generation continues the old one's, so the
-		// old polls' late replies are dropped.
-		np := newProgress(m.c)
-		np.gen = m.progress.gen
-		np.fetch, np.tick = m.progress.fetch, m.progress.tick
-		m.progress = np
-		m.schedule.cursor = 0
-		cmd := m.recipients.Prefill("", internationalInput(msg.Recipients), nil)
-		return tea.Batch(cmd, m.goTo(stepReview))
+		return m.resendFailed(msg)
 	}
 	// Everything else (async results, ticks, cursor blinks) goes to every
 	// screen: an import or a poll must land even when its screen is hidden.
@@ -460,11 +445,17 @@ func (m *Model) loadMessageOf(campaignID string) error {
 	if err != nil {
 		return fmt.Errorf("cannot re-send: %w", err)
 	}
-	m.typ.Select(cf.Campaign.Type)
-	m.syncType()
-	m.content.SetValue(cf.Campaign.Content)
-	m.media.SetValue(cf.Campaign.MediaURL)
+	m.setMessage(cf.Campaign)
 	return nil
+}
+
+// setMessage puts a campaign's message (type, text, media URL) into the
+// composer.
+func (m *Model) setMessage(c campaign.Campaign) {
+	m.typ.Select(c.Type)
+	m.syncType()
+	m.content.SetValue(c.Content)
+	m.media.SetValue(c.MediaURL)
 }
 
 func (m *Model) updateActive(msg tea.Msg) tea.Cmd {

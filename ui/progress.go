@@ -2,25 +2,26 @@ package ui
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
 )
 
 // resendFailedMsg asks the root to start a new campaign, the same message to
-// the recipients a finished job reported as failed.
-type resendFailedMsg struct{ Recipients []string }
+// the recipients a finished job reported as failed that may succeed again.
+// Message is the campaign's message when the view knows it (sent from
+// Review); else the root reads the campaign file.
+type resendFailedMsg struct {
+	Recipients []string
+	Message    *campaign.Campaign
+}
 
 // Poll-loop messages carry the job ID and the watch generation: a reply that
 // belongs to an earlier watch is dropped.
@@ -65,6 +66,12 @@ type watchedJob struct {
 	end campaign.JobEnd
 	// fatal: why it ended other than finished (lost, refused, unreachable).
 	fatal error
+	// rateSeen: this watch has had a counted reply; rateBase is its
+	// processed count then (the rate counts only what changed since).
+	rateSeen bool
+	rateBase int
+	// failsListed: the job is in the tally's failures.
+	failsListed bool
 }
 
 func (j *watchedJob) terminal() bool { return j.end == campaign.EndFinished }
@@ -74,18 +81,25 @@ func (j *watchedJob) terminal() bool { return j.end == campaign.EndFinished }
 func (j *watchedJob) ended() bool { return j.end != "" }
 
 type progressKeys struct {
-	Quit, Detach, Export, Resend, Resume, Up, Down key.Binding
+	Quit, Detach, Export, Resend, Resume key.Binding
+	Scroll                               scrollKeys
 }
 
 func newProgressKeys() progressKeys {
 	return progressKeys{
 		Quit:   key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "quit")),
-		Detach: key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "detach (the job goes on)")),
-		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export failed as CSV")),
-		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send failed as a new campaign")),
-		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume: send what never went out")),
-		Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "scroll failures")),
-		Down:   key.NewBinding(key.WithKeys("down")),
+		Detach: key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "detach")),
+		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export failed")),
+		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send")),
+		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
+		Scroll: scrollKeys{
+			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "scroll")),
+			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("j/k", "scroll")),
+			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "page")),
+			PgDown: key.NewBinding(key.WithKeys("pgdown")),
+			Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home/end", "top/bottom")),
+			End:    key.NewBinding(key.WithKeys("end")),
+		},
 	}
 }
 
@@ -100,15 +114,21 @@ type progressModel struct {
 	campaignID string
 	batches    []campaign.BatchResult // the synchronous / not accepted ones
 	jobs       []*watchedJob
+	byID       map[string]*watchedJob
+	tally      jobTally
 	started    time.Time
 	bar        progress.Model
 
-	// Rate: processed messages since the first poll that had counts.
-	rateAt   time.Time
-	rateBase int
-	rateSeen bool
+	// message is the campaign sent, when known (from Review): re-send
+	// takes it, and synchronous results pair message ids with recipients
+	// (syncTo, by batch index).
+	message *campaign.Campaign
+	syncTo  map[int][]string
+	// syncLines caches the synchronous batches' lines for syncW.
+	syncLines []string
+	syncW     int
 
-	failTable vtable
+	body      lineScroll
 	exported  string
 	exportErr error
 	notice    string
@@ -120,9 +140,6 @@ type progressModel struct {
 	// Seams for tests: the status request and the timer.
 	fetch func(ctx context.Context, id string) (*campaign.Job, error)
 	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
-	// fails caches failures() until a job changes (failsOK false).
-	fails   []failedRow
-	failsOK bool
 }
 
 var _ Component = (*progressModel)(nil)
@@ -149,14 +166,44 @@ func (m *progressModel) now() time.Time {
 func (m *progressModel) reset() {
 	m.gen++
 	m.campaignID = ""
-	m.batches, m.jobs = nil, nil
+	m.batches, m.jobs, m.byID = nil, nil, nil
 	m.polls.stop()
 	m.outcomeSub = nil
-	m.failsOK = false
+	m.message, m.syncTo, m.syncLines = nil, nil, nil
+	m.tally.reset(nil)
 	m.started = m.now()
-	m.rateSeen = false
-	m.failTable = vtable{height: m.failTable.height}
+	m.body = lineScroll{}
 	m.exported, m.exportErr, m.notice = "", nil, ""
+}
+
+// StartSubmissionOf is StartSubmission from Review, which knows the
+// campaign: re-send keeps its message, and synchronous results name the
+// recipient of each message id (batches split as Submit split them).
+func (m *progressModel) StartSubmissionOf(s *campaign.Submission, c campaign.Campaign, batchSize int) tea.Cmd {
+	cmd := m.StartSubmission(s)
+	if s == nil {
+		return cmd
+	}
+	m.message = &c
+	n := len(c.Recipients)
+	for _, b := range m.batches {
+		if b.State != campaign.StateAccepted || len(b.Outcome.Messages) == 0 {
+			continue
+		}
+		from, to := 0, n
+		if batchSize > 0 && batchSize < n {
+			from, to = b.Index*batchSize, min((b.Index+1)*batchSize, n)
+		}
+		if from >= to || to-from != b.Recipients {
+			continue // not the split we know: ids alone
+		}
+		if m.syncTo == nil {
+			m.syncTo = map[int][]string{}
+		}
+		m.syncTo[b.Index] = c.Recipients[from:to]
+	}
+	m.syncLines = nil
+	return cmd
 }
 
 // StartSubmission shows a submission's results and watches its bulk jobs.
@@ -175,12 +222,25 @@ func (m *progressModel) StartSubmission(s *campaign.Submission) tea.Cmd {
 				// polled, for its counts.
 				j.job = &campaign.Job{ID: b.Outcome.JobID, Status: b.Outcome.Status}
 			}
-			m.jobs = append(m.jobs, j)
+			m.addJob(j)
 			continue
 		}
 		m.batches = append(m.batches, b)
 	}
 	return m.startPolling()
+}
+
+// addJob watches j (in batch order) and counts it in.
+func (m *progressModel) addJob(j *watchedJob) {
+	if m.byID == nil {
+		m.byID = map[string]*watchedJob{}
+	}
+	if m.byID[j.id] != nil {
+		return // the same job twice is watched once
+	}
+	m.byID[j.id] = j
+	m.jobs = append(m.jobs, j)
+	m.tally.add(j, 1)
 }
 
 // StartWatchCampaign re-attaches to a journaled campaign (from the jobs
@@ -197,7 +257,7 @@ func (m *progressModel) StartWatchCampaign(r campaign.CampaignRecord) tea.Cmd {
 			}
 			// A job the journal saw end is polled once more, for its
 			// counts and failures.
-			m.jobs = append(m.jobs, j)
+			m.addJob(j)
 			continue
 		}
 		res := campaign.BatchResult{Index: b.Index, Recipients: b.Recipients, Groups: b.Groups, State: b.State,
@@ -218,7 +278,7 @@ func (m *progressModel) stop() { m.reset() }
 func (m *progressModel) StartWatch(jobIDs []string) tea.Cmd {
 	m.reset()
 	for _, id := range jobIDs {
-		m.jobs = append(m.jobs, &watchedJob{id: id, batch: -1})
+		m.addJob(&watchedJob{id: id, batch: -1})
 	}
 	return m.startPolling()
 }
@@ -268,25 +328,11 @@ func (m *progressModel) fetchCmd(id string) tea.Cmd {
 	}
 }
 
-func (m *progressModel) find(id string) *watchedJob {
-	for _, j := range m.jobs {
-		if j.id == id {
-			return j
-		}
-	}
-	return nil
-}
+func (m *progressModel) find(id string) *watchedJob { return m.byID[id] }
 
 // Done reports whether every job reached a final status or can no longer be
 // polled (true at once for purely synchronous sends).
-func (m *progressModel) Done() bool {
-	for _, j := range m.jobs {
-		if !j.ended() {
-			return false
-		}
-	}
-	return true
-}
+func (m *progressModel) Done() bool { return m.tally.ended == len(m.jobs) }
 
 // Verdict is what the watched jobs amount to (the policy's word), with
 // failed synchronous messages counted as failures; the CLI turns it into
@@ -353,54 +399,73 @@ func (m *progressModel) Init() tea.Cmd { return nil }
 func (m *progressModel) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.bar.Width = min(50, max(10, width-12))
+	m.syncLines = nil
+	m.measure()
 }
 
 func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	cmd := m.update(msg)
+	if ours(msg) {
+		m.measure()
+	}
+	return m, cmd
+}
+
+func (m *progressModel) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case pumpTickMsg:
 		if msg.owner != "progress" || !m.polls.woken(msg, m.gen) {
-			return m, nil // a tick superseded by an earlier one
+			return nil // a tick superseded by an earlier one
 		}
-		return m, m.pump()
+		return m.pump()
 	case jobStatusMsg:
 		if msg.gen != m.gen {
-			return m, nil
+			return nil
 		}
 		j := m.find(msg.id)
 		if j == nil {
-			return m, nil
+			return nil
 		}
-		return m, m.handleStatus(j, msg)
+		return m.handleStatus(j, msg)
 	case clockTickMsg:
 		if msg.gen != m.gen || m.Done() {
-			return m, nil // the clock stops with the last job
+			return nil // the clock stops with the last job
 		}
-		return m, m.clockTick()
+		return m.clockTick()
 	case exportDoneMsg:
 		if msg.gen == m.gen {
 			m.exported, m.exportErr = msg.path, msg.err
 		}
-		return m, nil
+		return nil
 	case journalErrMsg:
 		m.notice = "journal: " + msg.err.Error()
-		return m, nil
+		return nil
 	case resumedMsg:
 		if msg.gen != m.gen {
-			return m, nil
+			return nil
 		}
 		if msg.sub == nil {
 			m.notice = "resume: " + campaign.Sanitize(msg.err.Error())
-			return m, nil
+			return nil
 		}
 		cmd := m.StartSubmission(msg.sub)
 		if msg.err != nil {
 			m.notice = "resume: " + campaign.Sanitize(msg.err.Error())
 		}
-		return m, cmd
+		return cmd
 	case tea.KeyMsg:
-		return m, m.handleKey(msg)
+		return m.handleKey(msg)
 	}
-	return m, nil
+	return nil
+}
+
+// ours: the messages that can change what the view shows.
+func ours(msg tea.Msg) bool {
+	switch msg.(type) {
+	case pumpTickMsg, jobStatusMsg, clockTickMsg, exportDoneMsg, journalErrMsg, resumedMsg, tea.KeyMsg:
+		return true
+	}
+	return false
 }
 
 func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
@@ -409,17 +474,25 @@ func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
 	if !ok {
 		return nil
 	}
+	// The job's old state out of the aggregates, its new one in.
+	m.tally.add(j, -1)
 	j.lastPoll = now
 	j.failures, j.lastErr, j.throttled, j.nextRetry = u.Failures, u.Err, u.Throttled, u.NextPoll
 	j.end = u.End
 	if u.End != "" && u.End != campaign.EndFinished {
 		j.fatal = u.Err
 	}
-	var cmds []tea.Cmd
-	if u.Err == nil && u.Job != nil {
+	fresh := u.Err == nil && u.Job != nil
+	if fresh {
 		j.job = u.Job
-		m.failsOK = false
-		m.sampleRate(now)
+	}
+	m.tally.polled(j, now, fresh)
+	m.tally.add(j, 1)
+	var cmds []tea.Cmd
+	if fresh {
+		if len(u.Job.Failures) > 0 || j.failsListed {
+			m.tally.failuresChanged(j)
+		}
 		if u.Job.Status != j.journaled {
 			j.journaled = u.Job.Status
 			cmds = append(cmds, m.journalCmd(j))
@@ -447,85 +520,18 @@ func (m *progressModel) journalCmd(j *watchedJob) tea.Cmd {
 	}
 }
 
-// counts aggregates the jobs; ok is false when any job lacks a total.
-type counts struct {
-	total, sent, failed, pending int
-	ok                           bool
-}
+func (m *progressModel) counts() counts { return m.tally.counts() }
 
-func (m *progressModel) counts() counts {
-	c := counts{ok: len(m.jobs) > 0}
-	for _, j := range m.jobs {
-		if j.job == nil || j.job.Total == nil {
-			c.ok = false
-			continue
-		}
-		sent, failed := deref(j.job.Sent), deref(j.job.Failed)
-		c.total += *j.job.Total
-		c.sent += sent
-		c.failed += failed
-		if j.job.Pending != nil {
-			c.pending += *j.job.Pending
-		} else {
-			c.pending += max(0, *j.job.Total-sent-failed)
-		}
-		if j.job.Sent == nil && j.job.Failed == nil && j.job.Pending == nil {
-			c.ok = false
-		}
-	}
-	return c
-}
+func (m *progressModel) rate() float64 { return m.tally.rate() }
 
-func deref(p *int) int {
-	if p == nil {
-		return 0
-	}
-	return *p
-}
-
-func (m *progressModel) sampleRate(now time.Time) {
-	c := m.counts()
-	if !c.ok || m.rateSeen {
-		return
-	}
-	m.rateSeen, m.rateAt, m.rateBase = true, now, c.sent+c.failed
-}
-
-// rate is messages per second since the first poll with counts (0: unknown).
-func (m *progressModel) rate() float64 {
-	c := m.counts()
-	if !c.ok || !m.rateSeen {
-		return 0
-	}
-	// Measured between polls, so it neither decays between them nor after
-	// the end.
-	el := m.lastPoll().Sub(m.rateAt).Seconds()
-	done := c.sent + c.failed - m.rateBase
-	if el < 1 || done <= 0 {
-		return 0
-	}
-	return float64(done) / el
-}
-
-// failures lists every failed recipient the API reported, job by job.
-type failedRow struct{ job, recipient, err string }
-
-// failures lists the failed recipients of every job. It is built once per
-// job update, not per frame: View and the help call it on every render.
+// failures lists every failed recipient the API reported: those that may
+// succeed again first, then the permanent ones (for the export).
 func (m *progressModel) failures() []failedRow {
-	if m.failsOK {
-		return m.fails
+	r, p := m.tally.retryable(), m.tally.permanentFails()
+	if len(p) == 0 {
+		return r
 	}
-	m.fails, m.failsOK = nil, true
-	for _, j := range m.jobs {
-		if j.job == nil {
-			continue
-		}
-		for _, f := range j.job.Failures {
-			m.fails = append(m.fails, failedRow{job: j.id, recipient: f.Recipient, err: f.Error})
-		}
-	}
-	return m.fails
+	return append(append(make([]failedRow, 0, len(r)+len(p)), r...), p...)
 }
 
 func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -535,23 +541,24 @@ func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return func() tea.Msg { return progressQuitMsg{} }
 	case m.Done() && key.Matches(msg, k.Resume) && m.outcome().Resumable():
 		return m.resumeCmd()
-	case m.Done() && key.Matches(msg, k.Export) && len(m.failures()) > 0:
+	case m.Done() && key.Matches(msg, k.Export) && m.tally.failCount() > 0:
 		return m.exportCmd()
-	case m.Done() && key.Matches(msg, k.Resend) && len(m.failures()) > 0:
+	case m.Done() && key.Matches(msg, k.Resend) && len(m.tally.retryable()) > 0:
 		var rs []string
 		seen := map[string]bool{}
-		for _, f := range m.failures() {
+		// Only what may succeed again: a number not on WhatsApp, or one
+		// that blocked us, fails the same way a second time.
+		for _, f := range m.tally.retryable() {
 			r := strings.TrimPrefix(strings.TrimSpace(campaign.Sanitize(f.recipient)), "+")
 			if r != "" && !seen[r] {
 				seen[r] = true
 				rs = append(rs, r)
 			}
 		}
-		return func() tea.Msg { return resendFailedMsg{Recipients: rs} }
-	case key.Matches(msg, k.Up):
-		m.failTable.move(-1)
-	case key.Matches(msg, k.Down):
-		m.failTable.move(1)
+		message := m.message
+		return func() tea.Msg { return resendFailedMsg{Recipients: rs, Message: message} }
+	default:
+		m.body.scroll(msg, k.Scroll)
 	}
 	return nil
 }
@@ -602,442 +609,3 @@ func (m *progressModel) resumeCmd() tea.Cmd {
 		return resumedMsg{gen: gen, sub: sub, err: err}
 	}
 }
-
-// exportCmd writes the failed recipients as CSV under StateDir/exports, or
-// over SSH in the operator's own import folder (where their picker can
-// reach it and no other operator can).
-func (m *progressModel) exportCmd() tea.Cmd {
-	rows := m.failures()
-	dir := filepath.Join(m.c.StateDir, "exports")
-	if m.c.OwnCampaignsOnly && m.c.ImportDir != "" {
-		dir = filepath.Join(m.c.ImportDir, "exports")
-	}
-	name := m.campaignID
-	if name == "" && len(m.jobs) > 0 {
-		name = m.jobs[0].id
-	}
-	path := filepath.Join(dir, fmt.Sprintf("failed-%s-%s.csv", safeName(name), m.now().UTC().Format("20060102T150405Z")))
-	gen := m.gen
-	return func() tea.Msg {
-		return exportDoneMsg{gen: gen, path: path, err: writeFailuresCSV(dir, path, rows)}
-	}
-}
-
-func writeFailuresCSV(dir, path string, rows []failedRow) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", dir, err)
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return fmt.Errorf("cannot create %s: %w", path, err)
-	}
-	w := csv.NewWriter(f)
-	_ = w.Write([]string{"job_id", "recipient", "error"})
-	for _, r := range rows {
-		_ = w.Write([]string{campaign.Sanitize(r.job), campaign.Sanitize(r.recipient), csvSafe(campaign.Sanitize(r.err))})
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		f.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
-}
-
-// csvSafe stops a spreadsheet from running API text as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// safeName keeps a file-name-friendly part of an ID.
-func safeName(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			return r
-		}
-		return '_'
-	}, s)
-	if len(s) > 40 {
-		s = s[:40]
-	}
-	if s == "" {
-		s = "jobs"
-	}
-	return s
-}
-
-// --- view ---
-
-func (m *progressModel) View() string {
-	if m.width <= 0 || m.height <= 0 {
-		return ""
-	}
-	st := m.c.Styles
-	w := max(20, m.width)
-	var lines []string
-	add := func(s ...string) { lines = append(lines, s...) }
-
-	if len(m.batches) > 0 {
-		if len(m.jobs) > 0 {
-			// The jobs and their failures need the room: one line a batch.
-			add(m.syncSummaryView(w)...)
-		} else {
-			add(m.syncView(w)...)
-		}
-	}
-	if len(m.jobs) > 0 {
-		if len(m.batches) > 0 {
-			add("")
-		}
-		add(m.jobsView(w, len(lines)+1)...)
-	}
-	if len(m.jobs) == 0 && len(m.batches) == 0 {
-		add(st.Muted.Render("Nothing sent yet."))
-	}
-	if m.notice != "" {
-		add(st.Warning.Render(campaign.SanitizeLine(m.notice, w)))
-	}
-	return clampView(strings.Join(lines, "\n"), m.width, m.height)
-}
-
-func (m *progressModel) syncView(w int) []string {
-	st := m.c.Styles
-	var out []string
-	for _, b := range m.batches {
-		head := fmt.Sprintf("Batch %d · %d recipient(s)", b.Index+1, b.Recipients)
-		switch b.State {
-		case campaign.StateAccepted:
-			out = append(out, st.Header.Render(head)+" "+st.Success.Render("sent"))
-			for _, msg := range b.Outcome.Messages {
-				line := fmt.Sprintf("  %-28s %s", campaign.SanitizeLine(msg.ID, 28), campaign.SanitizeLine(msg.Status, 20))
-				out = append(out, campaign.SanitizeLine(line, w))
-			}
-			if len(b.Outcome.Messages) == 0 {
-				out = append(out, st.Muted.Render("  the API returned no message ids"))
-			}
-		case campaign.StateRejected:
-			out = append(out, st.Header.Render(head)+" "+st.Error.Render("rejected by the API"))
-			if b.Err != nil {
-				out = append(out, st.Error.Render(campaign.SanitizeLine("  "+b.Err.Error(), w)))
-			}
-		case campaign.StateUnknown:
-			out = append(out, st.Header.Render(head)+" "+st.Warning.Render("outcome unknown (journaled; not retried)"))
-			if b.Err != nil {
-				out = append(out, st.Warning.Render(campaign.SanitizeLine("  "+b.Err.Error(), w)))
-			}
-		default:
-			out = append(out, st.Header.Render(head)+" "+st.Muted.Render("not sent (resume it with spotcast resume)"))
-		}
-	}
-	return out
-}
-
-// syncSummaryView is syncView with one line per batch: its messages are
-// counted by status rather than listed.
-func (m *progressModel) syncSummaryView(w int) []string {
-	st := m.c.Styles
-	var out []string
-	for _, b := range m.batches {
-		head := st.Header.Render(fmt.Sprintf("Batch %d · %d recipient(s)", b.Index+1, b.Recipients)) + " "
-		var rest string
-		switch b.State {
-		case campaign.StateAccepted:
-			counts := map[string]int{}
-			var order []string
-			for _, msg := range b.Outcome.Messages {
-				s := campaign.SanitizeLine(msg.Status, 20)
-				if counts[s] == 0 {
-					order = append(order, s)
-				}
-				counts[s]++
-			}
-			parts := make([]string, len(order))
-			for i, s := range order {
-				parts[i] = fmt.Sprintf("%d %s", counts[s], s)
-			}
-			if len(parts) == 0 {
-				parts = []string{"no message ids"}
-			}
-			rest = st.Success.Render("sent") + " · " + strings.Join(parts, ", ")
-		case campaign.StateRejected:
-			rest = st.Error.Render("rejected by the API")
-			if b.Err != nil {
-				rest += ": " + campaign.SanitizeLine(b.Err.Error(), 0)
-			}
-		case campaign.StateUnknown:
-			rest = st.Warning.Render("outcome unknown (journaled; not retried)")
-			if b.Err != nil {
-				rest += ": " + campaign.SanitizeLine(b.Err.Error(), 0)
-			}
-		default:
-			rest = st.Muted.Render("not sent (resume it with spotcast resume)")
-		}
-		out = append(out, clampView(head+rest, w, 1))
-	}
-	return out
-}
-
-// jobsView is the bulk jobs' part; extra lines are already used above it.
-func (m *progressModel) jobsView(w, extra int) []string {
-	st := m.c.Styles
-	now := m.now()
-	c := m.counts()
-	var out []string
-
-	title := "Bulk job " + campaign.SanitizeLine(m.jobs[0].id, 40)
-	if len(m.jobs) > 1 {
-		title = fmt.Sprintf("%d bulk jobs", len(m.jobs))
-	}
-	out = append(out, st.Title.Render(title)+"  "+m.statusBadge())
-
-	// The bar: aggregated counts, or an honest "unknown".
-	if c.ok && c.total > 0 {
-		pct := float64(c.sent+c.failed) / float64(c.total)
-		out = append(out, m.bar.ViewAs(min(1, pct))+fmt.Sprintf(" %3.0f%%", min(100, pct*100)))
-		out = append(out, fmt.Sprintf("total %s · sent %s · failed %s · pending %s",
-			commas(c.total), st.Success.Render(commas(c.sent)), errOrPlain(st, c.failed, commas(c.failed)), commas(c.pending)))
-	} else {
-		out = append(out, st.Muted.Render(strings.Repeat("·", m.bar.Width)+" progress unknown"))
-		out = append(out, st.Muted.Render("the API has not reported message counts"))
-	}
-
-	// Rate, ETA, elapsed, last poll.
-	rate, eta := "—", "—"
-	if r := m.rate(); r > 0 {
-		rate = fmt.Sprintf("%.1f msg/s", r)
-		if c.pending > 0 {
-			eta = fmtDuration(time.Duration(float64(c.pending) / r * float64(time.Second)))
-		}
-	}
-	if m.Done() {
-		eta = "done"
-	}
-	last := "—"
-	if lp := m.lastPoll(); !lp.IsZero() {
-		last = lp.Format("15:04:05")
-	}
-	end := now
-	if m.Done() {
-		end = m.lastPoll() // the clock stops with the job
-	}
-	out = append(out, fmt.Sprintf("rate %s · ETA %s · elapsed %s · last poll %s",
-		rate, eta, fmtDuration(end.Sub(m.started)), last))
-
-	// Several jobs: one line per batch.
-	if len(m.jobs) > 1 {
-		for _, j := range m.jobs {
-			out = append(out, campaign.SanitizeLine(m.jobLine(j), w))
-		}
-	}
-	// Poll errors: a warning, never fatal.
-	for _, j := range m.jobs {
-		if j.fatal != nil {
-			head := fmt.Sprintf("✗ stopped watching %s: the API refused the status request", j.id)
-			out = append(out, st.Error.Render(campaign.SanitizeLine(head, w)))
-			// Wrapped, not cut: the API's reason and our hint are the point.
-			msg := ansi.Wrap(campaign.SanitizeLine(j.fatal.Error(), 0), max(10, w-2), "")
-			for _, l := range strings.Split(msg, "\n") {
-				out = append(out, st.Error.Render("  "+l))
-			}
-			continue
-		}
-		if j.lastErr == nil {
-			continue
-		}
-		// Truncated, not rounded: the policy's jitter must not make the
-		// same wait read 1 s on one screen and 2 s on the next.
-		wait := max(0, j.nextRetry.Sub(now)).Truncate(time.Second)
-		head := fmt.Sprintf("⚠ poll of %s failed (%d in a row) — retrying in %s", j.id, j.failures, fmtDuration(wait))
-		if j.throttled {
-			when := "in " + fmtDuration(wait)
-			if wait <= 0 {
-				when = "as the poll budget allows" // due, waiting its turn
-			}
-			head = fmt.Sprintf("⚠ the API asked to slow down (%s) — polling again %s", j.id, when)
-		}
-		out = append(out, st.Warning.Render(campaign.SanitizeLine(head, w)))
-		out = append(out, st.Warning.Render(campaign.SanitizeLine("  "+j.lastErr.Error(), w)))
-	}
-	if m.Done() {
-		out = append(out, "")
-		out = append(out, m.summaryView(w, m.height-len(out)-extra)...)
-	}
-	return out
-}
-
-func (m *progressModel) lastPoll() time.Time {
-	var t time.Time
-	for _, j := range m.jobs {
-		if j.lastPoll.After(t) {
-			t = j.lastPoll
-		}
-	}
-	return t
-}
-
-func (m *progressModel) jobLine(j *watchedJob) string {
-	label := "job"
-	if j.batch >= 0 {
-		label = fmt.Sprintf("batch %d", j.batch+1)
-	}
-	status, detail := "waiting for first poll", ""
-	if j.fatal != nil {
-		status = "not watched"
-	}
-	if j.job != nil {
-		status = j.job.Status
-		switch {
-		case j.lastPoll.IsZero():
-			detail = "waiting for its first poll"
-		case j.job.Total != nil:
-			detail = fmt.Sprintf("%d/%d sent, %d failed", deref(j.job.Sent), *j.job.Total, deref(j.job.Failed))
-		default:
-			detail = "no counts"
-		}
-	}
-	return fmt.Sprintf("  %-8s %-22s %-11s %s", label, j.id, status, detail)
-}
-
-// statusBadge is the aggregate status: the one status, or a mix.
-func (m *progressModel) statusBadge() string {
-	st := m.c.Styles
-	seen := map[string]int{}
-	var order []string
-	for _, j := range m.jobs {
-		s := "…"
-		switch {
-		case j.end == campaign.EndLost:
-			s = "LOST"
-		case j.job != nil && j.job.Status != "":
-			s = campaign.SanitizeLine(j.job.Status, 20)
-		case j.fatal != nil:
-			s = "UNKNOWN"
-		}
-		if seen[s] == 0 {
-			order = append(order, s)
-		}
-		seen[s]++
-	}
-	var parts []string
-	for _, s := range order {
-		p := s
-		if len(m.jobs) > 1 {
-			p = fmt.Sprintf("%d %s", seen[s], s)
-		}
-		switch s {
-		case "COMPLETED":
-			p = st.Success.Render(p)
-		case "FAILED", "CANCELLED", "UNKNOWN", "LOST":
-			p = st.Error.Render(p)
-		}
-		parts = append(parts, p)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// summaryView: the final word, and the failures when the API lists them,
-// scrolling in the avail lines left.
-func (m *progressModel) summaryView(w, avail int) []string {
-	st := m.c.Styles
-	c := m.counts()
-	var out []string
-	final := m.statusBadge()
-	label := "Finished: "
-	if m.FatalErr() != nil {
-		label = "Ended: " // a lost or unreachable job has not finished
-	}
-	if o := m.outcome(); o.Incomplete() {
-		// The totals count the recipients never sent: a partial send
-		// never reads as done.
-		warn := func(text string) {
-			// Wrapped, not cut: every word of the outcome matters.
-			for _, l := range strings.Split(ansi.Wrap(campaign.SanitizeLine(text, 0), max(10, w), ""), "\n") {
-				out = append(out, st.Warning.Render(l))
-			}
-		}
-		warn(o.Headline())
-		if o.Resumable() {
-			warn(fmt.Sprintf("press R to send the rest (spotcast resume %s)", o.CampaignID))
-		}
-		if o.Unknown > 0 {
-			warn(fmt.Sprintf("%s may or may not have been sent: check the dashboard before sending them again", campaign.Plural(o.Unknown, "recipient", "recipients")))
-		}
-		label = "Jobs: "
-	}
-	if c.ok {
-		out = append(out, st.Header.Render(label)+final+fmt.Sprintf(" — %s sent, %s failed of %s",
-			commas(c.sent), commas(c.failed), commas(c.total)))
-	} else {
-		out = append(out, st.Header.Render(label)+final)
-	}
-	fails := m.failures()
-	if len(fails) == 0 {
-		if c.failed > 0 || m.failed() {
-			out = append(out, st.Muted.Render("per-recipient failures are not available from the API"))
-		}
-		return out
-	}
-	out = append(out, st.Error.Render(fmt.Sprintf("%s failed recipient(s):", commas(len(fails)))))
-	t := &m.failTable
-	// At least a few rows, even if the screen then cuts something below.
-	t.setHeight(max(3, avail-len(out)-1)) // the export line
-	t.setRows(len(fails))
-	from, to := t.visible()
-	for i := from; i < to; i++ {
-		f := fails[i]
-		prefix := "  "
-		if i == t.cursor && len(fails) > t.height {
-			prefix = "> "
-		}
-		line := fmt.Sprintf("%s%-18s %s", prefix, campaign.SanitizeLine(f.recipient, 18), campaign.SanitizeLine(f.err, max(10, w-22)))
-		out = append(out, line)
-	}
-	switch {
-	case m.exportErr != nil:
-		out = append(out, st.Error.Render(campaign.SanitizeLine("export failed: "+m.exportErr.Error(), w)))
-	case m.exported != "":
-		out = append(out, st.Success.Render("exported to ")+campaign.SanitizeLine(m.exported, w-12))
-	}
-	return out
-}
-
-// fmtDuration is a compact h/m/s duration ("1h02m", "3m05s", "12s").
-func fmtDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	h, mnt, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	switch {
-	case h > 0:
-		return fmt.Sprintf("%dh%02dm", h, mnt)
-	case mnt > 0:
-		return fmt.Sprintf("%dm%02ds", mnt, s)
-	}
-	return fmt.Sprintf("%ds", s)
-}
-
-// --- help ---
-
-func (m *progressModel) ShortHelp() []key.Binding {
-	k := m.keys
-	if !m.Done() {
-		return []key.Binding{k.Detach}
-	}
-	out := []key.Binding{k.Quit}
-	if m.outcome().Resumable() {
-		out = append(out, k.Resume)
-	}
-	if n := len(m.failures()); n > 0 {
-		out = append(out, k.Export, k.Resend)
-		if n > m.failTable.height {
-			out = append(out, k.Up)
-		}
-	}
-	return out
-}
-
-func (m *progressModel) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }

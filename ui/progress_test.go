@@ -237,8 +237,18 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 			resend = &r
 		}
 	}
-	if resend == nil || len(resend.Recipients) != len(fails) || resend.Recipients[0] != strings.TrimPrefix(fails[0].recipient, "+") {
+	// Only what may succeed again: "not on WhatsApp" is not re-sent.
+	retry := s.m.tally.retryable()
+	if resend == nil || len(retry) == 0 || len(retry) == len(fails) || len(resend.Recipients) != len(retry) ||
+		resend.Recipients[0] != strings.TrimPrefix(retry[0].recipient, "+") {
 		t.Errorf("resend = %+v, failures %v", resend, fails)
+	}
+	for _, r := range resend.Recipients {
+		for _, p := range s.m.tally.permanentFails() {
+			if strings.TrimPrefix(p.recipient, "+") == r {
+				t.Errorf("re-sends %s, which failed for good (%s)", r, p.err)
+			}
+		}
 	}
 
 	// The journal saw each status once: PROCESSING, COMPLETED.

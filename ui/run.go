@@ -277,6 +277,10 @@ func FinalResult(tm tea.Model) Result {
 		}
 		return r
 	}
+	if m.watchEnd != nil && m.review.mode != reviewSending {
+		r.Watched, r.Verdict, r.Message = true, m.watchEnd.verdict, m.watchEnd.message()
+		return r
+	}
 	// ctrl+c is how the composer is left: a normal end (exit 0), the draft
 	// kept. Only a send cut short is an interruption worth 130.
 	switch {

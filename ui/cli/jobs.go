@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"path/filepath"
@@ -87,6 +89,10 @@ func (a *app) runJobs(asJSON bool) error {
 				line += " job " + campaign.Sanitize(b.JobID)
 				if b.JobStatus != "" {
 					line += " " + campaign.Sanitize(b.JobStatus)
+				}
+				// The journal's last word: the job may have moved on.
+				if asOf := campaign.StatusAsOf(b, time.Local, a.now()); asOf != "" {
+					line += " (" + asOf + ")"
 				}
 			}
 			if b.Error != "" {

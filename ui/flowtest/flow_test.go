@@ -134,7 +134,7 @@ func TestBulkSendWatchedToCompleted(t *testing.T) {
 		t.Fatalf("composer result %+v, want exit 0 with nothing detached", res)
 	}
 	screen := ansi.Strip(final.View())
-	if !strings.Contains(screen, "failed recipient(s)") {
+	if !strings.Contains(screen, "failed — may succeed if sent again") || !strings.Contains(screen, "failed for good (not re-sent)") {
 		t.Fatalf("final screen lacks the failed recipients:\n%s", screen)
 	}
 
