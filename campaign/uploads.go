@@ -3,8 +3,10 @@ package campaign
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -31,16 +33,24 @@ func (m UploadMeta) Options() ImportOptions {
 // ReadUploadMeta reads the sidecar of the upload at csvPath. A missing
 // sidecar (a file copied in by hand) is (nil, nil).
 func ReadUploadMeta(csvPath string) (*UploadMeta, error) {
-	data, err := os.ReadFile(UploadMetaPath(csvPath))
+	f, err := os.Open(UploadMetaPath(csvPath))
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	var m UploadMeta
-	if err := json.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("upload notes %s.json are unreadable: %w", filepath.Base(csvPath), err)
+	// Small and untrusted (an operator's folder): bounded, and its text
+	// made safe to show.
+	if err := json.NewDecoder(io.LimitReader(f, 4096)).Decode(&m); err != nil {
+		return nil, fmt.Errorf("the options kept with %s (%s.json) cannot be read (%v): re-upload the file",
+			filepath.Base(csvPath), filepath.Base(csvPath), err)
+	}
+	m.PhoneColumn = SanitizeLine(m.PhoneColumn, 200)
+	if m.DefaultCountry = strings.ToUpper(SanitizeLine(m.DefaultCountry, 2)); m.DefaultCountry != "" && !ValidRegion(m.DefaultCountry) {
+		m.DefaultCountry = ""
 	}
 	return &m, nil
 }

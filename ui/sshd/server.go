@@ -373,8 +373,8 @@ func (c *trackedConn) Close() error {
 func (c *trackedConn) leavePending() (did bool) {
 	c.pending.Do(func() {
 		did = true
+		c.s.mu.Lock() // timer is set under mu
 		c.timer.Stop()
-		c.s.mu.Lock()
 		delete(c.s.unauth, c)
 		c.s.mu.Unlock()
 	})
