@@ -284,7 +284,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	st.model = m
-	p := tea.NewProgram(m,
+	p := tea.NewProgram(newFrameLimiter(m),
 		// The emulated PTY: the session is the terminal, so what the TUI
 		// writes reaches the client in order with what follows it.
 		tea.WithInput(st.input),
@@ -294,6 +294,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		// The server owns SIGINT/SIGTERM (Run's ctx); a program must not
 		// turn the server's signal into an operator's ctrl+c.
 		tea.WithoutSignalHandler(),
+		tea.WithFilter(dropNoOps),
 	)
 	// On shutdown the TUI quits normally, so the goodbye can follow it.
 	stop := context.AfterFunc(s.closing, p.Quit)
