@@ -19,19 +19,25 @@ func (c *counter) View() string                        { c.views++; return fmt.S
 
 type tickMsg struct{}
 
+// limited wraps a counter in a frame limiter on the given clock; step is
+// one turn of Bubble Tea's loop (Update, then View).
+func limited(clock *time.Time) (*counter, func(tea.Msg) (string, tea.Cmd)) {
+	inner := &counter{}
+	f := newFrameLimiter(inner)
+	f.now = func() time.Time { return *clock }
+	return inner, func(msg tea.Msg) (string, tea.Cmd) {
+		_, cmd := f.Update(msg)
+		return f.View(), cmd
+	}
+}
+
 // TestFrameLimiterDrawsKeysAtOnceAndFoldsTheRest drives the limiter as
 // Bubble Tea does (Update, then View, for every message): a key is drawn
 // at once; timer messages right after it are folded into one later frame,
 // which does come, so the screen never stays behind the model.
 func TestFrameLimiterDrawsKeysAtOnceAndFoldsTheRest(t *testing.T) {
 	clock := time.Unix(0, 0)
-	inner := &counter{}
-	f := newFrameLimiter(inner)
-	f.now = func() time.Time { return clock }
-	step := func(msg tea.Msg) (string, tea.Cmd) {
-		_, cmd := f.Update(msg)
-		return f.View(), cmd
-	}
+	inner, step := limited(&clock)
 	if v, _ := step(tea.WindowSizeMsg{Width: 80, Height: 24}); v != "1" {
 		t.Fatalf("first frame = %q, want 1", v)
 	}
@@ -80,13 +86,7 @@ func TestFrameLimiterDrawsKeysAtOnceAndFoldsTheRest(t *testing.T) {
 // the folded frame asks again instead of dropping that change.
 func TestFrameLimiterRedrawsWhenAKeyTookTheFrame(t *testing.T) {
 	clock := time.Unix(0, 0)
-	inner := &counter{}
-	f := newFrameLimiter(inner)
-	f.now = func() time.Time { return clock }
-	step := func(msg tea.Msg) (string, tea.Cmd) {
-		_, cmd := f.Update(msg)
-		return f.View(), cmd
-	}
+	_, step := limited(&clock)
 	step(tea.KeyMsg{Type: tea.KeyEnter}) // drawn: 1
 	clock = clock.Add(10 * time.Millisecond)
 	_, req := step(tickMsg{}) // folded: frame asked for
