@@ -798,6 +798,13 @@ func (m *recipientsModel) pickerView() string {
 	if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
+	// Over SSH the folder is shown as the operator knows it, never as a
+	// server path.
+	if root, err := filepath.Abs(m.c.ImportDir); m.c.ImportDir != "" && err == nil {
+		if rel, err := filepath.Rel(root, dir); err == nil && within(root, dir) {
+			dir = filepath.Join("your import folder", rel)
+		}
+	}
 	title := st.Header.Render("Pick a contact list (.csv, .txt)") + " " +
 		st.Muted.Render(campaign.SanitizeLine(dir, max(10, m.width-36)))
 	lines := []string{title}

@@ -26,7 +26,9 @@ func (a *app) serveCmd() *cobra.Command {
 this server; each operator (key) has their own drafts, and every submission
 is journaled with the operator's key fingerprint. Operators pick CSV files
 from their own folder under the import directory, or stream one in with
-` + "`ssh HOST import < contacts.csv`" + `. Stops gracefully on SIGINT/SIGTERM.`,
+` + "`ssh HOST import NAME < contacts.csv`" + ` (and list, remove and download with
+` + "`ssh HOST ls`, `ssh HOST rm NAME`, `ssh HOST export CAMPAIGN`" + `). Stops gracefully on
+SIGINT/SIGTERM.`,
 		Example: `  spotcast serve --addr :2222 --authorized-keys ~/.ssh/authorized_keys
   spotcast serve --sandbox --addr 127.0.0.1:2222 --authorized-keys ./operators.keys`,
 		Args: cobra.NoArgs,

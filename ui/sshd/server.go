@@ -31,6 +31,10 @@ const (
 	DefaultAddr        = ":2222"
 	DefaultIdleTimeout = 30 * time.Minute
 	DefaultMaxSessions = 50
+	// DefaultAuthTimeout is how long a connection has to log in.
+	DefaultAuthTimeout = 10 * time.Second
+	// DefaultMaxUnauthenticated bounds connections waiting to log in.
+	DefaultMaxUnauthenticated = 64
 	// MaxImportBytes caps what `ssh HOST import` reads from stdin.
 	MaxImportBytes = 100 << 20
 	// ShutdownTimeout is how long Run waits for sessions to end after the
@@ -62,7 +66,13 @@ type Config struct {
 	// MaxSessions bounds concurrent sessions; 0 = DefaultMaxSessions,
 	// negative = no limit.
 	MaxSessions int
-	StateDir    string // "" = campaign.StateDir("")
+	// AuthTimeout is how long a connection may take from connecting to
+	// logging in; 0 = DefaultAuthTimeout.
+	AuthTimeout time.Duration
+	// MaxUnauthenticated bounds the connections still to log in; 0 =
+	// DefaultMaxUnauthenticated.
+	MaxUnauthenticated int
+	StateDir           string // "" = campaign.StateDir("")
 	// Engine is every session's: one API port, one poll budget shared
 	// by all operators (the API's rate limit is the key's, not theirs).
 	Engine         *campaign.Engine
@@ -98,6 +108,9 @@ type Server struct {
 	// listeners are those Serve is using; conns counts open connections.
 	listeners map[net.Listener]struct{}
 	conns     int
+	// unauth are the connections still to log in.
+	unauth      map[*trackedConn]struct{}
+	lastRefusal atomic.Int64 // unix nanoseconds of the last loud refusal
 }
 
 // New checks cfg, loads (or creates) the host key and the authorized keys,
@@ -120,11 +133,27 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ImportDir == "" {
 		cfg.ImportDir = filepath.Join(cfg.StateDir, "imports")
 	}
+	// Sessions and the TUI's file picker join names onto these folders;
+	// a relative one would depend on the working directory of whoever
+	// reads it, so they are made absolute once, here.
+	for _, p := range []*string{&cfg.StateDir, &cfg.HostKey, &cfg.ImportDir, &cfg.AuthorizedKeys} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return nil, fmt.Errorf("cannot resolve %s: %w", *p, err)
+		}
+		*p = abs
+	}
 	if cfg.IdleTimeout == 0 {
 		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.MaxSessions == 0 {
 		cfg.MaxSessions = DefaultMaxSessions
+	}
+	if cfg.AuthTimeout <= 0 {
+		cfg.AuthTimeout = DefaultAuthTimeout
+	}
+	if cfg.MaxUnauthenticated <= 0 {
+		cfg.MaxUnauthenticated = DefaultMaxUnauthenticated
 	}
 	if cfg.Engine == nil || cfg.Engine.API == nil {
 		return nil, errors.New("sshd: no API configured (set the API key, or use --sandbox)")
@@ -150,7 +179,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s := &Server{cfg: cfg, log: logger, keys: keys, journal: journal, importBase: cfg.ImportDir,
-		listeners: map[net.Listener]struct{}{}}
+		listeners: map[net.Listener]struct{}{}, unauth: map[*trackedConn]struct{}{}}
 	s.maxImport.Store(MaxImportBytes)
 	s.closing, s.stopAll = context.WithCancel(context.Background())
 
@@ -165,6 +194,7 @@ func New(cfg Config) (*Server, error) {
 			srv.PasswordHandler = nil
 			srv.KeyboardInteractiveHandler = nil
 			srv.ConnCallback = s.trackConn
+			srv.ServerConfigCallback = s.serverConfig
 			srv.ConnectionFailedCallback = func(c net.Conn, err error) {
 				s.log.Debug("connection failed", "remote", c.RemoteAddr().String(), "err", err)
 			}
@@ -317,15 +347,20 @@ func (s *Server) openConns() int {
 	return s.conns
 }
 
-// trackedConn counts itself out of the server's open connections once.
+// trackedConn counts itself out of the server's open connections once,
+// and out of the unauthenticated ones when it logs in, expires or closes.
 type trackedConn struct {
 	net.Conn
-	once sync.Once
-	s    *Server
+	s       *Server
+	since   time.Time
+	timer   *time.Timer
+	once    sync.Once // closing
+	pending sync.Once // leaving the unauthenticated set
 }
 
 func (c *trackedConn) Close() error {
 	c.once.Do(func() {
+		c.leavePending()
 		c.s.mu.Lock()
 		c.s.conns--
 		c.s.mu.Unlock()
@@ -333,11 +368,96 @@ func (c *trackedConn) Close() error {
 	return c.Conn.Close()
 }
 
-func (s *Server) trackConn(_ ssh.Context, c net.Conn) net.Conn {
+// leavePending takes c out of the unauthenticated set (once; later calls
+// do nothing) and reports whether this call did.
+func (c *trackedConn) leavePending() (did bool) {
+	c.pending.Do(func() {
+		did = true
+		c.s.mu.Lock() // timer is set under mu
+		c.timer.Stop()
+		delete(c.s.unauth, c)
+		c.s.mu.Unlock()
+	})
+	return did
+}
+
+// expire closes c unless it logged in first.
+func (c *trackedConn) expire(why string) {
+	if c.leavePending() {
+		c.s.log.Debug("closing a connection that did not log in", "remote", c.RemoteAddr().String(), "why", why)
+		c.Close()
+	}
+}
+
+type connKey struct{}
+
+// staleAfter is how long an unauthenticated connection may wait before a
+// newcomer takes its place when the cap is reached: a real client logs in
+// in well under that, a connection that sends nothing never does.
+const staleAfter = time.Second
+
+// trackConn counts a new connection and holds it to the login deadline.
+// At most MaxUnauthenticated connections wait to log in: when all slots
+// are taken the oldest is dropped if it is stale, else the newcomer is
+// refused at once — so a flood of silent connections can neither exhaust
+// descriptors nor keep real operators out for longer than a second.
+func (s *Server) trackConn(ctx ssh.Context, c net.Conn) net.Conn {
+	now := time.Now()
+	s.mu.Lock()
+	var evict *trackedConn
+	if len(s.unauth) >= s.cfg.MaxUnauthenticated {
+		for p := range s.unauth {
+			if evict == nil || p.since.Before(evict.since) {
+				evict = p
+			}
+		}
+		if now.Sub(evict.since) < staleAfter {
+			s.mu.Unlock()
+			s.refusedConn(c)
+			return nil
+		}
+	}
+	tc := &trackedConn{Conn: c, s: s, since: now}
+	s.conns++
+	s.unauth[tc] = struct{}{}
+	tc.timer = time.AfterFunc(s.cfg.AuthTimeout, func() { tc.expire("login deadline passed") })
+	s.mu.Unlock()
+	if evict != nil {
+		evict.expire("replaced by a newer connection")
+	}
+	ctx.SetValue(connKey{}, tc)
+	return tc
+}
+
+// refusedConn logs a refused connection, loudly at most once a minute.
+func (s *Server) refusedConn(c net.Conn) {
+	now := time.Now().UnixNano()
+	last := s.lastRefusal.Load()
+	if now-last > int64(time.Minute) && s.lastRefusal.CompareAndSwap(last, now) {
+		s.log.Warn("refusing connections: too many waiting to log in", "max", s.cfg.MaxUnauthenticated,
+			"within", s.cfg.AuthTimeout, "remote", c.RemoteAddr().String())
+		return
+	}
+	s.log.Debug("connection refused: too many waiting to log in", "remote", c.RemoteAddr().String())
+}
+
+// serverConfig marks a connection logged in once its authentication
+// succeeds, which stops its login deadline.
+func (s *Server) serverConfig(ctx ssh.Context) *gossh.ServerConfig {
+	tc, _ := ctx.Value(connKey{}).(*trackedConn)
+	return &gossh.ServerConfig{
+		AuthLogCallback: func(_ gossh.ConnMetadata, _ string, err error) {
+			if err == nil && tc != nil {
+				tc.leavePending()
+			}
+		},
+	}
+}
+
+func (s *Server) unauthenticated() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.conns++
-	return &trackedConn{Conn: c, s: s}
+	return len(s.unauth)
 }
 
 // Close closes the listener and every connection at once, and the shared

@@ -3,7 +3,6 @@ package sshd
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -141,36 +140,41 @@ func (s *Server) limitMiddleware(next ssh.Handler) ssh.Handler {
 	}
 }
 
-const usage = `spotcast over SSH:
-  ssh -t HOST
-      the campaign composer (needs a terminal)
-  ssh -T HOST import [--default-country CC] [--phone-column NAME] < contacts.csv
-      check a contact list and keep it in your import folder
-`
-
 // commandMiddleware routes a session: a terminal without a command gets the
-// TUI; `import` reads a CSV from stdin; anything else gets the usage.
+// TUI; import, ls, rm and export manage the operator's files (commands.go);
+// anything else gets the usage.
 func (s *Server) commandMiddleware(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		st := s.stateOf(sess)
 		cmd := sess.Command()
 		_, _, isPty := sess.Pty()
+		var args []string
+		if len(cmd) > 0 {
+			args = cmd[1:]
+		}
 		switch {
 		case len(cmd) == 0 && isPty:
 			next(sess)
 			return
-		case len(cmd) > 0 && cmd[0] == "import" && !isPty:
-			st.exit = s.runImport(sess, st, cmd[1:])
-		case len(cmd) > 0 && cmd[0] == "import":
-			// With a terminal, stdin is the keyboard: the import would wait
-			// for an end of file that never comes.
-			fmt.Fprint(sess.Stderr(), "spotcast: import reads the file from standard input; run it without a terminal:\r\n  ssh -T HOST import < contacts.csv\r\n")
+		case len(cmd) > 0 && (cmd[0] == "import" || cmd[0] == "export") && isPty:
+			// With a terminal, stdin is the keyboard (an import would wait
+			// for an end of file that never comes) and stdout rewrites line
+			// ends (an export would not be the file).
+			fmt.Fprintf(sess.Stderr(), "spotcast: %s streams a file; run it without a terminal (ssh -T HOST %s ...)\r\n", cmd[0], cmd[0])
 			st.exit = 2
+		case len(cmd) > 0 && cmd[0] == "import":
+			st.exit = s.runImport(sess, st, args)
+		case len(cmd) > 0 && cmd[0] == "export":
+			st.exit = s.runExport(sess, st, args)
+		case len(cmd) > 0 && cmd[0] == "ls":
+			st.exit = s.runList(sess, st, args, isPty)
+		case len(cmd) > 0 && cmd[0] == "rm":
+			st.exit = s.runRemove(sess, st, args, isPty)
 		default:
 			if len(cmd) > 0 {
-				fmt.Fprintf(sess.Stderr(), "spotcast: unknown command %q\n", campaign.SanitizeLine(cmd[0], 40))
+				say(sess.Stderr(), isPty, "spotcast: unknown command %q\n", campaign.SanitizeLine(cmd[0], 40))
 			}
-			fmt.Fprint(sess.Stderr(), usage)
+			say(sess.Stderr(), isPty, "%s", usage)
 			st.exit = 2
 		}
 		_ = sess.Exit(st.exit)
@@ -280,7 +284,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	st.model = m
-	p := tea.NewProgram(m,
+	p := tea.NewProgram(newFrameLimiter(m),
 		// The emulated PTY: the session is the terminal, so what the TUI
 		// writes reaches the client in order with what follows it.
 		tea.WithInput(st.input),
@@ -290,6 +294,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		// The server owns SIGINT/SIGTERM (Run's ctx); a program must not
 		// turn the server's signal into an operator's ctrl+c.
 		tea.WithoutSignalHandler(),
+		tea.WithFilter(dropNoOps),
 	)
 	// On shutdown the TUI quits normally, so the goodbye can follow it.
 	stop := context.AfterFunc(s.closing, p.Quit)
@@ -391,112 +396,6 @@ func hasEnv(env []string, key string) bool {
 		}
 	}
 	return false
-}
-
-// runImport is `ssh HOST import < contacts.csv`: the upload is kept in the
-// operator's import folder (so the TUI can pick it) and its report printed.
-// It returns the exit status: 0, or 2 when the file is unusable.
-func (s *Server) runImport(sess ssh.Session, st *sessionState, args []string) int {
-	stderr := sess.Stderr()
-	fs := flag.NewFlagSet("import", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	country := fs.String("default-country", s.cfg.DefaultCountry, "ISO region for national numbers (IN, GB, ...)")
-	column := fs.String("phone-column", "", "header of the column holding the numbers")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "spotcast: import takes the file on standard input, not %q\n%s", campaign.SanitizeLine(fs.Arg(0), 60), usage)
-		return 2
-	}
-	ctx, cancel := context.WithCancel(sess.Context())
-	defer cancel()
-	defer context.AfterFunc(s.closing, cancel)()
-
-	dir := filepath.Join(s.importBase, st.id.dirName())
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		s.log.Error("cannot create the import folder", "dir", dir, "err", err)
-		fmt.Fprintln(stderr, "spotcast: the server cannot create your import folder; tell its administrator")
-		return 1
-	}
-	f, name, err := createUpload(dir, time.Now())
-	if err != nil {
-		s.log.Error("cannot store an upload", "dir", dir, "err", err)
-		fmt.Fprintln(stderr, "spotcast: the server cannot store the file; tell its administrator")
-		return 1
-	}
-	path := filepath.Join(dir, name)
-	limit := s.maxImport.Load()
-	n, err := io.Copy(f, io.LimitReader(sess, limit+1))
-	err = errors.Join(err, f.Close())
-	switch {
-	case err != nil:
-		os.Remove(path)
-		fmt.Fprintf(stderr, "spotcast: reading the file failed after %d bytes: %v\n", n, err)
-		return 2
-	case n > limit:
-		os.Remove(path)
-		fmt.Fprintf(stderr, "spotcast: the file is larger than %s; split it and import the parts\n", sizeText(limit))
-		return 2
-	case n == 0:
-		os.Remove(path)
-		fmt.Fprint(stderr, "spotcast: nothing arrived on standard input; run: ssh -T HOST import < contacts.csv\n")
-		return 2
-	}
-
-	in, err := os.Open(path)
-	if err != nil {
-		fmt.Fprintf(stderr, "spotcast: reopening the upload: %v\n", err)
-		return 1
-	}
-	rep, err := campaign.Import(ctx, in, n, campaign.ImportOptions{PhoneColumn: *column, DefaultCountry: *country})
-	in.Close()
-	if err != nil && (rep == nil || !errors.Is(err, campaign.ErrNoRecipients)) {
-		os.Remove(path)
-		fmt.Fprintf(stderr, "spotcast: %v\n", err)
-		s.log.Info("import failed", "operator", st.id.Name(), "bytes", n)
-		return 2
-	}
-	ui.WriteImportReport(sess, name, rep)
-	s.log.Info("import", "operator", st.id.Name(), "file", name, "bytes", n, "rows", rep.Rows, "valid", rep.Valid)
-	if rep.Valid == 0 {
-		os.Remove(path)
-		fmt.Fprintf(stderr, "spotcast: no valid numbers in %d row(s); the file was not kept\n", rep.Rows)
-		return 2
-	}
-	// A dropped connection ends stdin like a finished upload; the session's
-	// context tells them apart (a moment later), and so does a failed write.
-	if _, err := fmt.Fprintf(stderr, "Saved as %s in your import folder: pick it in the Recipients step.\n", name); err != nil || ctx.Err() != nil {
-		os.Remove(path)
-		s.log.Info("import dropped: the connection ended", "operator", st.id.Name(), "bytes", n)
-		return 2
-	}
-	return 0
-}
-
-func sizeText(n int64) string {
-	if n >= 1<<20 {
-		return fmt.Sprintf("%d MB", n>>20)
-	}
-	return fmt.Sprintf("%d bytes", n)
-}
-
-// createUpload makes a new file named after the time it arrived, never
-// overwriting an earlier upload.
-func createUpload(dir string, now time.Time) (*os.File, string, error) {
-	base := "upload-" + now.UTC().Format("20060102T150405Z")
-	for i := 1; i < 100; i++ {
-		name := base + ".csv"
-		if i > 1 {
-			name = fmt.Sprintf("%s-%d.csv", base, i)
-		}
-		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) {
-			continue
-		}
-		return f, name, err
-	}
-	return nil, "", fmt.Errorf("too many uploads named %s* in %s", base, dir)
 }
 
 // logSubmission records a send in the server log: who, which campaign, and
