@@ -91,22 +91,35 @@ func (r *MediaReport) Doubts() []MediaFinding {
 	return out
 }
 
-// Summary is what the server said, sanitised: "image/jpeg, 1.2 MB".
+// Summary is what the server said, sanitised: "image/jpeg, 1.2 MB", or
+// "HTTP 404" (an error page's type and size are not the media's).
 func (r *MediaReport) Summary() string {
-	parts := []string{fmt.Sprintf("HTTP %d", r.Info.StatusCode)}
-	if r.Info.StatusCode > 0 && r.Info.StatusCode < 400 {
-		parts = nil // a success's status says nothing the rest does not
+	if r.Info.StatusCode <= 0 || r.Info.StatusCode >= 400 {
+		return fmt.Sprintf("HTTP %d", r.Info.StatusCode)
 	}
+	var parts []string
 	if ct := SanitizeLine(r.Info.ContentType, 60); ct != "" {
 		parts = append(parts, ct)
 	}
 	if r.Info.Size >= 0 {
-		parts = append(parts, formatMB(r.Info.Size))
+		parts = append(parts, formatSize(r.Info.Size))
 	}
 	if len(parts) == 0 {
-		return "reachable"
+		return fmt.Sprintf("HTTP %d, no type or size given", r.Info.StatusCode)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// formatSize is formatMB for files of a megabyte or more, KB (rounded up)
+// or bytes below.
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return formatMB(n)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", (n+1<<10-1)>>10)
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // Retyped is the report judged again for another message type (the

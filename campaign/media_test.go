@@ -161,11 +161,20 @@ func TestMediaReportRule(t *testing.T) {
 	}
 	nf := &MediaReport{Type: TypeImage, Info: MediaInfo{404, "text/html", -1}}
 	nf.Findings = CheckMedia(nf.Type, nf.Info)
-	if got := nf.Summary(); got != "HTTP 404, text/html" {
+	if got := nf.Summary(); got != "HTTP 404" {
 		t.Errorf("Summary of a 404 = %q", got)
 	}
 	if len(nf.Blocking()) != 1 {
 		t.Errorf("a 404 does not block: %+v", nf.Findings)
+	}
+	for _, tc := range []struct {
+		size int64
+		want string
+	}{{512, "image/png, 512 B"}, {1025, "image/png, 2 KB"}, {-1, "image/png"}} {
+		r := &MediaReport{Type: TypeImage, Info: MediaInfo{200, "image/png", tc.size}}
+		if got := r.Summary(); got != tc.want {
+			t.Errorf("Summary of %d bytes = %q, want %q", tc.size, got, tc.want)
+		}
 	}
 	var none *MediaReport
 	if none.Blocking() != nil || none.Doubts() != nil || none.Retyped(TypeVideo) != nil {

@@ -214,7 +214,7 @@ func (m *Model) draft() reviewDraft {
 	c.Recipients = m.recipients.Recipients()
 	c.GroupIDs = m.recipients.Groups()
 	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath(),
-		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr()}
+		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr(), Media: m.media.Check()}
 	at, err := m.schedule.At()
 	if err != nil {
 		d.ScheduleErr = err.Error()
@@ -497,9 +497,35 @@ func (m *Model) helpView() string {
 	if m.fullHelp {
 		return clampView(m.help.FullHelpView(m.helpKeys().FullHelp()), m.bodyWidth(), 0)
 	}
-	// bubbles' help overruns its width by one item when even its "…" does
-	// not fit after the last item that does: cut it here.
-	return clampView(m.help.ShortHelpView(m.helpKeys().ShortHelp()), m.bodyWidth(), 0)
+	return m.shortHelpView(m.helpKeys())
+}
+
+// shortHelpView is the footer line: when the keys do not fit, the last ones
+// give way to "? more" (bubbles' bare "…" says neither what nor how, and
+// overruns its width when even "…" does not fit).
+func (m *Model) shortHelpView(h helpKeys) string {
+	keys, bw := h.ShortHelp(), m.bodyWidth()
+	full := m.help
+	full.Width = 0
+	if v := full.ShortHelpView(keys); lipgloss.Width(v) <= bw {
+		return v
+	}
+	var rest []key.Binding
+	for _, k := range keys {
+		if k.Help() != m.keys.Help.Help() {
+			rest = append(rest, k)
+		}
+	}
+	more := key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "more"))
+	if m.capturing() {
+		more.SetHelp("…", "") // ? is text here
+	}
+	for n := len(rest) - 1; n > 0; n-- {
+		if v := full.ShortHelpView(append(rest[:n:n], more)); lipgloss.Width(v) <= bw {
+			return v
+		}
+	}
+	return clampView(full.ShortHelpView(keys), bw, 0)
 }
 
 func (m *Model) bodyWidth() int { return max(m.c.Width-2, 1) } // App padding

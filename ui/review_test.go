@@ -82,8 +82,16 @@ func TestReviewLongTextFitsTheScreen(t *testing.T) {
 	m := reviewModel(t, rootOptions(t), campaign.Campaign{
 		Type: campaign.TypeText, Content: strings.Repeat("a long line of words ", 150), Recipients: numbers(1),
 	})
-	rootHas(t, m, "more lines", "API")
+	// The message comes first; the rest of the card scrolls into view.
+	rootHas(t, m, "a long line of words", "more lines · j/k scroll", "↓/j scroll")
+	rootLacks(t, m, "API")
 	assertScreenFits(t, m, 80, 24)
+	rootPress(m, "end")
+	rootHas(t, m, "↑ ", "more lines · j/k scroll", "API    1 request")
+	rootLacks(t, m, "↓ ")
+	assertScreenFits(t, m, 80, 24)
+	rootPress(m, "home")
+	rootLacks(t, m, "↑ ")
 }
 
 func TestReviewConfirmNoSendsNothing(t *testing.T) {
@@ -279,7 +287,7 @@ func TestPrefillWithCSVOpensReviewAndRefreshes(t *testing.T) {
 		t.Fatalf("prefill with a CSV opened on %s", m.active)
 	}
 	drain(t, m, m.Init(), func() bool { return m.review.d.Report != nil })
-	rootHas(t, m, "2 recipients", "from contacts.csv: 4 rows, 1 invalid, 1 duplicates dropped")
+	rootHas(t, m, "2 recipients", "from contacts.csv: 4 rows, 1 invalid, 1 duplicate dropped")
 }
 
 func TestBulkSendThenDetach(t *testing.T) {

@@ -24,7 +24,7 @@ func TestTypeStep(t *testing.T) {
 	if m.active != stepContent {
 		t.Fatalf("enter on Type: active %s, want Content", m.active)
 	}
-	rootHas(t, m, "step 2 of 6 · Content", "Caption for the image", "0 / 1024")
+	rootHas(t, m, "step 2 of 6 · Content", "Caption for the image", "0 / 1,024")
 }
 
 func TestContentCounterAndLimit(t *testing.T) {
@@ -35,7 +35,7 @@ func TestContentCounterAndLimit(t *testing.T) {
 	}
 	// Multi-byte runes count once each, as WhatsApp counts.
 	rootType(m, "Héllo wörld ✓")
-	rootHas(t, m, "13 / 4096", "step 2 of 5 · Content")
+	rootHas(t, m, "13 / 4,096", "step 2 of 5 · Content")
 	rootGolden(t, m)
 
 	// In the textarea enter is a newline, not "next".
@@ -43,14 +43,14 @@ func TestContentCounterAndLimit(t *testing.T) {
 	if m.active != stepContent {
 		t.Fatalf("enter in the textarea left the step")
 	}
-	rootHas(t, m, "14 / 4096")
+	rootHas(t, m, "14 / 4,096")
 }
 
 func TestContentOverLimitRefusesTab(t *testing.T) {
 	m := rootModel(t, rootOptions(t))
 	rootPress(m, "tab")
 	m.content.SetValue(strings.Repeat("a", campaign.MaxTextChars+6))
-	rootHas(t, m, "4102 / 4096", "6 over the limit")
+	rootHas(t, m, "4,102 / 4,096", "6 characters over the limit")
 	rootPress(m, "tab")
 	if m.active != stepContent {
 		t.Fatalf("tab over the limit advanced to %s", m.active)
@@ -66,7 +66,7 @@ func TestContentNearLimitWarns(t *testing.T) {
 	m := rootModel(t, rootOptions(t))
 	rootPress(m, "tab")
 	m.content.SetValue(strings.Repeat("a", 4000))
-	rootHas(t, m, "4000 / 4096", "96 characters left")
+	rootHas(t, m, "4,000 / 4,096", "96 characters left")
 }
 
 func TestEmptyTextRefusedWithReason(t *testing.T) {
