@@ -86,20 +86,27 @@ type reviewStep struct {
 	// URL, another type) needs its own o.
 	overridden *campaign.MediaReport
 	// offset is the first line of the card shown when it does not fit.
-	offset      int
-	bubbleCache bubbleCache
+	offset int
+	// gen counts drafts, so the card is drawn again only when it changed.
+	gen   int
+	cache cardCache
 
 	send, test, batch, resume, yes, no, cancel, override key.Binding
 	up, down, pgUp, pgDown, top, bottom                  key.Binding
 }
 
-// bubbleCache keeps the rendered preview: wrapping a 4,096-character
-// message on every frame would cost more than the rest of the card.
-type bubbleCache struct {
-	typ          campaign.MessageType
-	content, url string
-	width        int
-	out          string
+// cardCache keeps the drawn card: wrapping a 4,096-character message and
+// bordering it on every frame cost 1.1 ms.
+type cardCache struct {
+	key   cardKey
+	lines []string
+}
+
+// cardKey is everything the card shows that is not in the draft.
+type cardKey struct {
+	gen, width, batch int
+	overridden        *campaign.MediaReport
+	engine            *campaign.Engine
 }
 
 func newReviewStep(c *Common) *reviewStep {
@@ -138,6 +145,7 @@ func newReviewStep(c *Common) *reviewStep {
 // prompt is closed: y must never send something other than what it asked.
 func (s *reviewStep) SetDraft(d reviewDraft) {
 	s.d = d
+	s.gen++
 	if s.mode == reviewConfirm || s.mode == reviewConfirmAgain {
 		s.mode = reviewIdle
 		s.sendErr = "Not sent: the recipients changed while you were asked — check the card and press enter again."
@@ -607,8 +615,32 @@ func (s *reviewStep) mediaRows(row func(label, value string) string) []string {
 	return rows
 }
 
-// layout builds the card (O(1) in recipients; the bubble is cached).
+// layout is the card, the problems under it and the prompt or outcome.
 func (s *reviewStep) layout() reviewLayout {
+	st := s.c.Styles
+	inner := max(s.width-4, 20)
+	l := reviewLayout{doc: s.card()}
+	l.problems = s.problems()
+	for _, p := range l.problems {
+		l.doc = append(l.doc, strings.Split(st.Error.Width(inner+2).Render("✗ "+p), "\n")...)
+	}
+	l.room = s.height
+	if status := s.statusView(); len(status) > 0 {
+		// The tail keeps at least 4 rows for the card: a few lines of the
+		// message are the point of Review.
+		l.tail = clampView(strings.Join(status, "\n"), s.width, max(s.height-4, 1))
+		l.room -= lipgloss.Height(l.tail)
+	}
+	return l
+}
+
+// card draws the card's lines (O(1) in recipients), or takes them from
+// the cache when nothing it shows changed.
+func (s *reviewStep) card() []string {
+	k := cardKey{gen: s.gen, width: s.width, batch: s.c.BatchSize, overridden: s.overridden, engine: s.c.Engine}
+	if s.cache.lines != nil && s.cache.key == k {
+		return append([]string(nil), s.cache.lines...)
+	}
 	st := s.c.Styles
 	c := s.d.Campaign
 	inner := max(s.width-4, 20) // card border and padding
@@ -644,19 +676,8 @@ func (s *reviewStep) layout() reviewLayout {
 	// so a short screen still previews the message first. The problems
 	// end the card; the prompt or outcome stays under it, never scrolled.
 	parts := []string{st.Title.Render("Review"), s.bubble(inner), strings.Join(rows, "\n")}
-	l := reviewLayout{doc: strings.Split(st.Card.Width(s.width-2).Render(strings.Join(parts, "\n")), "\n")}
-	l.problems = s.problems()
-	for _, p := range l.problems {
-		l.doc = append(l.doc, strings.Split(st.Error.Width(inner+2).Render("✗ "+p), "\n")...)
-	}
-	l.room = s.height
-	if status := s.statusView(); len(status) > 0 {
-		// The tail keeps at least 4 rows for the card: a few lines of the
-		// message are the point of Review.
-		l.tail = clampView(strings.Join(status, "\n"), s.width, max(s.height-4, 1))
-		l.room -= lipgloss.Height(l.tail)
-	}
-	return l
+	s.cache = cardCache{key: k, lines: strings.Split(st.Card.Width(s.width-2).Render(strings.Join(parts, "\n")), "\n")}
+	return append([]string(nil), s.cache.lines...)
 }
 
 // scroll moves the card by n lines, within it.
@@ -709,15 +730,10 @@ func (s *reviewStep) window(l reviewLayout) []string {
 	return out
 }
 
-// bubble renders the whole message like a chat bubble (cached: it is the
-// card's costly part and changes only with the draft or the width).
+// bubble renders the whole message like a chat bubble.
 func (s *reviewStep) bubble(inner int) string {
 	c := s.d.Campaign
 	bw := max(inner*3/4, 16) - 4 // text width inside the bubble's border and padding
-	k := &s.bubbleCache
-	if k.out != "" && k.typ == c.Type && k.content == c.Content && k.url == c.MediaURL && k.width == bw {
-		return k.out
-	}
 	st := s.c.Styles
 	var lines []string
 	if c.Type.IsMedia() {
@@ -732,8 +748,7 @@ func (s *reviewStep) bubble(inner int) string {
 	} else {
 		lines = append(lines, strings.Split(ansi.Wrap(text, bw, ""), "\n")...)
 	}
-	*k = bubbleCache{typ: c.Type, content: c.Content, url: c.MediaURL, width: bw, out: st.Bubble.Render(strings.Join(lines, "\n"))}
-	return k.out
+	return st.Bubble.Render(strings.Join(lines, "\n"))
 }
 
 // statusView is the prompt or outcome line under the card.
@@ -796,6 +811,10 @@ func (s *reviewStep) ShortHelp() []key.Binding {
 		return nil
 	}
 	keys := []key.Binding{s.send}
+	if s.layout().scrolls() {
+		// One entry for both directions: the footer is short at 60 columns.
+		keys = append(keys, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll")))
+	}
 	if s.canOverride() {
 		o := s.override
 		if s.isOverridden() {
@@ -806,17 +825,13 @@ func (s *reviewStep) ShortHelp() []key.Binding {
 	if s.unsure != nil {
 		keys = append(keys, s.resume)
 	}
-	keys = append(keys, s.test, s.batch)
-	if s.layout().scrolls() {
-		keys = append(keys, s.down, s.up)
-	}
-	return keys
+	return append(keys, s.test, s.batch)
 }
 
 func (s *reviewStep) FullHelp() [][]key.Binding {
 	h := [][]key.Binding{s.ShortHelp()}
 	if s.mode == reviewIdle && s.layout().scrolls() {
-		h = append(h, []key.Binding{s.pgDown, s.pgUp, s.top, s.bottom})
+		h = append(h, []key.Binding{s.down, s.up, s.pgDown, s.pgUp, s.top, s.bottom})
 	}
 	return h
 }
