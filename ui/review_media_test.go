@@ -196,7 +196,7 @@ func TestMediaCheckRejudgedForAnotherType(t *testing.T) {
 	for m.active != stepMedia {
 		rootPress(m, "tab")
 	}
-	rootHas(t, m, "Checked 17:30: image/jpeg, 6 MB", "✓ The media fits a document message.")
+	rootHas(t, m, "Checked 17:30: image/jpeg, 6 MB", "✓ It fits a document message.")
 	rootLacks(t, m, "✗")
 	if strings.Contains(rootView(m), "IMAGE files") {
 		t.Fatal("the image verdict outlived the type")
@@ -210,4 +210,22 @@ var _ = client.New // the sandbox client is what mediaAPI wraps
 func rootGoldenAs(t *testing.T, m tea.Model, suffix string) {
 	t.Helper()
 	golden(t, strings.ReplaceAll(t.Name(), "/", "_")+"_"+suffix, rootView(m))
+}
+
+// The Media URL step shows a check's result: when, what, and for a
+// definite problem that Review refuses it unless o.
+func TestMediaStepShowsTheCheck(t *testing.T) {
+	m, _, _ := mediaReview(t, missingJPEG)
+	backToMedia(t, m)
+	rootRun(m, rootPress(m, "ctrl+r"), 1)
+	rootHas(t, m, "Checked 17:30: HTTP 404", "✗ the media URL answered HTTP 404", "press o on Review")
+	rootGoldenAs(t, m, "80x24")
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertScreenFits(t, m, 60, 16)
+	rootGoldenAs(t, m, "60x16")
+
+	m.media.SetValue(okJPEG)
+	rootLacks(t, m, "Checked") // another URL: the check was of the old one
+	execAll(t, m, rootPress(m, "ctrl+r"))
+	rootHas(t, m, "Checked 17:30: image/jpeg, 1.2 MB", "✓ It fits an image message.")
 }

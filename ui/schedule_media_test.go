@@ -4,6 +4,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
+	_ "time/tzdata" // zone names in goldens must not depend on the machine
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
 	"spotcast/client"
@@ -157,4 +161,59 @@ func TestMediaCheck(t *testing.T) {
 	// Editing the URL forgets the result.
 	rootType(m, "x")
 	rootLacks(t, m, "Checked", "✗")
+}
+
+// Item 8: time zones by name on Schedule and Review, with the abbreviation
+// and the offset, so "09:00" is never a guess.
+func TestScheduleAndReviewNameTheZone(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := rootOptions(t)
+	opts.Loc = kolkata
+	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hello", Recipients: []string{"919876543210"}}
+	m := rootModel(t, opts)
+	rootPress(m, "esc")
+	if m.active != stepSchedule {
+		t.Fatalf("esc from Review: active %s", m.active)
+	}
+	rootHas(t, m, "Times are in Asia/Kolkata (IST, UTC+05:30)")
+	rootPress(m, "down")
+	rootHas(t, m, "Sends Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
+	rootGoldenAs(t, m, "80x24")
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertScreenFits(t, m, 60, 16)
+	rootGoldenAs(t, m, "60x16")
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	rootPress(m, "tab")
+	rootHas(t, m, "When   Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
+	rootPress(m, "enter")
+	rootHas(t, m, "Schedule for Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
+}
+
+func TestZoneName(t *testing.T) {
+	at := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	load := func(name string) *time.Location {
+		l, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	for _, tc := range []struct {
+		loc  *time.Location
+		want string
+	}{
+		{load("Asia/Kolkata"), "Asia/Kolkata (IST, UTC+05:30)"},
+		{load("Europe/London"), "Europe/London (BST, UTC+01:00)"},
+		{load("America/Sao_Paulo"), "America/Sao_Paulo (UTC-03:00)"}, // its abbreviation is "-03"
+		{time.UTC, "UTC (UTC+00:00)"},
+		{time.FixedZone("IST", 19800), "IST (UTC+05:30)"},
+		{time.FixedZone("", 3600), "UTC+01:00"},
+	} {
+		if got := zoneName(at, tc.loc); got != tc.want {
+			t.Errorf("zoneName(%s) = %q, want %q", tc.loc, got, tc.want)
+		}
+	}
 }

@@ -201,10 +201,18 @@ func (s *mediaStep) View() string {
 		case len(r.Findings) > 0:
 			b.WriteString("\n" + st.Muted.Width(w).Render("These are warnings: you may still go on."))
 		default:
-			b.WriteString("\n" + st.Success.Render("✓ The media fits a "+strings.ToLower(string(s.typ))+" message."))
+			b.WriteString("\n" + st.Success.Render("✓ It fits "+withArticle(strings.ToLower(string(s.typ)))+" message."))
 		}
 	}
 	return b.String()
+}
+
+// withArticle is "an image", "a video".
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 func (s *mediaStep) ShortHelp() []key.Binding  { return []key.Binding{s.next, s.check} }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"spotcast/campaign"
 )
 
@@ -155,5 +157,52 @@ func TestWordsThatNameKeysAreTyped(t *testing.T) {
 	}
 	if got, want := m.content.Value(), "Pick you up at enter tab esc down q"; got != want {
 		t.Fatalf("content = %q, want %q", got, want)
+	}
+}
+
+// Item 8: a {name}-like placeholder is flagged as sent as written (there
+// is no mail merge yet); plain braces, percents and brackets are not.
+func TestContentPlaceholderHint(t *testing.T) {
+	for _, tc := range []struct {
+		text, want string // want "" = no hint
+	}{
+		{"Hi {name}, your order is ready", "{name}: it is sent as written"},
+		{"Dear {{ first_name }} — {{city}}", "{{ first_name }}, {{city}}: they are sent as written"},
+		{"Hello %NAME%!", "%NAME%: it is sent as written"},
+		{"Hi [name], see [1]", "[name]: it is sent as written"},
+		{"50% off, 20% more {} and [1] and { } and a {b c}", ""},
+	} {
+		if got := strings.Join(findPlaceholders(tc.text), ", "); (got == "") != (tc.want == "") {
+			t.Errorf("findPlaceholders(%q) = %q", tc.text, got)
+		}
+		m := rootModel(t, rootOptions(t))
+		rootPress(m, "tab")
+		rootType(m, tc.text)
+		if tc.want == "" {
+			rootLacks(t, m, "sent as written")
+			continue
+		}
+		rootHas(t, m, "⚠ "+tc.want, "personalised messages come")
+	}
+
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	rootType(m, "Hi {name}, your table for {guests} is booked.")
+	rootGoldenAs(t, m, "80x24")
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertScreenFits(t, m, 60, 16)
+	rootHas(t, m, "{name}, {guests}: they are sent as written")
+	rootGoldenAs(t, m, "60x16")
+	// The hint goes with the last placeholder, and the text area gets its
+	// rows back.
+	m.content.SetValue("Hi there, your table is booked.")
+	rootLacks(t, m, "sent as written")
+	if h := m.content.ta.Height(); h != 16-2-1-1-5 {
+		t.Errorf("text area %d rows at 60×16 without a hint", h)
+	}
+	// It is a hint: tab still goes on.
+	rootPress(m, "tab")
+	if m.active != stepMedia && m.active != stepRecipients {
+		t.Fatalf("a placeholder blocked Content: active %s", m.active)
 	}
 }
