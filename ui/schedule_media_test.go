@@ -17,7 +17,14 @@ import (
 // back to Schedule.
 func onSchedule(t *testing.T) *Model {
 	t.Helper()
+	return onScheduleIn(t, rootLoc)
+}
+
+// onScheduleIn is onSchedule with the operator in loc.
+func onScheduleIn(t *testing.T, loc *time.Location) *Model {
+	t.Helper()
 	opts := rootOptions(t)
+	opts.Loc = loc
 	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hello", Recipients: []string{"919876543210"}}
 	m := rootModel(t, opts)
 	if m.active != stepReview {
@@ -170,14 +177,7 @@ func TestScheduleAndReviewNameTheZone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := rootOptions(t)
-	opts.Loc = kolkata
-	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hello", Recipients: []string{"919876543210"}}
-	m := rootModel(t, opts)
-	rootPress(m, "esc")
-	if m.active != stepSchedule {
-		t.Fatalf("esc from Review: active %s", m.active)
-	}
+	m := onScheduleIn(t, kolkata)
 	rootHas(t, m, "Times are in Asia/Kolkata (IST, UTC+05:30)")
 	rootPress(m, "down")
 	rootHas(t, m, "Sends Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
