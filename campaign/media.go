@@ -176,7 +176,7 @@ func PrivateHostWarning(rawURL string) string {
 	} else {
 		switch {
 		case host == "localhost" || strings.HasSuffix(host, ".localhost"):
-			why = "this machine (localhost)"
+			why = "this machine"
 		case strings.HasSuffix(host, ".local"), strings.HasSuffix(host, ".internal"),
 			strings.HasSuffix(host, ".lan"), strings.HasSuffix(host, ".home.arpa"), !strings.Contains(host, "."):
 			why = "a local network name"

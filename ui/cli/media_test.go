@@ -68,7 +68,7 @@ func TestSendWarnsAboutPrivateMediaHost(t *testing.T) {
 		url, want string
 	}{
 		{"http://192.168.1.20/menu.jpg", "warning: 192.168.1.20 is a private network address: WhatsApp"},
-		{"http://localhost:8000/menu.jpg", "warning: localhost is this machine (localhost): WhatsApp"},
+		{"http://localhost:8000/menu.jpg", "warning: localhost is this machine: WhatsApp"},
 		{"http://files.corp.internal/menu.jpg", "warning: files.corp.internal is a local network name"},
 	} {
 		t.Run(tc.url, func(t *testing.T) {
