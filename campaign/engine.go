@@ -175,13 +175,13 @@ func (e *Engine) WithJournal(j *Journal) *Engine {
 }
 
 // CheckMedia asks the media URL (HEAD) and judges what it answers for the
-// message type (see CheckMedia): definite problems block a send unless
-// overridden on purpose; doubts are warnings. err means no answer could be
-// had from here (WhatsApp may still reach the URL).
-func (e *Engine) CheckMedia(ctx context.Context, typ MessageType, rawURL string) ([]MediaFinding, error) {
+// message type (see CheckMedia): what the report's Blocking lists stops a
+// send unless overridden on purpose; doubts are warnings. err means no
+// answer could be had from here (WhatsApp may still reach the URL).
+func (e *Engine) CheckMedia(ctx context.Context, typ MessageType, rawURL string) (*MediaReport, error) {
 	info, err := e.API.HeadMedia(ctx, rawURL)
 	if err != nil {
 		return nil, err
 	}
-	return CheckMedia(typ, info), nil
+	return &MediaReport{URL: rawURL, Type: typ, At: e.now(), Info: info, Findings: CheckMedia(typ, info)}, nil
 }

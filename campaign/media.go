@@ -3,9 +3,11 @@ package campaign
 import (
 	"fmt"
 	"mime"
+	"net/netip"
 	"net/url"
 	"path"
 	"strings"
+	"time"
 )
 
 // MediaInfo is what a HEAD request learned about a media URL.
@@ -46,6 +48,145 @@ var mediaContentTypes = map[MessageType][]string{
 type MediaFinding struct {
 	Text     string
 	Definite bool
+}
+
+// MediaReport is one check of a media URL: what its server answered and
+// what that means for the message type. Both faces apply the same rule to
+// it (Blocking) and show it the same way (Summary).
+type MediaReport struct {
+	URL      string
+	Type     MessageType
+	At       time.Time
+	Info     MediaInfo
+	Findings []MediaFinding
+}
+
+// Blocking is what stops a send: the definite findings. A face sends
+// anyway only when the operator overrides them on purpose (the CLI: by
+// not asking for the check; the TUI: a key on Review).
+func (r *MediaReport) Blocking() []MediaFinding {
+	if r == nil {
+		return nil
+	}
+	var out []MediaFinding
+	for _, f := range r.Findings {
+		if f.Definite {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Doubts are the findings that only warn.
+func (r *MediaReport) Doubts() []MediaFinding {
+	if r == nil {
+		return nil
+	}
+	var out []MediaFinding
+	for _, f := range r.Findings {
+		if !f.Definite {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Summary is what the server said, sanitised: "image/jpeg, 1.2 MB", or
+// "HTTP 404" (an error page's type and size are not the media's).
+func (r *MediaReport) Summary() string {
+	if r.Info.StatusCode <= 0 || r.Info.StatusCode >= 400 {
+		return fmt.Sprintf("HTTP %d", r.Info.StatusCode)
+	}
+	var parts []string
+	if ct := SanitizeLine(r.Info.ContentType, 60); ct != "" {
+		parts = append(parts, ct)
+	}
+	if r.Info.Size >= 0 {
+		parts = append(parts, formatSize(r.Info.Size))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("HTTP %d, no type or size given", r.Info.StatusCode)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// formatSize is formatMB for files of a megabyte or more, KB (rounded up)
+// or bytes below.
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return formatMB(n)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", (n+1<<10-1)>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// Retyped is the report judged again for another message type (the
+// server's answer does not change with the type).
+func (r *MediaReport) Retyped(t MessageType) *MediaReport {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Type, c.Findings = t, CheckMedia(t, r.Info)
+	return &c
+}
+
+// URLFindings judges a media URL without fetching it: an extension that
+// does not fit the type, and a host WhatsApp's servers cannot reach
+// (private, loopback, link-local, local names). Both are doubts: the
+// operator may know better.
+func URLFindings(t MessageType, rawURL string) []MediaFinding {
+	if !t.IsMedia() {
+		return nil
+	}
+	var fs []MediaFinding
+	if w := ExtensionWarning(t, rawURL); w != "" {
+		fs = append(fs, MediaFinding{Text: w})
+	}
+	if w := PrivateHostWarning(rawURL); w != "" {
+		fs = append(fs, MediaFinding{Text: w})
+	}
+	return fs
+}
+
+// PrivateHostWarning says why WhatsApp cannot fetch a URL on a private or
+// loopback host, or "". Only the URL's own host is judged (a public name
+// resolving to a private address is not looked up: no IO here).
+func PrivateHostWarning(rawURL string) string {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	var why string
+	if ip, err := netip.ParseAddr(host); err == nil {
+		ip = ip.Unmap()
+		switch {
+		case ip.IsLoopback():
+			why = "a loopback address (this machine)"
+		case ip.IsPrivate():
+			why = "a private network address"
+		case ip.IsLinkLocalUnicast():
+			why = "a link-local address"
+		case ip.IsUnspecified():
+			why = "an unspecified address"
+		}
+	} else {
+		switch {
+		case host == "localhost" || strings.HasSuffix(host, ".localhost"):
+			why = "this machine"
+		case strings.HasSuffix(host, ".local"), strings.HasSuffix(host, ".internal"),
+			strings.HasSuffix(host, ".lan"), strings.HasSuffix(host, ".home.arpa"), !strings.Contains(host, "."):
+			why = "a local network name"
+		}
+	}
+	if why == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s is %s: WhatsApp fetches the media from its own servers on the internet and cannot reach it; use a public URL",
+		SanitizeLine(host, 60), why)
 }
 
 // MediaWarnings returns human warnings (never errors: the operator may

@@ -87,3 +87,97 @@ func TestExtensionWarning(t *testing.T) {
 		}
 	}
 }
+
+func TestPrivateHostWarning(t *testing.T) {
+	tests := []struct {
+		url  string
+		want string // "" = no warning
+	}{
+		{"https://cdn.example.com/a.jpg", ""},
+		{"https://93.184.215.14/a.jpg", ""},
+		{"https://[2606:4700::1111]/a.jpg", ""},
+		{"http://127.0.0.1:8080/a.jpg", "loopback"},
+		{"http://127.9.9.9/a.jpg", "loopback"},
+		{"http://[::1]/a.jpg", "loopback"},
+		{"http://[::ffff:127.0.0.1]/a.jpg", "loopback"},
+		{"http://10.1.2.3/a.jpg", "private network"},
+		{"http://172.16.0.1/a.jpg", "private network"},
+		{"http://172.31.255.255/a.jpg", "private network"},
+		{"http://172.32.0.1/a.jpg", ""},
+		{"http://192.168.1.10/a.jpg", "private network"},
+		{"http://[fd12:3456::1]/a.jpg", "private network"},
+		{"http://169.254.169.254/a.jpg", "link-local"},
+		{"http://[fe80::1]/a.jpg", "link-local"},
+		{"http://localhost:3000/a.jpg", "localhost"},
+		{"http://LOCALHOST./a.jpg", "localhost"},
+		{"http://printer.local/a.jpg", "local network name"},
+		{"http://files.corp.internal/a.jpg", "local network name"},
+		{"http://intranet/a.jpg", "local network name"},
+		{"::not a url", ""},
+	}
+	for _, tt := range tests {
+		got := PrivateHostWarning(tt.url)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("PrivateHostWarning(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+		if got != "" && !strings.Contains(got, "WhatsApp") {
+			t.Errorf("PrivateHostWarning(%q) = %q does not say who cannot reach it", tt.url, got)
+		}
+	}
+}
+
+func TestURLFindingsAreDoubts(t *testing.T) {
+	fs := URLFindings(TypeImage, "http://192.168.1.5/brochure.pdf")
+	if len(fs) != 2 || !strings.Contains(fs[0].Text, ".pdf") || !strings.Contains(fs[1].Text, "192.168.1.5") {
+		t.Fatalf("URLFindings = %+v, want the extension and the private host", fs)
+	}
+	for _, f := range fs {
+		if f.Definite {
+			t.Errorf("%q is definite: a URL judged without fetching it is only a doubt", f.Text)
+		}
+	}
+	if fs := URLFindings(TypeText, "http://localhost/a.pdf"); fs != nil {
+		t.Errorf("TEXT has no media, got %+v", fs)
+	}
+}
+
+func TestMediaReportRule(t *testing.T) {
+	const mb = 1 << 20
+	r := &MediaReport{Type: TypeImage, Info: MediaInfo{200, "image/jpeg", 6 * mb}}
+	r.Findings = CheckMedia(r.Type, r.Info)
+	if b := r.Blocking(); len(b) != 1 || !strings.Contains(b[0].Text, "6 MB") {
+		t.Fatalf("Blocking = %+v, want the oversize file", b)
+	}
+	if got := r.Summary(); got != "image/jpeg, 6 MB" {
+		t.Errorf("Summary = %q", got)
+	}
+	// The same answer is fine for a document of up to 100 MB.
+	d := r.Retyped(TypeDocument)
+	if len(d.Blocking()) != 0 || len(d.Doubts()) != 0 || d.Type != TypeDocument {
+		t.Errorf("retyped as DOCUMENT: %+v", d)
+	}
+	if len(r.Blocking()) != 1 {
+		t.Error("Retyped changed the original report")
+	}
+	nf := &MediaReport{Type: TypeImage, Info: MediaInfo{404, "text/html", -1}}
+	nf.Findings = CheckMedia(nf.Type, nf.Info)
+	if got := nf.Summary(); got != "HTTP 404" {
+		t.Errorf("Summary of a 404 = %q", got)
+	}
+	if len(nf.Blocking()) != 1 {
+		t.Errorf("a 404 does not block: %+v", nf.Findings)
+	}
+	for _, tc := range []struct {
+		size int64
+		want string
+	}{{512, "image/png, 512 B"}, {1025, "image/png, 2 KB"}, {-1, "image/png"}} {
+		r := &MediaReport{Type: TypeImage, Info: MediaInfo{200, "image/png", tc.size}}
+		if got := r.Summary(); got != tc.want {
+			t.Errorf("Summary of %d bytes = %q, want %q", tc.size, got, tc.want)
+		}
+	}
+	var none *MediaReport
+	if none.Blocking() != nil || none.Doubts() != nil || none.Retyped(TypeVideo) != nil {
+		t.Error("a missing report blocks or warns")
+	}
+}

@@ -89,7 +89,7 @@ func BenchmarkReviewView1M(b *testing.B) {
 		recipients[i] = fmt.Sprintf("91%010d", 9000000000+i)
 	}
 	s.SetDraft(reviewDraft{Campaign: campaign.Campaign{Type: campaign.TypeText, Content: "Hello", Recipients: recipients}})
-	if v := s.View(); !strings.Contains(v, "1000000 requests of up to 1 recipients") {
+	if v := s.View(); !strings.Contains(v, "1,000,000 requests of up to 1 recipient") {
 		b.Fatalf("unexpected plan:\n%s", v)
 	}
 	b.ReportAllocs()

@@ -41,6 +41,7 @@ func TestFooterSaysMoreInsteadOfAnEllipsis(t *testing.T) {
 	if strings.Contains(foot, "…") || !strings.Contains(foot, "? more") || !strings.Contains(foot, "ctrl+c quit") {
 		t.Fatalf("footer at 60 columns: %q", foot)
 	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	rootPress(m, "?")
 	if v := rootView(m); !strings.Contains(v, "shift+tab/esc") {
 		t.Fatalf("full help does not name shift+tab:\n%s", v)

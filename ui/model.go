@@ -229,7 +229,7 @@ func (m *Model) draft() reviewDraft {
 	c.Recipients = m.recipients.Recipients()
 	c.GroupIDs = m.recipients.Groups()
 	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath(),
-		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr()}
+		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr(), Media: m.media.Check()}
 	at, err := m.schedule.At()
 	if err != nil {
 		d.ScheduleErr = err.Error()

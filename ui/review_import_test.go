@@ -143,9 +143,13 @@ func TestReviewMinimumSizeKeepsPromptAndProblems(t *testing.T) {
 	m := reviewModel(t, rootOptions(t), campaign.Campaign{Type: campaign.TypeText, Content: long, Recipients: numbers(3),
 		ScheduledAt: rootNow.Add(26 * time.Hour)})
 	m.Update(tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
+	// The message shows first; the card's details scroll into view.
+	rootHas(t, m, "A line of the message.", "more lines · j/k scroll")
+	rootPress(m, "end")
+	rootHas(t, m, "3 recipients · 0 groups")
 	rootPress(m, "enter")
 	// The question wraps at this width; both halves must show.
-	rootHas(t, m, "Schedule for Thu 26 Nov 2026 19:30 IST", "recipients? [y/N]", "3 recipients · 0 groups")
+	rootHas(t, m, "Schedule for Thu 26 Nov 2026 19:30 IST", "to 3", "recipients? [y/N]", "3 recipients · 0 groups")
 	assertScreenFits(t, m, minWidth, minHeight)
 	rootPress(m, "n")
 
@@ -155,6 +159,7 @@ func TestReviewMinimumSizeKeepsPromptAndProblems(t *testing.T) {
 	m.Update(tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
 	later := rootNow.Add(time.Hour)
 	m.c.Now = func() time.Time { return later }
+	rootHas(t, m, "more lines, 1 problem · j/k scroll")
 	rootPress(m, "enter")
 	rootHas(t, m, "✗ schedule:", "is in the past", "Not sent: fix the problems listed above first.")
 	assertScreenFits(t, m, minWidth, minHeight)

@@ -82,8 +82,16 @@ func TestReviewLongTextFitsTheScreen(t *testing.T) {
 	m := reviewModel(t, rootOptions(t), campaign.Campaign{
 		Type: campaign.TypeText, Content: strings.Repeat("a long line of words ", 150), Recipients: numbers(1),
 	})
-	rootHas(t, m, "more lines", "API")
+	// The message comes first; the rest of the card scrolls into view.
+	rootHas(t, m, "a long line of words", "more lines · j/k scroll", "j/k scroll •")
+	rootLacks(t, m, "API")
 	assertScreenFits(t, m, 80, 24)
+	rootPress(m, "end")
+	rootHas(t, m, "↑ ", "more lines · j/k scroll", "API    1 request")
+	rootLacks(t, m, "↓ ")
+	assertScreenFits(t, m, 80, 24)
+	rootPress(m, "home")
+	rootLacks(t, m, "↑ ")
 }
 
 func TestReviewConfirmNoSendsNothing(t *testing.T) {
@@ -279,7 +287,7 @@ func TestPrefillWithCSVOpensReviewAndRefreshes(t *testing.T) {
 		t.Fatalf("prefill with a CSV opened on %s", m.active)
 	}
 	drain(t, m, m.Init(), func() bool { return m.review.d.Report != nil })
-	rootHas(t, m, "2 recipients", "from contacts.csv: 4 rows, 1 invalid, 1 duplicates dropped")
+	rootHas(t, m, "2 recipients", "from contacts.csv: 4 rows, 1 invalid, 1 duplicate dropped")
 }
 
 func TestBulkSendThenDetach(t *testing.T) {
@@ -305,5 +313,76 @@ func TestBulkSendThenDetach(t *testing.T) {
 	want := "Job " + jobs[0] + " is still running. Re-attach with: spotcast watch " + jobs[0]
 	if r.Watched || r.Interrupted || len(r.Detached) != 1 || r.Detached[0] != jobs[0] || r.Message != want {
 		t.Fatalf("result %+v, want exit 0, detached %s, message %q", r, jobs[0], want)
+	}
+}
+
+// Item 5: at 60×16 Review keeps a few lines of the message on screen and
+// scrolls the rest of the card; short and long messages at both sizes.
+func TestReviewScrollsOnSmallScreens(t *testing.T) {
+	short := campaign.Campaign{Type: campaign.TypeText, Content: "Hello from spotcast!\nSee you at 10.", Recipients: numbers(1200)}
+	long := short
+	long.Content = strings.Repeat("Line of a long message, wrapped by the card.\n", 30)
+	for _, tc := range []struct {
+		name string
+		c    campaign.Campaign
+	}{{"short", short}, {"long", long}} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := reviewModel(t, rootOptions(t), tc.c)
+			rootHas(t, m, strings.SplitN(tc.c.Content, "\n", 2)[0])
+			rootGoldenAs(t, m, "80x24")
+			m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+			assertScreenFits(t, m, 60, 16)
+			rootGoldenAs(t, m, "60x16")
+			v := rootView(m)
+			want := min(3, strings.Count(tc.c.Content, "\n")+1)
+			if n := strings.Count(v, "│ │ "); n < want {
+				t.Fatalf("at 60×16 the preview shows %d lines of the message, want at least %d:\n%s", n, want, v)
+			}
+			if tc.name == "short" {
+				// It all fits: nothing to scroll, no scroll key offered.
+				rootHas(t, m, "To     1,200 recipients")
+				rootLacks(t, m, "↓ ", "j/k scroll")
+			} else {
+				rootHas(t, m, "more lines · j/k scroll", "j/k scroll •")
+				rootLacks(t, m, "↑ ", "To     1,200 recipients")
+
+				// j scrolls a line, pgdn a page, end to the last line, k back.
+				rootPress(m, "j")
+				rootHas(t, m, "↑ 2 more lines · j/k scroll")
+				rootPress(m, "end")
+				rootHas(t, m, "To     1,200 recipients")
+				rootLacks(t, m, "↓ ")
+				assertScreenFits(t, m, 60, 16)
+				rootPress(m, "k", "pgup", "pgup", "pgup", "pgup", "pgup", "pgup")
+				rootLacks(t, m, "↑ ")
+				rootPress(m, "pgdown")
+				rootHas(t, m, "↑ ")
+			}
+
+			// In a prompt j is an answer, not a scroll: anything but y declines.
+			rootPress(m, "enter")
+			rootHas(t, m, "Send to 1,200 recipients? [y/N]")
+			assertScreenFits(t, m, 60, 16)
+			rootPress(m, "j")
+			rootHas(t, m, "Not sent.")
+		})
+	}
+}
+
+// Review's frame with the longest message: the preview is wrapped once
+// and kept, so the frame stays cheap (budget 0.5 ms at 80×24).
+func BenchmarkReviewViewLongMessage(b *testing.B) {
+	c := testCommon(b)
+	s := newReviewStep(c)
+	s.SetSize(78, 19)
+	s.SetDraft(reviewDraft{Campaign: campaign.Campaign{Type: campaign.TypeText,
+		Content: strings.Repeat("a long line of words ", 195), Recipients: numbers(1000)}})
+	if v := s.View(); !strings.Contains(v, "more lines") {
+		b.Fatalf("the long message fits?\n%s", v)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = s.View()
 	}
 }

@@ -4,6 +4,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
+	_ "time/tzdata" // zone names in goldens must not depend on the machine
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
 	"spotcast/client"
@@ -13,7 +17,14 @@ import (
 // back to Schedule.
 func onSchedule(t *testing.T) *Model {
 	t.Helper()
+	return onScheduleIn(t, rootLoc)
+}
+
+// onScheduleIn is onSchedule with the operator in loc.
+func onScheduleIn(t *testing.T, loc *time.Location) *Model {
+	t.Helper()
 	opts := rootOptions(t)
+	opts.Loc = loc
 	opts.Prefill = campaign.Campaign{Type: campaign.TypeText, Content: "Hello", Recipients: []string{"919876543210"}}
 	m := rootModel(t, opts)
 	if m.active != stepReview {
@@ -150,12 +161,59 @@ func TestMediaCheck(t *testing.T) {
 	m.Update(stale)
 	rootHas(t, m, "Checking the media…")
 	m.Update(msg)
-	want := campaign.MediaWarnings(campaign.TypeImage, campaign.MediaInfo{StatusCode: 200, ContentType: "application/pdf", Size: 7340032})
-	if len(want) == 0 {
-		t.Skip("campaign.MediaWarnings returns nothing yet")
-	}
-	rootHas(t, m, "⚠ "+want[0][:30], "you may still go on")
+	// Definite problems are marked as such and say how to override them.
+	rootHas(t, m, "✗ the URL serves application/pdf", "✗ the file is 7 MB", "press o on Review to send it",
+		"Checked 17:30: application/pdf, 7 MB", "127.0.0.1 is a loopback address")
+	rootLacks(t, m, "you may still go on")
 	// Editing the URL forgets the result.
 	rootType(m, "x")
-	rootLacks(t, m, "you may still go on")
+	rootLacks(t, m, "Checked", "✗")
+}
+
+// Item 8: time zones by name on Schedule and Review, with the abbreviation
+// and the offset, so "09:00" is never a guess.
+func TestScheduleAndReviewNameTheZone(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := onScheduleIn(t, kolkata)
+	rootHas(t, m, "Times are in Asia/Kolkata (IST, UTC+05:30)")
+	rootPress(m, "down")
+	rootHas(t, m, "Sends Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
+	rootGoldenAs(t, m, "80x24")
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertScreenFits(t, m, 60, 16)
+	rootGoldenAs(t, m, "60x16")
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	rootPress(m, "tab")
+	rootHas(t, m, "When   Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
+	rootPress(m, "enter")
+	rootHas(t, m, "Schedule for Wed 25 Nov 2026 18:30 Asia/Kolkata (IST, UTC+05:30)")
+}
+
+func TestZoneName(t *testing.T) {
+	at := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
+	load := func(name string) *time.Location {
+		l, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	for _, tc := range []struct {
+		loc  *time.Location
+		want string
+	}{
+		{load("Asia/Kolkata"), "Asia/Kolkata (IST, UTC+05:30)"},
+		{load("Europe/London"), "Europe/London (BST, UTC+01:00)"},
+		{load("America/Sao_Paulo"), "America/Sao_Paulo (UTC-03:00)"}, // its abbreviation is "-03"
+		{time.UTC, "UTC (UTC+00:00)"},
+		{time.FixedZone("IST", 19800), "IST (UTC+05:30)"},
+		{time.FixedZone("", 3600), "UTC+01:00"},
+	} {
+		if got := zoneName(at, tc.loc); got != tc.want {
+			t.Errorf("zoneName(%s) = %q, want %q", tc.loc, got, tc.want)
+		}
+	}
 }

@@ -2,6 +2,8 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -20,6 +22,27 @@ type contentStep struct {
 	width   int
 	height  int
 	newline key.Binding
+	// placeholders are the {name}-like words in the text, found when it
+	// changes (not per frame): each recipient gets them as written.
+	placeholders []string
+}
+
+// placeholderRE finds what mail-merge tools use for a recipient's details:
+// {name}, {{ name }}, %name%, [name].
+var placeholderRE = regexp.MustCompile(`\{\{\s*[A-Za-z_][\w.-]*\s*\}\}|\{\s*[A-Za-z_][\w.-]*\s*\}|%[A-Za-z_][\w.-]*%|\[[A-Za-z_][\w.-]*\]`)
+
+// findPlaceholders lists the distinct placeholders in text, the first three.
+func findPlaceholders(text string) []string {
+	var out []string
+	for _, p := range placeholderRE.FindAllString(text, -1) {
+		if len(out) == 3 {
+			break
+		}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func newContentStep(c *Common) *contentStep {
@@ -48,7 +71,7 @@ func (s *contentStep) SetType(t campaign.MessageType) {
 }
 
 func (s *contentStep) Value() string     { return s.ta.Value() }
-func (s *contentStep) SetValue(v string) { s.ta.SetValue(v) }
+func (s *contentStep) SetValue(v string) { s.ta.SetValue(v); s.textChanged() }
 func (s *contentStep) Capturing() bool   { return s.ta.Focused() }
 func (s *contentStep) Focus() tea.Cmd    { return s.ta.Focus() }
 func (s *contentStep) Blur()             { s.ta.Blur() }
@@ -57,8 +80,39 @@ func (s *contentStep) Init() tea.Cmd     { return nil }
 func (s *contentStep) SetSize(width, height int) {
 	s.width, s.height = width, height
 	s.ta.SetWidth(max(width, 10))
-	// Title, blank line, counter and a line for the limit message.
-	s.ta.SetHeight(max(height-5, 3))
+	s.fitTextArea()
+}
+
+// fitTextArea gives the textarea what the title, the counter line and the
+// placeholder hint leave.
+func (s *contentStep) fitTextArea() {
+	rows := 0
+	if h := s.hint(); h != "" {
+		rows = lipgloss.Height(h)
+	}
+	s.ta.SetHeight(max(s.height-5-rows, 3))
+}
+
+func (s *contentStep) textChanged() {
+	ps := findPlaceholders(s.ta.Value())
+	if strings.Join(ps, "\x00") != strings.Join(s.placeholders, "\x00") {
+		s.placeholders = ps
+		s.fitTextArea()
+	}
+}
+
+// hint says that placeholders are not filled in, or "".
+func (s *contentStep) hint() string {
+	if len(s.placeholders) == 0 {
+		return ""
+	}
+	what := campaign.SanitizeLine(strings.Join(s.placeholders, ", "), 40)
+	it := "it is"
+	if len(s.placeholders) > 1 {
+		it = "they are"
+	}
+	return s.c.Styles.Warning.Width(max(s.width, 10)).Render(fmt.Sprintf(
+		"⚠ %s: %s sent as written, to everyone — spotcast does not fill in recipients' details (personalised messages come later).", what, it))
 }
 
 // Validate refuses an empty TEXT and anything over WhatsApp's limit.
@@ -73,6 +127,7 @@ func (s *contentStep) Validate() string {
 func (s *contentStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	s.ta, cmd = s.ta.Update(msg)
+	s.textChanged()
 	return s, cmd
 }
 
@@ -83,22 +138,26 @@ func (s *contentStep) View() string {
 		title = fmt.Sprintf("Caption for the %s (optional)", strings.ToLower(string(s.typ)))
 	}
 	n, limit := campaign.Chars(s.Value()), s.typ.ContentLimit()
-	counter := fmt.Sprintf("%d / %d", n, limit)
+	counter := commas(n) + " / " + commas(limit)
 	var note string
 	switch {
 	case n > limit:
 		counter = st.Error.Render(counter)
-		note = st.Error.Render(fmt.Sprintf("%d over the limit: shorten it before going on", n-limit))
+		note = st.Error.Render(plural(n-limit, "character", "characters") + " over the limit: shorten it before going on")
 	case n*10 >= limit*9:
 		// Warn in the last tenth so the operator can plan the cut.
 		counter = st.Warning.Render(counter)
-		note = st.Warning.Render(fmt.Sprintf("%d characters left", limit-n))
+		note = st.Warning.Render(plural(limit-n, "character", "characters") + " left")
 	default:
 		counter = st.Muted.Render(counter)
 	}
 	bottom := lipgloss.JoinHorizontal(lipgloss.Top, note,
 		strings.Repeat(" ", max(s.width-lipgloss.Width(note)-lipgloss.Width(counter), 1)), counter)
-	return st.Title.Render(title) + "\n\n" + s.ta.View() + "\n" + bottom
+	out := st.Title.Render(title) + "\n\n" + s.ta.View() + "\n" + bottom
+	if h := s.hint(); h != "" {
+		out += "\n" + h
+	}
+	return out
 }
 
 func (s *contentStep) ShortHelp() []key.Binding { return []key.Binding{s.newline} }

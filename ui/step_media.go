@@ -20,10 +20,17 @@ const mediaCheckTimeout = 10 * time.Second
 // mediaCheckMsg is the outcome of one media check, tagged so a reply to an
 // earlier check (or an edited URL) is dropped.
 type mediaCheckMsg struct {
-	id   int
-	url  string
-	info campaign.MediaInfo
-	err  error
+	id     int
+	url    string
+	report *campaign.MediaReport
+	err    error
+}
+
+// mediaCheck is what Review shows of the check of the URL on screen: a
+// report, why none could be had (err), or neither (not checked).
+type mediaCheck struct {
+	Report *campaign.MediaReport
+	Err    string
 }
 
 // mediaStep asks for the media URL (media types only).
@@ -34,12 +41,13 @@ type mediaStep struct {
 	width  int
 	height int
 
-	checkID    int
-	checking   bool
-	checkedURL string
-	checkErr   string
-	warnings   []string
-	checkOK    string
+	checkID  int
+	checking bool
+	// report is the last check of the URL on screen, judged for typ;
+	// checkErr says why the check could not be made (or the URL is not
+	// one). Both are forgotten when the URL changes.
+	report   *campaign.MediaReport
+	checkErr string
 
 	check key.Binding
 	next  key.Binding
@@ -58,13 +66,36 @@ func newMediaStep(c *Common) *mediaStep {
 	return s
 }
 
-func (s *mediaStep) SetType(t campaign.MessageType) { s.typ = t }
-func (s *mediaStep) Value() string                  { return strings.TrimSpace(s.in.Value()) }
-func (s *mediaStep) SetValue(v string)              { s.in.SetValue(v) }
-func (s *mediaStep) Capturing() bool                { return s.in.Focused() }
-func (s *mediaStep) Focus() tea.Cmd                 { return s.in.Focus() }
-func (s *mediaStep) Blur()                          { s.in.Blur() }
-func (s *mediaStep) Init() tea.Cmd                  { return nil }
+// SetType re-judges a check made for another type: the server's answer
+// is the same, what it means is not.
+func (s *mediaStep) SetType(t campaign.MessageType) {
+	if t != s.typ && s.report != nil {
+		s.report = s.report.Retyped(t)
+	}
+	s.typ = t
+}
+
+func (s *mediaStep) Value() string { return strings.TrimSpace(s.in.Value()) }
+
+func (s *mediaStep) SetValue(v string) {
+	if strings.TrimSpace(v) != s.Value() {
+		s.forget()
+	}
+	s.in.SetValue(v)
+}
+
+func (s *mediaStep) Capturing() bool { return s.in.Focused() }
+func (s *mediaStep) Focus() tea.Cmd  { return s.in.Focus() }
+func (s *mediaStep) Blur()           { s.in.Blur() }
+func (s *mediaStep) Init() tea.Cmd   { return nil }
+
+// Check is the check of the URL on screen, for Review.
+func (s *mediaStep) Check() mediaCheck {
+	if s.checking {
+		return mediaCheck{}
+	}
+	return mediaCheck{Report: s.report, Err: s.checkErr}
+}
 
 func (s *mediaStep) SetSize(width, height int) {
 	s.width, s.height = width, height
@@ -73,25 +104,29 @@ func (s *mediaStep) SetSize(width, height int) {
 
 func (s *mediaStep) Validate() string { return campaign.CheckMediaURL(s.Value()) }
 
+// forget drops the results (and a check in flight): they always describe
+// the URL on screen.
+func (s *mediaStep) forget() {
+	s.checkID++
+	s.checking = false
+	s.report, s.checkErr = nil, ""
+}
+
 func (s *mediaStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case mediaCheckMsg:
-		if msg.id != s.checkID {
+		if msg.id != s.checkID || msg.url != s.Value() {
 			return s, nil
 		}
 		s.checking = false
-		s.checkedURL = msg.url
-		s.warnings, s.checkErr, s.checkOK = nil, "", ""
+		s.report, s.checkErr = nil, ""
 		if msg.err != nil {
 			s.checkErr = campaign.Sanitize(msg.err.Error())
 			return s, nil
 		}
-		for _, w := range campaign.MediaWarnings(s.typ, msg.info) {
-			s.warnings = append(s.warnings, campaign.Sanitize(w))
-		}
-		if len(s.warnings) == 0 {
-			s.checkOK = describeMedia(msg.info)
-		}
+		r := *msg.report.Retyped(s.typ)
+		r.At = s.c.now() // the composer's clock, which the operator reads
+		s.report = &r
 		return s, nil
 	case tea.KeyMsg:
 		switch {
@@ -105,57 +140,30 @@ func (s *mediaStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	var cmd tea.Cmd
 	s.in, cmd = s.in.Update(msg)
 	if s.Value() != before {
-		// Results always describe the URL on screen: forget the old ones and
-		// drop a check still in flight.
-		s.checkID++
-		s.checking = false
-		s.checkedURL, s.checkErr, s.checkOK, s.warnings = "", "", "", nil
+		s.forget()
 	}
 	return s, cmd
 }
 
-// startCheck HEADs the URL in a command; the inputs are copied into the
+// startCheck asks the engine in a command; the inputs are copied into the
 // closure so the command never reads the model.
 func (s *mediaStep) startCheck() tea.Cmd {
 	if msg := s.Validate(); msg != "" {
 		s.checkErr = msg
 		return nil
 	}
-	s.checkID++
+	s.forget()
 	s.checking = true
-	s.checkErr = ""
-	id, url, eng, parent := s.checkID, s.Value(), s.c.Engine, s.c.ctx()
+	id, url, typ, eng, parent := s.checkID, s.Value(), s.typ, s.c.Engine, s.c.ctx()
 	return func() tea.Msg {
 		if eng == nil || eng.API == nil {
 			return mediaCheckMsg{id: id, url: url, err: fmt.Errorf("no API configured, so the media cannot be checked")}
 		}
 		ctx, cancel := context.WithTimeout(parent, mediaCheckTimeout)
 		defer cancel()
-		info, err := eng.API.HeadMedia(ctx, url)
-		return mediaCheckMsg{id: id, url: url, info: info, err: err}
+		r, err := eng.CheckMedia(ctx, typ, url)
+		return mediaCheckMsg{id: id, url: url, report: r, err: err}
 	}
-}
-
-func describeMedia(info campaign.MediaInfo) string {
-	parts := []string{fmt.Sprintf("reachable (HTTP %d)", info.StatusCode)}
-	if info.ContentType != "" {
-		parts = append(parts, campaign.Sanitize(info.ContentType))
-	}
-	if info.Size >= 0 {
-		parts = append(parts, humanBytes(info.Size))
-	}
-	return strings.Join(parts, ", ")
-}
-
-// humanBytes formats a size the way the limits are written (5 MB).
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 func (s *mediaStep) View() string {
@@ -165,26 +173,46 @@ func (s *mediaStep) View() string {
 	b.WriteString("\n\n")
 	b.WriteString(s.in.View())
 	b.WriteString("\n")
-	b.WriteString(st.Muted.Render("An http(s) link WhatsApp can fetch. " + s.check.Help().Key + " checks it now."))
+	w := max(s.width-2, 10)
+	b.WriteString(st.Muted.Width(w).Render("An http or https link WhatsApp can fetch. " + s.check.Help().Key + " checks it now."))
 	b.WriteString("\n")
-	wrap := st.Warning.Width(max(s.width-2, 10))
-	if w := campaign.ExtensionWarning(s.typ, s.Value()); w != "" {
-		b.WriteString("\n" + wrap.Render("⚠ "+campaign.Sanitize(w)))
+	warn := func(text string) { b.WriteString("\n" + st.Warning.Width(w).Render("⚠ "+campaign.Sanitize(text))) }
+	for _, f := range campaign.URLFindings(s.typ, s.Value()) {
+		warn(f.Text)
 	}
 	switch {
 	case s.checking:
 		b.WriteString("\n" + st.Muted.Render("Checking the media…"))
 	case s.checkErr != "":
-		b.WriteString("\n" + st.Error.Width(max(s.width-2, 10)).Render("✗ "+s.checkErr))
-	case len(s.warnings) > 0:
-		for _, w := range s.warnings {
-			b.WriteString("\n" + wrap.Render("⚠ "+w))
+		b.WriteString("\n" + st.Error.Width(w).Render("✗ "+s.checkErr))
+	case s.report != nil:
+		r := s.report
+		b.WriteString("\n" + st.Muted.Render(fmt.Sprintf("Checked %s: %s", r.At.In(s.c.loc()).Format("15:04"), r.Summary())))
+		blocking := r.Blocking()
+		for _, f := range blocking {
+			b.WriteString("\n" + st.Error.Width(w).Render("✗ "+campaign.Sanitize(f.Text)))
 		}
-		b.WriteString("\n" + st.Muted.Render("These are warnings: you may still go on."))
-	case s.checkOK != "":
-		b.WriteString("\n" + st.Success.Render("✓ "+s.checkOK))
+		for _, f := range r.Doubts() {
+			warn(f.Text)
+		}
+		switch {
+		case len(blocking) > 0:
+			b.WriteString("\n" + st.Muted.Width(w).Render("WhatsApp will not deliver this. Fix the URL, or press o on Review to send it anyway."))
+		case len(r.Findings) > 0:
+			b.WriteString("\n" + st.Muted.Width(w).Render("These are warnings: you may still go on."))
+		default:
+			b.WriteString("\n" + st.Success.Render("✓ It fits "+withArticle(strings.ToLower(string(s.typ)))+" message."))
+		}
 	}
 	return b.String()
+}
+
+// withArticle is "an image", "a video".
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 func (s *mediaStep) ShortHelp() []key.Binding  { return []key.Binding{s.next, s.check} }

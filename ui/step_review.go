@@ -29,6 +29,8 @@ type reviewDraft struct {
 	// or will never be; sending now would silently leave them out.
 	Importing bool
 	ImportErr error
+	// Media is the media check of the URL in Campaign (media types).
+	Media mediaCheck
 }
 
 type reviewMode int
@@ -79,21 +81,52 @@ type reviewStep struct {
 	// but some may have arrived (unknown) or can be sent later: Review
 	// offers to resume it rather than compose a second campaign.
 	unsure *campaign.Submission
+	// overridden is the media report whose definite problems the operator
+	// chose to send anyway (o); another report (a new check, an edited
+	// URL, another type) needs its own o.
+	overridden *campaign.MediaReport
+	// offset is the first line of the card shown when it does not fit.
+	offset int
+	// gen counts drafts, so the card is drawn again only when it changed.
+	gen   int
+	cache cardCache
 
-	send, test, batch, resume, yes, no, cancel key.Binding
+	send, test, batch, resume, yes, no, cancel, override key.Binding
+	up, down, pgUp, pgDown, top, bottom                  key.Binding
+}
+
+// cardCache keeps the drawn card: wrapping a 4,096-character message and
+// bordering it on every frame cost 1.1 ms.
+type cardCache struct {
+	key   cardKey
+	lines []string
+}
+
+// cardKey is everything the card shows that is not in the draft.
+type cardKey struct {
+	gen, width, batch int
+	overridden        *campaign.MediaReport
+	engine            *campaign.Engine
 }
 
 func newReviewStep(c *Common) *reviewStep {
 	s := &reviewStep{
-		c:      c,
-		testIn: c.NewTextInput(),
-		send:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
-		test:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
-		batch:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "batch size")),
-		resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume the last campaign")),
-		yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
-		no:     key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
-		cancel: key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		c:        c,
+		testIn:   c.NewTextInput(),
+		send:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		test:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
+		batch:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "batch size")),
+		resume:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume the last campaign")),
+		yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
+		no:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		override: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "send anyway")),
+		up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll")),
+		down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll")),
+		pgUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		pgDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
+		top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home", "top")),
+		bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end", "end of the card")),
 	}
 	s.testIn.Prompt = "Test number › "
 	s.testIn.Placeholder = "+919999999999"
@@ -112,6 +145,7 @@ func newReviewStep(c *Common) *reviewStep {
 // prompt is closed: y must never send something other than what it asked.
 func (s *reviewStep) SetDraft(d reviewDraft) {
 	s.d = d
+	s.gen++
 	if s.mode == reviewConfirm || s.mode == reviewConfirmAgain {
 		s.mode = reviewIdle
 		s.sendErr = "Not sent: the recipients changed while you were asked — check the card and press enter again."
@@ -124,6 +158,28 @@ func (s *reviewStep) SetDraft(d reviewDraft) {
 func (s *reviewStep) Reset() {
 	s.mode = reviewIdle
 	s.sendErr, s.testMsg, s.testErr = "", "", ""
+	s.offset = 0
+}
+
+// mediaBlocking is what the media check found that stops the send, unless
+// the operator overrode this very report.
+func (s *reviewStep) mediaBlocking() []campaign.MediaFinding {
+	r := s.d.Media.Report
+	if !s.d.Campaign.Type.IsMedia() || r == nil || r == s.overridden || r.URL != s.d.Campaign.MediaURL {
+		return nil
+	}
+	return r.Blocking()
+}
+
+// canOverride: there are definite media problems o would send anyway, or
+// an override o would take back.
+func (s *reviewStep) canOverride() bool {
+	r := s.d.Media.Report
+	return s.d.Campaign.Type.IsMedia() && r != nil && len(r.Blocking()) > 0 && r.URL == s.d.Campaign.MediaURL
+}
+
+func (s *reviewStep) isOverridden() bool {
+	return s.canOverride() && s.overridden == s.d.Media.Report
 }
 
 func (s *reviewStep) Init() tea.Cmd             { return nil }
@@ -152,6 +208,9 @@ func (s *reviewStep) problems() []string {
 	}
 	if s.c.JournalErr != nil {
 		out = append(out, "journal: "+campaign.Sanitize(s.c.JournalErr.Error())+" — sending is refused until the state directory is usable")
+	}
+	for _, f := range s.mediaBlocking() {
+		out = append(out, "media: "+campaign.Sanitize(f.Text)+". Press o to send anyway, or fix it on the Media URL step")
 	}
 	return out
 }
@@ -189,6 +248,7 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 			s.sendErr, s.testMsg, s.testErr = "", "", ""
 			if ps := s.problems(); len(ps) > 0 {
 				s.sendErr = "Not sent: fix the problems listed above first."
+				s.scroll(len(s.layout().doc)) // the problems end the card: show them
 				return nil
 			}
 			s.mode = reviewConfirm
@@ -203,6 +263,25 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 			s.mode = reviewTestInput
 			s.testIn.CursorEnd()
 			return s.testIn.Focus()
+		case key.Matches(msg, s.override) && s.canOverride():
+			s.sendErr, s.testMsg, s.testErr = "", "", ""
+			if s.isOverridden() {
+				s.overridden = nil
+			} else {
+				s.overridden = s.d.Media.Report
+			}
+		case key.Matches(msg, s.up):
+			s.scroll(-1)
+		case key.Matches(msg, s.down):
+			s.scroll(1)
+		case key.Matches(msg, s.pgUp):
+			s.scroll(-max(s.layout().room-1, 1))
+		case key.Matches(msg, s.pgDown):
+			s.scroll(max(s.layout().room-1, 1))
+		case key.Matches(msg, s.top):
+			s.offset = 0
+		case key.Matches(msg, s.bottom):
+			s.scroll(len(s.layout().doc))
 		case key.Matches(msg, s.batch):
 			s.sendErr, s.testMsg, s.testErr, s.batchErr = "", "", "", ""
 			s.mode = reviewBatchInput
@@ -461,15 +540,17 @@ func apiPlan(c campaign.Campaign, batchSize int) string {
 		}
 		return fmt.Sprintf("1 request → one synchronous send (%d or fewer recipients, no groups)", campaign.BulkThreshold)
 	}
-	return fmt.Sprintf("%d requests of up to %d recipients → %d bulk jobs, %d synchronous sends",
-		reqs, batchSize, bulk, reqs-bulk)
+	return fmt.Sprintf("%s of up to %s → %s, %s", plural(reqs, "request", "requests"),
+		plural(batchSize, "recipient", "recipients"), plural(bulk, "bulk job", "bulk jobs"),
+		plural(reqs-bulk, "synchronous send", "synchronous sends"))
 }
 
+// plural counts with digit grouping: "1 recipient", "12,000 recipients".
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return commas(n) + " " + many
 }
 
 // target names where a send goes and with which key (its last 4
@@ -497,10 +578,69 @@ func (s *reviewStep) confirmQuestion() string {
 	if !c.ScheduledAt.IsZero() {
 		verb = "Schedule for " + formatLocal(c.ScheduledAt, s.c.loc()) + " to "
 	}
+	if s.isOverridden() {
+		// Said again at the last step: o was pressed on purpose, not by chance.
+		who += " despite the media problem"
+	}
 	return verb + who + "? [y/N]"
 }
 
-func (s *reviewStep) View() string {
+// mediaRows says on the card what the media check found, or that none was
+// made, and what the URL alone gives doubts about.
+func (s *reviewStep) mediaRows(row func(label, value string) string) []string {
+	st := s.c.Styles
+	c := s.d.Campaign
+	if !c.Type.IsMedia() {
+		return nil
+	}
+	var rows []string
+	r := s.d.Media.Report
+	switch {
+	case r != nil && r.URL == c.MediaURL:
+		rows = append(rows, row("Media", fmt.Sprintf("checked %s: %s", r.At.In(s.c.loc()).Format("15:04"), r.Summary())))
+		if s.isOverridden() {
+			rows = append(rows, row("", st.Warning.Render("⚠ sending anyway despite the problem (o takes it back)")))
+		}
+		for _, f := range r.Doubts() {
+			rows = append(rows, row("", st.Warning.Render("⚠ "+campaign.Sanitize(f.Text))))
+		}
+	case s.d.Media.Err != "":
+		rows = append(rows, row("Media", "not checked: "+campaign.Sanitize(s.d.Media.Err)+" (WhatsApp may still reach it)"))
+	default:
+		rows = append(rows, row("Media", "not checked — ctrl+r on the Media URL step checks it"))
+	}
+	for _, f := range campaign.URLFindings(c.Type, c.MediaURL) {
+		rows = append(rows, row("", st.Warning.Render("⚠ "+campaign.Sanitize(f.Text))))
+	}
+	return rows
+}
+
+// layout is the card, the problems under it and the prompt or outcome.
+func (s *reviewStep) layout() reviewLayout {
+	st := s.c.Styles
+	inner := max(s.width-4, 20)
+	l := reviewLayout{doc: s.card()}
+	l.problems = s.problems()
+	for _, p := range l.problems {
+		l.doc = append(l.doc, strings.Split(st.Error.Width(inner+2).Render("✗ "+p), "\n")...)
+	}
+	l.room = s.height
+	if status := s.statusView(); len(status) > 0 {
+		// The tail keeps at least 4 rows for the card: a few lines of the
+		// message are the point of Review.
+		l.tail = clampView(strings.Join(status, "\n"), s.width, max(s.height-4, 1))
+		l.room -= lipgloss.Height(l.tail)
+	}
+	return l
+}
+
+// card draws the card's lines (O(1) in recipients), or takes them from
+// the cache when nothing it shows changed.
+func (s *reviewStep) card() []string {
+	k := cardKey{gen: s.gen, width: s.width, batch: s.c.BatchSize, overridden: s.overridden, engine: s.c.Engine}
+	if s.cache.lines != nil && s.cache.key == k {
+		return append([]string(nil), s.cache.lines...)
+	}
 	st := s.c.Styles
 	c := s.d.Campaign
 	inner := max(s.width-4, 20) // card border and padding
@@ -511,14 +651,14 @@ func (s *reviewStep) View() string {
 		return lipgloss.JoinHorizontal(lipgloss.Top, st.Label.Width(labelW+1).Render(label), wrapped)
 	}
 
-	// Everything but the bubble's text, to know how many lines it may take.
 	var rows []string
-	rows = append(rows, row("Type", fmt.Sprintf("%s · %d / %d characters", c.Type, campaign.Chars(c.Content), c.Type.ContentLimit())))
+	rows = append(rows, row("Type", fmt.Sprintf("%s · %s / %s characters", c.Type, commas(campaign.Chars(c.Content)), commas(c.Type.ContentLimit()))))
 	who := plural(len(c.Recipients), "recipient", "recipients") + " · " + plural(len(c.GroupIDs), "group", "groups")
 	rows = append(rows, row("To", who))
 	if r := s.d.Report; r != nil {
-		rows = append(rows, row("", fmt.Sprintf("from %s: %d rows, %d invalid, %d duplicates dropped",
-			filepath.Base(campaign.Sanitize(s.d.CSVPath)), r.Rows, r.Invalid, r.Duplicates)))
+		rows = append(rows, row("", fmt.Sprintf("from %s: %s, %s invalid, %s dropped",
+			filepath.Base(campaign.Sanitize(s.d.CSVPath)), plural(r.Rows, "row", "rows"), commas(r.Invalid),
+			plural(r.Duplicates, "duplicate", "duplicates"))))
 	}
 	if c.ScheduledAt.IsZero() {
 		rows = append(rows, row("When", "now, as soon as you confirm"))
@@ -526,58 +666,79 @@ func (s *reviewStep) View() string {
 		rows = append(rows, row("When", formatLocal(c.ScheduledAt, s.c.loc())))
 		rows = append(rows, row("", c.ScheduledAt.UTC().Format("2006-01-02T15:04:05Z07:00")+" (sent to the API)"))
 	}
+	rows = append(rows, s.mediaRows(row)...)
 	rows = append(rows, row("API", apiPlan(c, s.c.BatchSize)))
 	if t := s.target(); t != "" {
 		rows = append(rows, row("", t))
 	}
-	details := strings.Join(rows, "\n")
 
-	// The tail (problems, the prompt, outcomes) is what the operator must
-	// see to act: it is laid out first, and the card gets the rest. On a
-	// short screen the bubble shrinks, then goes, then the card's title;
-	// only then is the card cut.
-	problems := s.problems()
-	var bottom []string
-	for _, p := range problems {
-		bottom = append(bottom, st.Error.Width(inner+2).Render("✗ "+p))
-	}
-	bottom = append(bottom, s.statusView()...)
-	tail := clampView(strings.Join(bottom, "\n"), s.width, s.height)
-	room := s.height
-	if len(bottom) > 0 {
-		room -= lipgloss.Height(tail)
-	}
-
-	// Card: 2 border lines, title, bubble (2 border lines + text), details.
-	title := st.Title.Render("Review")
-	fixed := 2 + 1 + lipgloss.Height(details)
-	parts := []string{title}
-	if b := s.bubble(inner, room-fixed-2); b != "" {
-		parts = append(parts, b)
-	} else if room < fixed {
-		parts = nil // the header names the step already
-	}
-	parts = append(parts, details)
-	card := st.Card.Width(s.width - 2).Render(strings.Join(parts, "\n"))
-	if room <= 0 {
-		return tail
-	}
-	card = clampView(card, s.width, room)
-	if len(bottom) == 0 {
-		return card
-	}
-	return card + "\n" + tail
+	// The card shows the whole message; what does not fit scrolls (j/k),
+	// so a short screen still previews the message first. The problems
+	// end the card; the prompt or outcome stays under it, never scrolled.
+	parts := []string{st.Title.Render("Review"), s.bubble(inner), strings.Join(rows, "\n")}
+	s.cache = cardCache{key: k, lines: strings.Split(st.Card.Width(s.width-2).Render(strings.Join(parts, "\n")), "\n")}
+	return append([]string(nil), s.cache.lines...)
 }
 
-// bubble renders the message like a chat bubble, at most maxLines of text;
-// "" when there is no room for a useful preview.
-func (s *reviewStep) bubble(inner, maxLines int) string {
+// scroll moves the card by n lines, within it.
+func (s *reviewStep) scroll(n int) {
+	l := s.layout()
+	s.offset = min(max(s.offset+n, 0), max(len(l.doc)-l.room, 0))
+}
+
+// reviewLayout is the card cut into lines, the room it has, and the
+// prompt or outcome under it.
+type reviewLayout struct {
+	doc      []string
+	problems []string
+	room     int
+	tail     string
+}
+
+func (l reviewLayout) scrolls() bool { return len(l.doc) > l.room && l.room >= 3 }
+
+func (s *reviewStep) View() string {
+	l := s.layout()
+	view := clampView(strings.Join(s.window(l), "\n"), s.width, l.room)
+	if l.tail == "" {
+		return view
+	}
+	return view + "\n" + l.tail
+}
+
+// window is the rows of doc shown in room rows from the scroll offset; a
+// cut is marked with how much more there is and how to see it.
+func (s *reviewStep) window(l reviewLayout) []string {
+	doc, room, problems := l.doc, l.room, len(l.problems)
+	if !l.scrolls() {
+		return doc
+	}
+	// The card may have shrunk since the last key (a resize, a closed prompt).
+	off := min(max(s.offset, 0), len(doc)-room)
+	out := append([]string(nil), doc[off:off+room]...)
 	st := s.c.Styles
+	if off > 0 {
+		out[0] = st.Muted.Render("↑ " + plural(off+1, "more line", "more lines") + " · j/k scroll")
+	}
+	if below := len(doc) - off - room; below > 0 {
+		more := plural(below+1, "more line", "more lines")
+		if problems > 0 {
+			more += ", " + plural(problems, "problem", "problems")
+		}
+		out[room-1] = st.Muted.Render("↓ " + more + " · j/k scroll")
+	}
+	return out
+}
+
+// bubble renders the whole message like a chat bubble.
+func (s *reviewStep) bubble(inner int) string {
 	c := s.d.Campaign
 	bw := max(inner*3/4, 16) - 4 // text width inside the bubble's border and padding
+	st := s.c.Styles
 	var lines []string
 	if c.Type.IsMedia() {
-		lines = append(lines, ansi.Truncate("["+string(c.Type)+"] "+campaign.Sanitize(c.MediaURL), bw, "…"))
+		// Wrapped, not cut: the end of a URL is often what differs.
+		lines = append(lines, strings.Split(ansi.Wrap("["+string(c.Type)+"] "+campaign.SanitizeLine(c.MediaURL, 0), bw, "/?&="), "\n")...)
 	}
 	text := campaign.Sanitize(c.Content)
 	if strings.TrimSpace(text) == "" {
@@ -586,13 +747,6 @@ func (s *reviewStep) bubble(inner, maxLines int) string {
 		}
 	} else {
 		lines = append(lines, strings.Split(ansi.Wrap(text, bw, ""), "\n")...)
-	}
-	if len(lines) > maxLines {
-		if maxLines < 2 {
-			return "" // "… N more lines" alone previews nothing
-		}
-		more := len(lines) - maxLines + 1
-		lines = append(lines[:maxLines-1], st.Muted.Render(fmt.Sprintf("… %d more lines", more)))
 	}
 	return st.Bubble.Render(strings.Join(lines, "\n"))
 }
@@ -656,10 +810,28 @@ func (s *reviewStep) ShortHelp() []key.Binding {
 	case reviewSending, reviewTestSending:
 		return nil
 	}
-	if s.unsure != nil {
-		return []key.Binding{s.send, s.resume, s.test, s.batch}
+	keys := []key.Binding{s.send}
+	if s.layout().scrolls() {
+		// One entry for both directions: the footer is short at 60 columns.
+		keys = append(keys, key.NewBinding(key.WithKeys("j", "k"), key.WithHelp("j/k", "scroll")))
 	}
-	return []key.Binding{s.send, s.test, s.batch}
+	if s.canOverride() {
+		o := s.override
+		if s.isOverridden() {
+			o.SetHelp("o", "undo send anyway")
+		}
+		keys = append(keys, o)
+	}
+	if s.unsure != nil {
+		keys = append(keys, s.resume)
+	}
+	return append(keys, s.test, s.batch)
 }
 
-func (s *reviewStep) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
+func (s *reviewStep) FullHelp() [][]key.Binding {
+	h := [][]key.Binding{s.ShortHelp()}
+	if s.mode == reviewIdle && s.layout().scrolls() {
+		h = append(h, []key.Binding{s.down, s.up, s.pgDown, s.pgUp, s.top, s.bottom})
+	}
+	return h
+}

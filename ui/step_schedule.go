@@ -2,7 +2,9 @@ package ui
 
 import (
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -120,15 +122,58 @@ func (s *scheduleStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // formatLocal shows a time in the operator's zone with the zone's name and
 // offset, so "09:00" is never ambiguous.
 func formatLocal(t time.Time, loc *time.Location) string {
-	l := t.In(loc)
-	return l.Format("Mon 2 Jan 2006 15:04 MST") + " (UTC" + l.Format("-07:00") + ")"
+	return t.In(loc).Format("Mon 2 Jan 2006 15:04") + " " + zoneName(t, loc)
 }
+
+// zoneName names the zone as an operator knows it at t: its IANA name,
+// then the abbreviation and the offset, "Asia/Kolkata (IST, UTC+05:30)".
+// An abbreviation that is only digits ("-03") is left out.
+func zoneName(t time.Time, loc *time.Location) string {
+	l := t.In(loc)
+	abbr, off := l.Format("MST"), "UTC"+l.Format("-07:00")
+	name := loc.String()
+	if loc == time.Local {
+		name = localZoneName()
+	}
+	if abbr == "" || abbr[0] == '+' || abbr[0] == '-' || abbr == name {
+		abbr = ""
+	}
+	switch {
+	case name == "" || name == "Local":
+		if abbr == "" {
+			return off
+		}
+		return abbr + " (" + off + ")"
+	case abbr == "":
+		return name + " (" + off + ")"
+	}
+	return name + " (" + abbr + ", " + off + ")"
+}
+
+// localZoneName is this machine's zone by IANA name ("" when it cannot be
+// told): Go names time.Local only "Local". Read once: it is on every frame.
+var localZoneName = sync.OnceValue(func() string {
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil && !strings.HasPrefix(tz, "/") {
+			return tz
+		}
+		return ""
+	}
+	target, err := os.Readlink("/etc/localtime")
+	if err != nil {
+		return ""
+	}
+	if i := strings.LastIndex(target, "zoneinfo/"); i >= 0 {
+		return target[i+len("zoneinfo/"):]
+	}
+	return ""
+})
 
 func (s *scheduleStep) View() string {
 	st := s.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("When should it be sent?"))
-	b.WriteString("\n\n")
+	b.WriteString("\n" + st.Muted.Render("Times are in "+zoneName(s.c.now(), s.c.loc())) + "\n")
 	row := func(i int, label, when string) {
 		padded := fmt.Sprintf("%-20s", label)
 		if i == s.cursor {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"spotcast/campaign"
 )
 
@@ -24,7 +26,7 @@ func TestTypeStep(t *testing.T) {
 	if m.active != stepContent {
 		t.Fatalf("enter on Type: active %s, want Content", m.active)
 	}
-	rootHas(t, m, "step 2 of 6 · Content", "Caption for the image", "0 / 1024")
+	rootHas(t, m, "step 2 of 6 · Content", "Caption for the image", "0 / 1,024")
 }
 
 func TestContentCounterAndLimit(t *testing.T) {
@@ -35,7 +37,7 @@ func TestContentCounterAndLimit(t *testing.T) {
 	}
 	// Multi-byte runes count once each, as WhatsApp counts.
 	rootType(m, "Héllo wörld ✓")
-	rootHas(t, m, "13 / 4096", "step 2 of 5 · Content")
+	rootHas(t, m, "13 / 4,096", "step 2 of 5 · Content")
 	rootGolden(t, m)
 
 	// In the textarea enter is a newline, not "next".
@@ -43,14 +45,14 @@ func TestContentCounterAndLimit(t *testing.T) {
 	if m.active != stepContent {
 		t.Fatalf("enter in the textarea left the step")
 	}
-	rootHas(t, m, "14 / 4096")
+	rootHas(t, m, "14 / 4,096")
 }
 
 func TestContentOverLimitRefusesTab(t *testing.T) {
 	m := rootModel(t, rootOptions(t))
 	rootPress(m, "tab")
 	m.content.SetValue(strings.Repeat("a", campaign.MaxTextChars+6))
-	rootHas(t, m, "4102 / 4096", "6 over the limit")
+	rootHas(t, m, "4,102 / 4,096", "6 characters over the limit")
 	rootPress(m, "tab")
 	if m.active != stepContent {
 		t.Fatalf("tab over the limit advanced to %s", m.active)
@@ -66,7 +68,7 @@ func TestContentNearLimitWarns(t *testing.T) {
 	m := rootModel(t, rootOptions(t))
 	rootPress(m, "tab")
 	m.content.SetValue(strings.Repeat("a", 4000))
-	rootHas(t, m, "4000 / 4096", "96 characters left")
+	rootHas(t, m, "4,000 / 4,096", "96 characters left")
 }
 
 func TestEmptyTextRefusedWithReason(t *testing.T) {
@@ -155,5 +157,52 @@ func TestWordsThatNameKeysAreTyped(t *testing.T) {
 	}
 	if got, want := m.content.Value(), "Pick you up at enter tab esc down q"; got != want {
 		t.Fatalf("content = %q, want %q", got, want)
+	}
+}
+
+// Item 8: a {name}-like placeholder is flagged as sent as written (there
+// is no mail merge yet); plain braces, percents and brackets are not.
+func TestContentPlaceholderHint(t *testing.T) {
+	for _, tc := range []struct {
+		text, want string // want "" = no hint
+	}{
+		{"Hi {name}, your order is ready", "{name}: it is sent as written"},
+		{"Dear {{ first_name }} — {{city}}", "{{ first_name }}, {{city}}: they are sent as written"},
+		{"Hello %NAME%!", "%NAME%: it is sent as written"},
+		{"Hi [name], see [1]", "[name]: it is sent as written"},
+		{"50% off, 20% more {} and [1] and { } and a {b c}", ""},
+	} {
+		if got := strings.Join(findPlaceholders(tc.text), ", "); (got == "") != (tc.want == "") {
+			t.Errorf("findPlaceholders(%q) = %q", tc.text, got)
+		}
+		m := rootModel(t, rootOptions(t))
+		rootPress(m, "tab")
+		rootType(m, tc.text)
+		if tc.want == "" {
+			rootLacks(t, m, "sent as written")
+			continue
+		}
+		rootHas(t, m, "⚠ "+tc.want, "personalised messages come")
+	}
+
+	m := rootModel(t, rootOptions(t))
+	rootPress(m, "tab")
+	rootType(m, "Hi {name}, your table for {guests} is booked.")
+	rootGoldenAs(t, m, "80x24")
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertScreenFits(t, m, 60, 16)
+	rootHas(t, m, "{name}, {guests}: they are sent as written")
+	rootGoldenAs(t, m, "60x16")
+	// The hint goes with the last placeholder, and the text area gets its
+	// rows back.
+	m.content.SetValue("Hi there, your table is booked.")
+	rootLacks(t, m, "sent as written")
+	if h := m.content.ta.Height(); h != 16-2-1-1-5 {
+		t.Errorf("text area %d rows at 60×16 without a hint", h)
+	}
+	// It is a hint: tab still goes on.
+	rootPress(m, "tab")
+	if m.active != stepMedia && m.active != stepRecipients {
+		t.Fatalf("a placeholder blocked Content: active %s", m.active)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
-	"spotcast/client"
 	"spotcast/ui"
 )
 
@@ -330,8 +329,8 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	if err != nil {
 		return err
 	}
-	if w := campaign.ExtensionWarning(p.c.Type, p.c.MediaURL); w != "" {
-		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(w))
+	for _, f := range campaign.URLFindings(p.c.Type, p.c.MediaURL) {
+		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(f.Text))
 	}
 	// Refuse early, before any network call, when nobody can confirm.
 	if !f.dryRun && !f.yes && !a.inTTY {
@@ -345,7 +344,7 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 	a.sandboxNotice(c)
 
 	if f.checkMedia && p.c.Type.IsMedia() {
-		if err := a.checkMedia(ctx, c.client, p.c); err != nil {
+		if err := a.checkMedia(ctx, c.engine, p.c); err != nil {
 			return err
 		}
 	}
@@ -421,24 +420,27 @@ func (a *app) finishSubmission(ctx context.Context, c *conn, j *campaign.Journal
 }
 
 // checkMedia refuses (exit 2, nothing sent) what WhatsApp will certainly not
-// deliver — an HTTP error, a wrong content type, a file over the limit — and
-// warns about doubts (no answer from here, no size). Without --check-media
-// nothing is checked: that is the operator's override.
-func (a *app) checkMedia(ctx context.Context, cl *client.Client, c campaign.Campaign) error {
+// deliver — the report's Blocking findings: an HTTP error, a wrong content
+// type, a file over the limit — and warns about doubts (no answer from
+// here, no size). Without --check-media nothing is checked: that is the
+// operator's override.
+func (a *app) checkMedia(ctx context.Context, eng *campaign.Engine, c campaign.Campaign) error {
 	hctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	info, err := cl.HeadMedia(hctx, c.MediaURL)
+	r, err := eng.CheckMedia(hctx, c.Type, c.MediaURL)
 	if err != nil {
 		fmt.Fprintf(a.errOut, "warning: the media URL could not be checked from here (WhatsApp may still reach it): %s\n", campaign.Sanitize(err.Error()))
 		return nil
 	}
+	for _, f := range r.Doubts() {
+		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(f.Text))
+	}
 	var ps problemList
-	for _, f := range campaign.CheckMedia(c.Type, info) {
-		if f.Definite {
-			ps.add("media-url", "%s (checked by --check-media; drop the flag to send anyway)", f.Text)
-		} else {
-			fmt.Fprintln(a.errOut, "warning: "+f.Text)
-		}
+	for _, f := range r.Blocking() {
+		ps.add("media-url", "%s (checked by --check-media; drop the flag to send anyway)", campaign.Sanitize(f.Text))
+	}
+	if len(ps) == 0 {
+		fmt.Fprintln(a.errOut, "media checked: "+r.Summary())
 	}
 	return ps.err()
 }
