@@ -146,7 +146,11 @@ func composeEverything(t *testing.T, m *Model, csv string) {
 	rootType(m, "IN")
 	rootPress(m, "enter", "a")
 	rootType(m, "98765 00001, +919876500002, 12")
-	rootPress(m, "enter", "g")
+	rootPress(m, "enter")
+	if v := m.recipients.numbers.Value(); v != "12" {
+		t.Fatalf("the refused entry is not left in the input: %q", v)
+	}
+	rootPress(m, "esc", "g")
 	rootType(m, "grp_1")
 	rootPress(m, "enter", "i")
 	rootType(m, csv)
@@ -210,9 +214,6 @@ func TestDraftRestoredOnANewModel(t *testing.T) {
 	if len(c.Recipients) != 5 || len(c.GroupIDs) != 1 || c.GroupIDs[0] != "grp_1" {
 		t.Errorf("restored recipients %v groups %v (3 re-imported from the CSV + 2 typed)", c.Recipients, c.GroupIDs)
 	}
-	if len(m2.recipients.rejects) != 1 || m2.recipients.rejects[0].raw != "12" {
-		t.Errorf("the rejected typed value was not kept: %+v", m2.recipients.rejects)
-	}
 	if got := m2.schedule.cursor; got != 2 {
 		t.Errorf("schedule choice %d, want 2 (Tomorrow 09:00)", got)
 	}
@@ -256,7 +257,15 @@ func TestDraftStartFreshDeletesIt(t *testing.T) {
 	if m.active != stepResume {
 		t.Fatalf("a stray key left the prompt for %s", m.active)
 	}
+	// n asks first; any key but y keeps the draft.
 	rootPress(m, "n")
+	rootHas(t, m, "Start fresh and delete this draft?", "y delete it and start fresh")
+	rootPress(m, "x")
+	if m.active != stepResume || loadDraft(t, opts) == nil {
+		t.Fatalf("a key other than y after n: active %s", m.active)
+	}
+	rootHas(t, m, "enter resume · n start fresh")
+	rootPress(m, "n", "y")
 	if m.active != stepType || m.typ.Selected() != campaign.TypeText || m.content.Value() != "" {
 		t.Fatalf("n: active %s type %s content %q, want a fresh start", m.active, m.typ.Selected(), m.content.Value())
 	}

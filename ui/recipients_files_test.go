@@ -104,9 +104,17 @@ func TestRecipientsLatin1File(t *testing.T) {
 // flatten joins a bordered, wrapped view into one line of words, so a
 // message can be looked for wherever it wrapped.
 func flatten(view string) string {
-	var words []string
+	var b strings.Builder
 	for _, l := range strings.Split(ansi.Strip(view), "\n") {
-		words = append(words, strings.Fields(strings.Trim(l, " │┃|"))...)
+		l = strings.TrimSpace(strings.Trim(l, " │┃|"))
+		if l == "" {
+			continue
+		}
+		// A path wraps after a / or a - : that line break is no space.
+		if s := b.String(); s != "" && !strings.HasSuffix(s, "/") && !strings.HasSuffix(s, "-") {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strings.Join(strings.Fields(l), " "))
 	}
-	return strings.Join(words, " ")
+	return b.String()
 }
