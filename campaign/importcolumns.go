@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -136,8 +137,9 @@ func ReadColumns(r io.Reader) (*Columns, error) {
 }
 
 // ImportSidecar is what an upload was checked with (`ssh HOST import
-// --phone-column … --default-country …`), kept beside it as FILE.json so
-// the composer reads the file the same way when it is picked.
+// --phone-column … --default-country …`), kept beside it as .FILE.json (a
+// hidden file: pickers do not offer it) so the composer reads the file the
+// same way when it is picked.
 type ImportSidecar struct {
 	PhoneColumn    string `json:"phoneColumn,omitempty"`
 	DefaultCountry string `json:"defaultCountry,omitempty"`
@@ -145,7 +147,9 @@ type ImportSidecar struct {
 }
 
 // SidecarPath is where the options of the upload at path are kept.
-func SidecarPath(path string) string { return path + ".json" }
+func SidecarPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".json")
+}
 
 // WriteImportSidecar records the options an upload was checked with.
 func WriteImportSidecar(path string, s ImportSidecar) error {

@@ -106,9 +106,9 @@ func (p *columnPicker) update(msg tea.KeyMsg) (chose string, closed bool) {
 func (p *columnPicker) view(st *Styles, width int) string {
 	w := max(20, width)
 	var b strings.Builder
-	b.WriteString(wrapLine(st.Header.Render("Phone column")+" "+p.title, w))
+	b.WriteString(wrapLine(st.Header.Render(campaign.SanitizeLine(p.title, 0)), w))
 	b.WriteString("\n")
-	b.WriteString(st.Muted.Render(campaign.SanitizeLine("which column holds the numbers? enter uses it, esc keeps things as they are", w)))
+	b.WriteString(st.Muted.Render(campaign.SanitizeLine("Which column holds the numbers? enter: use it · esc: keep as is", w)))
 	b.WriteString("\n")
 	nameW := min(28, max(10, (w-6)/2))
 	cols := []column{{"Column", nameW}, {"First row", 0}}

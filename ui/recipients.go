@@ -960,7 +960,7 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 		m.layoutTables()
 		if errors.Is(msg.err, campaign.ErrPhoneColumn) {
 			// Offer the file's columns at once.
-			return m.readColumns(msg.path, "no phone column found in "+m.shown(msg.path), msg.column)
+			return m.readColumns(msg.path, "No phone column found in "+filepath.Base(msg.path), msg.column)
 		}
 		return nil
 	}
@@ -1021,13 +1021,13 @@ func (m *recipientsModel) shown(p string) string {
 func (m *recipientsModel) askColumn() tea.Cmd {
 	switch {
 	case m.importErr != nil && m.errPath != "":
-		return m.readColumns(m.errPath, "of "+m.shown(m.errPath), "")
+		return m.readColumns(m.errPath, "Phone column of "+filepath.Base(m.errPath), "")
 	case m.report != nil:
 		using := m.column
 		if using == "" {
 			using = m.report.Column
 		}
-		return m.readColumns(m.csvPath, "of "+m.shown(m.csvPath), using)
+		return m.readColumns(m.csvPath, "Phone column of "+filepath.Base(m.csvPath), using)
 	}
 	m.notice = "pick a contact list first (o or i): then p chooses its phone column"
 	return nil
