@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -462,5 +463,98 @@ func TestDraftCSVPathIsAbsolute(t *testing.T) {
 	}
 	if got := m.draftSnapshot().CSVPath; got != abs {
 		t.Fatalf("draft CSV path %q, want %q", got, abs)
+	}
+}
+
+// A CSV that changed since the draft says so on restore, on the step the
+// operator left (Review here) and on Recipients.
+func TestDraftSaysTheCSVChanged(t *testing.T) {
+	opts := rootOptions(t)
+	rows := make([]string, 200)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("+9198765%05d", i)
+	}
+	csv := writeCSV(t, rows...)
+	m := rootModel(t, opts)
+	captureDraftTicks(m)
+	composeEverything(t, m, csv)
+	m.recipients.setInternational(true)
+	rootPress(m, "ctrl+c")
+	if d := loadDraft(t, opts); d.CSVRows != 200 || !d.International {
+		t.Fatalf("draft CSV rows %d, international %v", d.CSVRows, d.International)
+	}
+	if err := os.WriteFile(csv, []byte("phone\n"+strings.Join(rows[:50], "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	m2 := rootModel(t, opts)
+	captureDraftTicks(m2)
+	feed(m2, rootPress(m2, "enter"))
+	if m2.active != stepReview {
+		t.Fatalf("restored on %s", m2.active)
+	}
+	rootHas(t, m2, "contacts.csv changed since the draft: 200 → 50 rows")
+	if !m2.recipients.international {
+		t.Error("the international toggle was not restored")
+	}
+	rootPress(m2, "esc", "esc")
+	rootHas(t, m2, "contacts.csv changed since the draft: 200 → 50 rows")
+
+	// Unchanged: nothing is said.
+	rootPress(m2, "ctrl+c")
+	m3 := rootModel(t, opts)
+	captureDraftTicks(m3)
+	feed(m3, rootPress(m3, "enter"))
+	rootLacks(t, m3, "changed since the draft")
+}
+
+// With flags (a pre-filled campaign) the composer saves that campaign and
+// says so only once it is on disk: an older draft there is not "yours".
+func TestDraftPrefilledClaimsOnlyItsOwnSave(t *testing.T) {
+	opts := rootOptions(t)
+	if err := campaign.SaveDraft(opts.StateDir, campaign.Draft{Campaign: campaign.Campaign{Type: campaign.TypeText, Content: "older"},
+		Operator: opts.Operator}); err != nil {
+		t.Fatal(err)
+	}
+	pre := opts
+	pre.Prefill = campaign.Campaign{Content: "from a flag"}
+	m := rootModel(t, pre)
+	captureDraftTicks(m)
+	rootPress(m, "ctrl+c")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := FinalResult(m)
+	if d := loadDraft(t, opts); d == nil || d.Content != "from a flag" || !r.DraftSaved ||
+		!strings.Contains(r.Message, "Your draft is saved") {
+		t.Fatalf("prefilled quit: draft %+v, result %+v", d, r)
+	}
+
+	// A save that fails is not claimed.
+	bad := pre
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad.StateDir = file
+	m = rootModel(t, bad)
+	captureDraftTicks(m)
+	rootPress(m, "ctrl+c")
+	m.Close()
+	if r := FinalResult(m); r.DraftSaved || !strings.Contains(r.Message, "NOT saved") {
+		t.Fatalf("failed save: %+v", r)
+	}
+
+	// Nothing composed, a draft of someone's earlier session on disk (no
+	// prompt: it was written after this one started): not claimed.
+	m = rootModel(t, opts)
+	if m.active == stepResume {
+		m.active = stepType // as if the draft appeared later
+	}
+	captureDraftTicks(m)
+	rootPress(m, "ctrl+c")
+	m.Close()
+	if r := FinalResult(m); r.DraftSaved || strings.Contains(r.Message, "saved") {
+		t.Fatalf("claimed another session's draft: %+v", r)
 	}
 }

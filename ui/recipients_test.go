@@ -655,3 +655,35 @@ func TestRecipientsInternationalToggle(t *testing.T) {
 		t.Fatalf("toggled off: recipients %v", got)
 	}
 }
+
+// Adding a typed number with a million CSV rows loaded marks it when the
+// CSV has it too: one pass over the CSV per change, never per frame.
+func BenchmarkRecipientsAddTypedNumber1M(b *testing.B) {
+	m := newRecipients(testCommon(b))
+	withReport(m, "/data/million.csv", bigReport(1_000_000))
+	m.addNumbers("+919000000001 +447911123456")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m.refreshDups()
+		_ = m.View()
+	}
+	if m.dups != 1 {
+		b.Fatalf("dups %d, want 1", m.dups)
+	}
+}
+
+// A frame with a million CSV rows and typed numbers below them, the
+// cursor on a typed row.
+func BenchmarkRecipientsViewTyped1M(b *testing.B) {
+	m := newRecipients(testCommon(b))
+	withReport(m, "/data/million.csv", bigReport(1_000_000))
+	m.addNumbers("+447911123456 +447911123457 +447911123458")
+	m.layoutTables()
+	m.recTable.bottom()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}
