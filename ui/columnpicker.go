@@ -83,6 +83,14 @@ func (p *columnPicker) setHeight(h int) { p.list.setHeight(h - 3) } // title, hi
 // update handles a key: chose is the PhoneColumn option picked, closed
 // that the picker is done (chosen or not).
 func (p *columnPicker) update(msg tea.KeyMsg) (chose string, closed bool) {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		// A burst of keys (fast typing, an SSH round trip) comes as one
+		// message: each is a move.
+		for _, r := range msg.Runes {
+			p.update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		}
+		return "", false
+	}
 	switch {
 	case key.Matches(msg, p.keys.Close):
 		return "", true

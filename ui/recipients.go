@@ -455,9 +455,10 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch {
 	case m.importing && key.Matches(msg, k.Cancel):
 		m.cancelImport()
-	case m.importErr != nil && m.report == nil && key.Matches(msg, k.Drop):
-		// Review refuses to send while a CSV failed; this is the way to
-		// send to the typed numbers and groups alone.
+	case m.importErr != nil && key.Matches(msg, k.Drop):
+		// Review refuses to send while a CSV failed and none is in use;
+		// this is the way to send to the typed numbers and groups alone.
+		// With a list in use it only puts the error away.
 		m.notice = campaign.SanitizeLine(filepath.Base(m.errPath), 40) + " dropped"
 		m.errPath, m.importErr = "", nil
 		m.layoutTables()
@@ -964,6 +965,13 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if r := msg.report; r.Valid == 0 && m.report != nil && msg.path != m.csvPath {
+		// Another file with no number in it (a wrong column, no default
+		// country) would replace a list that has some: keep that one.
+		m.importErr, m.errPath = noValidErr(r), msg.path
+		m.layoutTables()
+		return nil
+	}
 	if msg.path != m.csvPath {
 		m.showProblems = false
 		m.recTable, m.probTable = vtable{}, vtable{}
@@ -983,6 +991,17 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 	m.refreshDups()
 	m.layoutTables()
 	return nil
+}
+
+// noValidErr says why a file gave no number, with its first problem.
+func noValidErr(r *campaign.ImportReport) error {
+	why := ""
+	if len(r.Problems) > 0 {
+		p := r.Problems[0]
+		why = fmt.Sprintf(" (line %d: %s)", p.Line, p.Reason)
+	}
+	return fmt.Errorf("no valid number in %s of %s%s — %s, or %s", ColumnName(r.Column), counted(r.Rows, "row", "rows"), why,
+		campaign.SettingPhoneColumn, campaign.SettingDefaultCountry)
 }
 
 // csvChangeWords says how a CSV changed since a draft ("" if it did not).
@@ -1379,8 +1398,8 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	if m.importErr != nil || m.report != nil {
 		out = append(out, k.Column)
 	}
-	if m.importErr != nil && m.report == nil {
-		out = append(out, k.Drop)
+	if m.importErr != nil {
+		out = append(out, m.dropKey())
 	}
 	if m.report != nil {
 		out = append(out, k.Toggle)
@@ -1394,14 +1413,23 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	return out
 }
 
+// dropKey is x as it works now: with a list still in use it only puts the
+// failed file's error away.
+func (m *recipientsModel) dropKey() key.Binding {
+	if m.report != nil {
+		return key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss the error"))
+	}
+	return m.keys.Drop
+}
+
 func (m *recipientsModel) FullHelp() [][]key.Binding {
 	k := m.keys
 	if m.focus != focusTable || m.importing {
 		return [][]key.Binding{m.ShortHelp()}
 	}
 	groups := [][]key.Binding{{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Intl, k.Column, k.Clear}}
-	if m.importErr != nil && m.report == nil {
-		groups[0] = append(groups[0], k.Drop)
+	if m.importErr != nil {
+		groups[0] = append(groups[0], m.dropKey())
 	}
 	if m.recTable.rows > 0 {
 		groups = append(groups, []key.Binding{k.Toggle, k.Remove, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End})

@@ -204,15 +204,38 @@ func TestRecipientsFailedImportKeepsTheList(t *testing.T) {
 	}
 	rootPress(m, "esc")
 
+	// A column with no number in it does not replace the list either.
+	feed(m, rootPress(m, "p"))
+	feed(m, rootPress(m, "enter")) // "name"
+	if m.recipients.Report() != rep {
+		t.Fatal("a column without numbers replaced the list")
+	}
+	if v := flatten(m.View()); !strings.Contains(v, `no valid number in column "name" of 2 rows (line 2: not a phone number`) ||
+		!strings.Contains(v, "name the phone column (press p), or set the default country (press c)") {
+		t.Errorf("the empty column is not explained:\n%s", rootView(m))
+	}
+
 	// p lists the failed file's columns; enter on "contact no" reads it.
 	feed(m, rootPress(m, "p"))
-	rootPress(m, "j", "j", "k", "down")
+	rootPress(m, "jj", "k", "down") // a burst of two keys, then two
 	feed(m, rootPress(m, "enter"))
 	r2 := m.recipients.Report()
 	if r2 == nil || r2 == rep || r2.Column != "contact no" || len(m.recipients.Recipients()) != 2 {
 		t.Fatalf("the chosen column was not imported: %+v\n%s", r2, rootView(m))
 	}
 	rootHas(t, m, `no-phone.csv — column "contact no" (chosen), with names`)
+
+	// x puts a failed file's error away; the list in use stays.
+	typePath(m, "gone.csv")
+	rootHas(t, m, "Cannot import gone.csv")
+	if h := renderHelp(m.recipients); !strings.Contains(h, "x dismiss the error") {
+		t.Errorf("help lacks x: %s", h)
+	}
+	rootPress(m, "x")
+	rootLacks(t, m, "Cannot import")
+	if m.recipients.Report() != r2 {
+		t.Fatal("x dropped the list in use")
+	}
 }
 
 // p opens the columns of the list in use with the column used selected;
