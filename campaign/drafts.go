@@ -16,8 +16,17 @@ import (
 // quitting or a dropped SSH connection loses nothing. It holds no API key.
 type Draft struct {
 	Campaign
-	Step           string            `json:"step,omitempty"` // the wizard step to return to
-	CSVPath        string            `json:"csvPath,omitempty"`
+	Step    string `json:"step,omitempty"` // the wizard step to return to
+	CSVPath string `json:"csvPath,omitempty"`
+	// PhoneColumn is the CSV column chosen for the numbers ("": detected).
+	PhoneColumn string `json:"phoneColumn,omitempty"`
+	// CSVRows, CSVSize and CSVModTime are the CSV as it was imported, so a
+	// restore can tell that it changed since.
+	CSVRows    int       `json:"csvRows,omitempty"`
+	CSVSize    int64     `json:"csvSize,omitempty"`
+	CSVModTime time.Time `json:"csvModTime,omitzero"`
+	// International: digits without + are country code and number.
+	International  bool              `json:"international,omitempty"`
 	DefaultCountry string            `json:"defaultCountry,omitempty"`
 	BatchSize      int               `json:"batchSize,omitempty"`
 	SavedAt        time.Time         `json:"savedAt"`

@@ -644,7 +644,7 @@ func detectLayout(sample []byte, delim rune, phoneColumn string) (*importLayout,
 					cols[i] = fmt.Sprintf("column %d", i+1)
 				}
 			}
-			return nil, fmt.Errorf("phone column %q: no such column; the file's columns are %s — %s as one of them", Sanitize(phoneColumn), quoteList(cols), SettingPhoneColumn)
+			return nil, phoneColumnError{fmt.Errorf("phone column %q: no such column; the file's columns are %s — %s as one of them", Sanitize(phoneColumn), quoteList(cols), SettingPhoneColumn)}
 		}
 	} else if phoneLike(first[0]) {
 		header, lay.phone = false, 0
@@ -665,7 +665,7 @@ func detectLayout(sample []byte, delim rune, phoneColumn string) (*importLayout,
 			}
 		}
 		if lay.phone < 0 {
-			return nil, fmt.Errorf("no phone column found: the header has %s — %s", quoteList(first), SettingPhoneColumn)
+			return nil, phoneColumnError{fmt.Errorf("no phone column found: the header has %s — %s", quoteList(first), SettingPhoneColumn)}
 		}
 	}
 	if !header {

@@ -10,9 +10,10 @@ import (
 	"time"
 )
 
-// UploadMeta is the sidecar `<name>.json` that `ssh HOST import NAME`
+// UploadMeta is the sidecar `.<name>.json` that `ssh HOST import NAME`
 // writes beside an uploaded CSV `<name>`: the options the file was checked
-// with and what the check found, so the TUI can import it the same way.
+// with and what the check found, so the composer imports it the same way
+// when it is picked. Hidden, so pickers and `ls` do not offer it.
 type UploadMeta struct {
 	PhoneColumn    string    `json:"phoneColumn,omitempty"`
 	DefaultCountry string    `json:"defaultCountry,omitempty"`
@@ -23,7 +24,9 @@ type UploadMeta struct {
 }
 
 // UploadMetaPath is the sidecar's path for the upload at csvPath.
-func UploadMetaPath(csvPath string) string { return csvPath + ".json" }
+func UploadMetaPath(csvPath string) string {
+	return filepath.Join(filepath.Dir(csvPath), "."+filepath.Base(csvPath)+".json")
+}
 
 // Options are the import options the upload was checked with.
 func (m UploadMeta) Options() ImportOptions {
@@ -45,7 +48,7 @@ func ReadUploadMeta(csvPath string) (*UploadMeta, error) {
 	// Small and untrusted (an operator's folder): bounded, and its text
 	// made safe to show.
 	if err := json.NewDecoder(io.LimitReader(f, 4096)).Decode(&m); err != nil {
-		return nil, fmt.Errorf("the options kept with %s (%s.json) cannot be read (%v): re-upload the file",
+		return nil, fmt.Errorf("the options kept with %s (.%s.json) cannot be read (%v): re-upload the file",
 			filepath.Base(csvPath), filepath.Base(csvPath), err)
 	}
 	m.PhoneColumn = SanitizeLine(m.PhoneColumn, 200)

@@ -17,7 +17,7 @@ func TestUploadMetaRoundTrip(t *testing.T) {
 	if err := WriteUploadMeta(csv, want); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(csv + ".json")
+	data, _ := os.ReadFile(UploadMetaPath(csv))
 	for _, k := range []string{`"phoneColumn": "Mobile"`, `"defaultCountry": "IN"`, `"rows": 3`, `"valid": 2`, `"checkedAt": "2026-03-01T09:00:00Z"`} {
 		if !strings.Contains(string(data), k) {
 			t.Errorf("sidecar lacks %s:\n%s", k, data)
@@ -30,10 +30,10 @@ func TestUploadMetaRoundTrip(t *testing.T) {
 	if o := got.Options(); o.PhoneColumn != "Mobile" || o.DefaultCountry != "IN" || o.International {
 		t.Errorf("Options() = %+v", o)
 	}
-	if err := os.WriteFile(csv+".json", []byte("{"), 0o600); err != nil {
+	if err := os.WriteFile(UploadMetaPath(csv), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadUploadMeta(csv); err == nil || !strings.Contains(err.Error(), "march.csv.json") || strings.Contains(err.Error(), filepath.Dir(csv)) {
+	if _, err := ReadUploadMeta(csv); err == nil || !strings.Contains(err.Error(), ".march.csv.json") || strings.Contains(err.Error(), filepath.Dir(csv)) {
 		t.Errorf("broken sidecar: err %v; want one naming march.csv.json without the folder", err)
 	}
 }

@@ -47,6 +47,9 @@ type draftStore struct {
 
 	mu      sync.Mutex
 	written int // the newest generation written or deleted
+	// ours: the draft on disk is this session's: written by it, or the
+	// earlier one it resumed (or is still offering to resume).
+	ours bool
 }
 
 func (s *draftStore) save(gen int, d campaign.Draft) error {
@@ -58,7 +61,7 @@ func (s *draftStore) save(gen int, d campaign.Draft) error {
 	if err := campaign.SaveDraft(s.dir, d); err != nil {
 		return err
 	}
-	s.written = gen
+	s.written, s.ours = gen, true
 	return nil
 }
 
@@ -66,7 +69,20 @@ func (s *draftStore) delete(gen int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.written = max(s.written, gen)
+	s.ours = false
 	return campaign.DeleteDraft(s.dir, s.operator)
+}
+
+func (s *draftStore) isOurs() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ours
+}
+
+func (s *draftStore) adopt() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ours = true
 }
 
 func (s *draftStore) savedUpTo(gen int) bool {
@@ -102,25 +118,19 @@ func (m *Model) composing() bool {
 // holds no API key (the campaign has none) and no imported recipients (the
 // CSV path is kept and re-imported instead).
 func (m *Model) draftSnapshot() campaign.Draft {
-	r := m.recipients
 	d := campaign.Draft{
 		Campaign: campaign.Campaign{
-			Type:       m.typ.Selected(),
-			Content:    m.content.Value(),
-			MediaURL:   m.media.in.Value(),
-			Recipients: append([]string(nil), r.typed...),
-			GroupIDs:   append([]string(nil), r.groupIDs...),
+			Type:     m.typ.Selected(),
+			Content:  m.content.Value(),
+			MediaURL: m.media.in.Value(),
 		},
 		Step:           stepKeys[m.lastStep],
-		CSVPath:        r.csvPath,
 		DefaultCountry: m.c.DefaultCountry,
 		BatchSize:      m.c.BatchSize,
 		Operator:       m.c.Operator,
 		UI:             map[string]string{},
 	}
-	if len(r.typedRaw) > 0 {
-		d.UI[draftUINumbers] = strings.Join(r.typedRaw, "\n")
-	}
+	m.recipients.snapshotInto(&d)
 	s := m.schedule
 	switch {
 	case s.cursor == 0:
@@ -142,6 +152,10 @@ func (m *Model) draftSnapshot() campaign.Draft {
 func (m *Model) trackDraft() tea.Cmd {
 	if !m.composing() {
 		return nil
+	}
+	if note := m.recipients.takeDraftChange(); note != "" && m.active != stepRecipients {
+		// Recipients says it too; elsewhere the status line does.
+		m.err = note
 	}
 	if _, ok := stepKeys[m.active]; ok {
 		m.lastStep = m.active
@@ -211,6 +225,11 @@ func (m *Model) draftState() (saved bool, err error) {
 		if !m.drafts.savedUpTo(m.draftGen) {
 			return false, errors.New("it was not written before the program ended")
 		}
+		if !m.drafts.isOurs() {
+			// A file there is another session's (or nothing was
+			// composed): this one saved nothing to claim.
+			return false, nil
+		}
 	}
 	if _, err := os.Stat(campaign.DraftPath(m.drafts.dir, m.drafts.operator)); err != nil {
 		return false, nil // nothing was typed: there is no draft
@@ -245,6 +264,7 @@ func allAccepted(sub *campaign.Submission) bool {
 // restoreDraft puts a saved draft back into every step and opens the step
 // the operator left; a saved CSV path is imported again.
 func (m *Model) restoreDraft(d *campaign.Draft) tea.Cmd {
+	m.drafts.adopt()
 	m.typ.Select(d.Type)
 	m.syncType()
 	m.content.SetValue(d.Content)
@@ -252,27 +272,7 @@ func (m *Model) restoreDraft(d *campaign.Draft) tea.Cmd {
 	m.c.DefaultCountry = d.DefaultCountry
 	m.c.BatchSize = max(d.BatchSize, 0)
 
-	r := m.recipients
-	if raw := d.UI[draftUINumbers]; raw != "" {
-		// One number a line, as typed: rejects come back with their reason.
-		r.addNumbers(raw)
-	} else {
-		// No raw text (an older or hand-made draft): the valid numbers.
-		var nums []string
-		for _, n := range d.Recipients {
-			if n != "" && strings.Trim(n, "0123456789") == "" {
-				n = "+" + n
-			}
-			nums = append(nums, n)
-		}
-		r.addNumbers(strings.Join(nums, "\n"))
-	}
-	r.addGroups(strings.Join(d.GroupIDs, " "))
-	r.notice = ""
-	var cmd tea.Cmd
-	if d.CSVPath != "" {
-		cmd = r.importPath(d.CSVPath)
-	}
+	cmd := m.recipients.restoreFrom(d)
 
 	s := m.schedule
 	s.refreshPresets()
@@ -309,6 +309,9 @@ type resumeScreen struct {
 	height int
 	resume key.Binding
 	fresh  key.Binding
+	yes    key.Binding
+	// confirming: n was pressed; the draft goes only on y.
+	confirming bool
 }
 
 func newResumeScreen(c *Common) *resumeScreen {
@@ -316,6 +319,7 @@ func newResumeScreen(c *Common) *resumeScreen {
 		c:      c,
 		resume: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resume")),
 		fresh:  key.NewBinding(key.WithKeys("n", "N"), key.WithHelp("n", "start fresh")),
+		yes:    key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "discard the draft")),
 	}
 }
 
@@ -354,14 +358,21 @@ func (s *resumeScreen) View() string {
 	}
 	when := s.d.SavedAt.In(s.c.loc()).Format("Mon 2 Jan 15:04")
 	q := fmt.Sprintf("Resume your draft from %s?", when)
+	ask := st.HelpKey.Render("enter") + " resume · " + st.HelpKey.Render("n") + " start fresh"
+	if s.confirming {
+		ask = st.Warning.Width(w).Render("Start fresh and delete this draft? It cannot be brought back.") + "\n" +
+			st.HelpKey.Render("y") + " delete it and start fresh · any other key keeps it"
+	}
 	return st.Title.Render("Unfinished campaign") + "\n\n" + q + "\n" +
-		st.Plain.Width(w).Render(s.summary()) + "\n\n" +
-		st.HelpKey.Render("enter") + " resume · " + st.HelpKey.Render("n") + " start fresh"
+		st.Plain.Width(w).Render(s.summary()) + "\n\n" + ask
 }
 
 func (s *resumeScreen) ShortHelp() []key.Binding {
 	if s.err != nil {
 		return []key.Binding{key.NewBinding(key.WithKeys("n", "enter"), key.WithHelp("n/enter", "start fresh"))}
+	}
+	if s.confirming {
+		return []key.Binding{s.yes}
 	}
 	return []key.Binding{s.resume, s.fresh}
 }
@@ -370,18 +381,35 @@ func (s *resumeScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.Sho
 // answerResume handles a key on the resume prompt.
 func (m *Model) answerResume(msg tea.KeyMsg) tea.Cmd {
 	p := m.resume
+	if p.confirming {
+		p.confirming = false
+		if p.err != nil || !key.Matches(msg, p.yes) {
+			return nil // kept: back to the question
+		}
+		return m.startFresh()
+	}
 	switch {
+	case p.err == nil && key.Matches(msg, p.fresh):
+		p.confirming = true
+		return nil
 	case p.err == nil && key.Matches(msg, p.resume):
 		d := p.d
 		p.d = nil
 		return m.restoreDraft(d)
-	case key.Matches(msg, p.fresh), p.err != nil && key.Matches(msg, p.resume):
-		p.d, p.err = nil, nil
-		m.active = stepType
-		m.deleteDraft()
-		m.lastStep = stepType
-		m.lastDraft = m.draftSnapshot()
-		return m.goTo(stepType)
+	case p.err != nil && (key.Matches(msg, p.fresh) || key.Matches(msg, p.resume)):
+		// A damaged draft cannot be resumed: nothing to ask.
+		return m.startFresh()
 	}
 	return nil
+}
+
+// startFresh deletes the saved draft and opens the first step.
+func (m *Model) startFresh() tea.Cmd {
+	p := m.resume
+	p.d, p.err = nil, nil
+	m.active = stepType
+	m.deleteDraft()
+	m.lastStep = stepType
+	m.lastDraft = m.draftSnapshot()
+	return m.goTo(stepType)
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -146,7 +147,11 @@ func composeEverything(t *testing.T, m *Model, csv string) {
 	rootType(m, "IN")
 	rootPress(m, "enter", "a")
 	rootType(m, "98765 00001, +919876500002, 12")
-	rootPress(m, "enter", "g")
+	rootPress(m, "enter")
+	if v := m.recipients.numbers.Value(); v != "12" {
+		t.Fatalf("the refused entry is not left in the input: %q", v)
+	}
+	rootPress(m, "esc", "g")
 	rootType(m, "grp_1")
 	rootPress(m, "enter", "i")
 	rootType(m, csv)
@@ -210,9 +215,6 @@ func TestDraftRestoredOnANewModel(t *testing.T) {
 	if len(c.Recipients) != 5 || len(c.GroupIDs) != 1 || c.GroupIDs[0] != "grp_1" {
 		t.Errorf("restored recipients %v groups %v (3 re-imported from the CSV + 2 typed)", c.Recipients, c.GroupIDs)
 	}
-	if len(m2.recipients.rejects) != 1 || m2.recipients.rejects[0].raw != "12" {
-		t.Errorf("the rejected typed value was not kept: %+v", m2.recipients.rejects)
-	}
 	if got := m2.schedule.cursor; got != 2 {
 		t.Errorf("schedule choice %d, want 2 (Tomorrow 09:00)", got)
 	}
@@ -256,7 +258,15 @@ func TestDraftStartFreshDeletesIt(t *testing.T) {
 	if m.active != stepResume {
 		t.Fatalf("a stray key left the prompt for %s", m.active)
 	}
+	// n asks first; any key but y keeps the draft.
 	rootPress(m, "n")
+	rootHas(t, m, "Start fresh and delete this draft?", "y delete it and start fresh")
+	rootPress(m, "x")
+	if m.active != stepResume || loadDraft(t, opts) == nil {
+		t.Fatalf("a key other than y after n: active %s", m.active)
+	}
+	rootHas(t, m, "enter resume · n start fresh")
+	rootPress(m, "n", "y")
 	if m.active != stepType || m.typ.Selected() != campaign.TypeText || m.content.Value() != "" {
 		t.Fatalf("n: active %s type %s content %q, want a fresh start", m.active, m.typ.Selected(), m.content.Value())
 	}
@@ -453,5 +463,98 @@ func TestDraftCSVPathIsAbsolute(t *testing.T) {
 	}
 	if got := m.draftSnapshot().CSVPath; got != abs {
 		t.Fatalf("draft CSV path %q, want %q", got, abs)
+	}
+}
+
+// A CSV that changed since the draft says so on restore, on the step the
+// operator left (Review here) and on Recipients.
+func TestDraftSaysTheCSVChanged(t *testing.T) {
+	opts := rootOptions(t)
+	rows := make([]string, 200)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("+9198765%05d", i)
+	}
+	csv := writeCSV(t, rows...)
+	m := rootModel(t, opts)
+	captureDraftTicks(m)
+	composeEverything(t, m, csv)
+	m.recipients.setInternational(true)
+	rootPress(m, "ctrl+c")
+	if d := loadDraft(t, opts); d.CSVRows != 200 || !d.International {
+		t.Fatalf("draft CSV rows %d, international %v", d.CSVRows, d.International)
+	}
+	if err := os.WriteFile(csv, []byte("phone\n"+strings.Join(rows[:50], "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	m2 := rootModel(t, opts)
+	captureDraftTicks(m2)
+	feed(m2, rootPress(m2, "enter"))
+	if m2.active != stepReview {
+		t.Fatalf("restored on %s", m2.active)
+	}
+	rootHas(t, m2, "contacts.csv changed since the draft: 200 → 50 rows")
+	if !m2.recipients.international {
+		t.Error("the international toggle was not restored")
+	}
+	rootPress(m2, "esc", "esc")
+	rootHas(t, m2, "contacts.csv changed since the draft: 200 → 50 rows")
+
+	// Unchanged: nothing is said.
+	rootPress(m2, "ctrl+c")
+	m3 := rootModel(t, opts)
+	captureDraftTicks(m3)
+	feed(m3, rootPress(m3, "enter"))
+	rootLacks(t, m3, "changed since the draft")
+}
+
+// With flags (a pre-filled campaign) the composer saves that campaign and
+// says so only once it is on disk: an older draft there is not "yours".
+func TestDraftPrefilledClaimsOnlyItsOwnSave(t *testing.T) {
+	opts := rootOptions(t)
+	if err := campaign.SaveDraft(opts.StateDir, campaign.Draft{Campaign: campaign.Campaign{Type: campaign.TypeText, Content: "older"},
+		Operator: opts.Operator}); err != nil {
+		t.Fatal(err)
+	}
+	pre := opts
+	pre.Prefill = campaign.Campaign{Content: "from a flag"}
+	m := rootModel(t, pre)
+	captureDraftTicks(m)
+	rootPress(m, "ctrl+c")
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := FinalResult(m)
+	if d := loadDraft(t, opts); d == nil || d.Content != "from a flag" || !r.DraftSaved ||
+		!strings.Contains(r.Message, "Your draft is saved") {
+		t.Fatalf("prefilled quit: draft %+v, result %+v", d, r)
+	}
+
+	// A save that fails is not claimed.
+	bad := pre
+	file := filepath.Join(t.TempDir(), "not-a-dir")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	bad.StateDir = file
+	m = rootModel(t, bad)
+	captureDraftTicks(m)
+	rootPress(m, "ctrl+c")
+	m.Close()
+	if r := FinalResult(m); r.DraftSaved || !strings.Contains(r.Message, "NOT saved") {
+		t.Fatalf("failed save: %+v", r)
+	}
+
+	// Nothing composed, a draft of someone's earlier session on disk (no
+	// prompt: it was written after this one started): not claimed.
+	m = rootModel(t, opts)
+	if m.active == stepResume {
+		m.active = stepType // as if the draft appeared later
+	}
+	captureDraftTicks(m)
+	rootPress(m, "ctrl+c")
+	m.Close()
+	if r := FinalResult(m); r.DraftSaved || strings.Contains(r.Message, "saved") {
+		t.Fatalf("claimed another session's draft: %+v", r)
 	}
 }

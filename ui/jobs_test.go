@@ -354,7 +354,7 @@ func TestJobsAndResumeFitTheScreen(t *testing.T) {
 		assertScreenFits(t, m, s[0], s[1])
 		rootHas(t, m, "Resume your draft")
 	}
-	rootPress(m, "n")
+	rootPress(m, "n", "y")
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 	feed(m, rootPress(m, "J"))
 	rootHas(t, m, "cmp_many", "… and", "50 batches not sent — run: spotcast resume cmp_many")

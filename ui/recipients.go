@@ -31,6 +31,8 @@ const (
 	focusNumbers                        // pasting/typing numbers
 	focusGroups                         // typing group IDs
 	focusCountry                        // the default country
+	focusColumns                        // the phone column picker
+	focusConfirm                        // "clear typed numbers and groups? y/N"
 )
 
 // Import messages carry the import ID so a cancelled or superseded import's
@@ -45,16 +47,29 @@ type importDoneMsg struct {
 	path   string
 	report *campaign.ImportReport
 	err    error
+	// What the file was read with: the phone column asked for and whether
+	// an upload's own options (its sidecar) filled it in.
+	column  string
+	sidecar *campaign.UploadMeta
+	file    csvFile
+}
+
+// csvFile is what a draft remembers of the CSV, to tell on restore that
+// it changed.
+type csvFile struct {
+	rows    int
+	size    int64
+	modTime time.Time
 }
 
 // typedReject is a pasted value that is not a valid number.
 type typedReject struct{ raw, reason string }
 
 type recipientsKeys struct {
-	Browse, Path, Numbers, Groups, Country, Intl, Toggle, Cancel, Clear key.Binding
-	Drop                                                                key.Binding
+	Browse, Path, Numbers, Groups, Country, Intl, Column, Toggle, Cancel, Clear key.Binding
+	Drop, Remove                                                                key.Binding
 	scrollKeys
-	Submit, Close, PickerBack, PickerOpen key.Binding
+	Submit, Close, Complete, PickerBack, PickerOpen, Yes key.Binding
 }
 
 func newRecipientsKeys() recipientsKeys {
@@ -65,13 +80,15 @@ func newRecipientsKeys() recipientsKeys {
 		Groups:  key.NewBinding(key.WithKeys("g"), key.WithHelp("g", "add group IDs")),
 		Country: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "default country")),
 		Intl:    key.NewBinding(key.WithKeys("I"), key.WithHelp("I", "digits are country code + number")),
+		Column:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "phone column")),
 		Toggle:  key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "recipients/problems")),
 		Cancel:  key.NewBinding(key.WithKeys("x", "esc"), key.WithHelp("esc/x", "cancel import")),
 		Clear:   key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
 		Drop:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
+		Remove:  key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "remove typed number")),
 		scrollKeys: scrollKeys{
-			Up:     key.NewBinding(key.WithKeys("up"), key.WithHelp("↑", "up")),
-			Down:   key.NewBinding(key.WithKeys("down"), key.WithHelp("↓", "down")),
+			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 			PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 			Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
@@ -79,8 +96,10 @@ func newRecipientsKeys() recipientsKeys {
 		},
 		Submit:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Close:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
+		Complete:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 		PickerBack: key.NewBinding(key.WithKeys("backspace", "left", "h"), key.WithHelp("←", "parent dir")),
 		PickerOpen: key.NewBinding(key.WithKeys("enter", "right", "l"), key.WithHelp("enter", "open/select")),
+		Yes:        key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, clear")),
 	}
 }
 
@@ -100,19 +119,34 @@ type recipientsModel struct {
 	country textinput.Model
 	notice  string // one-line outcome of the last input (errors included)
 
-	// CSV import.
-	csvPath   string
-	report    *campaign.ImportReport
+	// The contact list in use: it stays until another import succeeds, so
+	// a mistyped path or a wrong file never loses it.
+	csvPath string
+	report  *campaign.ImportReport
+	column  string // the phone column it was read with ("": detected)
+	file    csvFile
+	// The last import that failed (the list above, if any, is still used).
 	importErr error
+	errPath   string
 	// international: digits without + are country code + number.
 	international bool
+	// The import running: its file and the phone column asked for.
 	importing     bool
+	pendingPath   string
+	pendingColumn string
 	importID      int
 	cancel        context.CancelFunc
 	started       time.Time
 	last          campaign.ImportProgress
 	progCh        <-chan campaign.ImportProgress
 	bar           progress.Model
+	// draftCheck, when set, is the CSV as a restored draft knew it; the
+	// first import of that file says whether it changed.
+	draftCheck     *draftCSV
+	draftChangeMsg string
+
+	columns   *columnPicker
+	columnsID int
 
 	// The report tables.
 	showProblems bool
@@ -123,8 +157,19 @@ type recipientsModel struct {
 	// re-normalise them.
 	typedRaw []string
 	typed    []string
+	typedDup []bool // typed[i] is in the CSV too
+	dups     int
 	rejects  []typedReject
-	groupIDs []string
+	// inputRejects are what the numbers input kept back: it still holds
+	// them, to be fixed.
+	inputRejects []typedReject
+	groupIDs     []string
+}
+
+// draftCSV is the CSV a draft was saved with.
+type draftCSV struct {
+	path string
+	file csvFile
 }
 
 var _ Component = (*recipientsModel)(nil)
@@ -143,7 +188,7 @@ func newRecipients(c *Common) *recipientsModel {
 	m := &recipientsModel{
 		c:       c,
 		keys:    newRecipientsKeys(),
-		path:    newInput("CSV path: ", "contacts.csv", 4096),
+		path:    newInput("CSV path: ", "contacts.csv (tab completes)", 4096),
 		numbers: newInput("Numbers: ", "+91 99999 99999, 447700900123; …", 0),
 		groups:  newInput("Group IDs: ", "grp_sales grp_support", 0),
 		country: newInput("Default country: ", "IN, GB, US … (empty: none)", 2),
@@ -155,12 +200,22 @@ func newRecipients(c *Common) *recipientsModel {
 	return m
 }
 
+// uploadHint is how an operator over SSH puts a file in the import folder.
+const uploadHint = "ssh <this server> import < file.csv"
+
 func (m *recipientsModel) newPicker() filepicker.Model {
 	fp := filepicker.New()
 	fp.AllowedTypes = []string{".csv", ".CSV", ".txt", ".TXT"}
 	fp.AutoHeight = false
 	fp.ShowPermissions = false
 	fp.Styles = filepicker.DefaultStylesWithRenderer(m.c.Renderer)
+	// bubbles says "Bummer. No Files Found.": say what to do instead.
+	empty := "No files in this folder: ← goes up, esc closes."
+	if m.c.ImportDir != "" {
+		empty = "No contact lists uploaded yet. From your computer, run:\n  " + uploadHint +
+			"\nthen press o again."
+	}
+	fp.Styles.EmptyDirectory = fp.Styles.EmptyDirectory.SetString(empty)
 	// esc closes the picker here; going up is backspace/left/h.
 	fp.KeyMap.Back = m.keys.PickerBack
 	fp.CurrentDirectory = "."
@@ -210,13 +265,26 @@ func (m *recipientsModel) Groups() []string { return append([]string(nil), m.gro
 
 func (m *recipientsModel) Report() *campaign.ImportReport { return m.report }
 
-func (m *recipientsModel) CSVPath() string { return m.csvPath }
+// CSVPath is the contact list in use, or the one that failed when there is
+// none (Review names it).
+func (m *recipientsModel) CSVPath() string {
+	if m.report == nil && m.importErr != nil {
+		return m.errPath
+	}
+	return m.csvPath
+}
 
 // Importing: the CSV is still being read; its recipients are not in yet.
 func (m *recipientsModel) Importing() bool { return m.importing }
 
-// ImportErr is why the CSV could not be imported (nil: none failed).
-func (m *recipientsModel) ImportErr() error { return m.importErr }
+// ImportErr is why the CSV could not be imported when no list is in use
+// (nil: none failed, or an earlier list is still used).
+func (m *recipientsModel) ImportErr() error {
+	if m.report != nil {
+		return nil
+	}
+	return m.importErr
+}
 
 // importState identifies the import's state: it changes when an import
 // starts, is superseded or cancelled, finishes or fails.
@@ -235,17 +303,23 @@ func (m *recipientsModel) Validate() string {
 	if m.importing {
 		return "the contact list is still importing: wait for it or press x to cancel"
 	}
-	n := len(m.typed) + len(m.groupIDs)
-	if m.report != nil {
-		n += len(m.report.Recipients)
-	}
-	if n == 0 {
+	if m.total() == 0 && len(m.groupIDs) == 0 {
 		return "add at least one recipient: pick a CSV (o), type numbers (a) or add a group ID (g)"
 	}
 	return ""
 }
 
-// Capturing reports whether a text input or the file picker has the keyboard.
+// total is the distinct numbers: the CSV's and the typed ones not in it.
+func (m *recipientsModel) total() int {
+	n := len(m.typed) - m.dups
+	if m.report != nil {
+		n += len(m.report.Recipients)
+	}
+	return n
+}
+
+// Capturing reports whether a text input, a picker or a question has the
+// keyboard.
 func (m *recipientsModel) Capturing() bool { return m.focus != focusTable }
 
 // Modal: while an import runs the step keeps esc (it cancels the import
@@ -261,25 +335,38 @@ func (m *recipientsModel) SetSize(width, height int) {
 		ti.Width = max(4, w-lipgloss.Width(ti.Prompt)-1)
 	}
 	m.bar.Width = min(40, max(10, w-50))
-	m.picker.SetHeight(max(3, height-3))
+	m.picker.SetHeight(max(3, height-pickerChrome))
+	if m.columns != nil {
+		m.columns.setHeight(height)
+	}
 	m.layoutTables()
 }
+
+// pickerChrome is the picker view's lines besides the list: the title, the
+// folder, a notice.
+const pickerChrome = 4
 
 // layoutTables gives the tables whatever height the summary leaves them.
 func (m *recipientsModel) layoutTables() {
 	h := m.height - lipgloss.Height(m.summaryView()) - 3 // blank line, title, header
-	if m.focus != focusTable {
+	if m.input() != nil {
 		h-- // the input line
 	}
 	m.recTable.setHeight(h)
 	m.probTable.setHeight(h - 1) // the selected problem's full reason
+	m.recTable.setRows(m.csvRows() + len(m.typed))
 	if m.report != nil {
-		m.recTable.setRows(len(m.report.Recipients))
 		m.probTable.setRows(len(m.report.Problems))
 	} else {
-		m.recTable.setRows(0)
 		m.probTable.setRows(0)
 	}
+}
+
+func (m *recipientsModel) csvRows() int {
+	if m.report == nil {
+		return 0
+	}
+	return len(m.report.Recipients)
 }
 
 func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -295,6 +382,20 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.finishImport(msg)
+	case columnsReadMsg:
+		if msg.id != m.columnsID {
+			return m, nil
+		}
+		m.openColumns(msg)
+		return m, nil
+	case pathCompletedMsg:
+		if m.focus == focusPath && m.path.Value() == msg.asked {
+			m.path.SetValue(msg.value)
+			m.path.CursorEnd()
+			m.notice = completionNotice(msg.matches, m.width)
+			m.layoutTables()
+		}
+		return m, nil
 	case tea.KeyMsg:
 		return m, m.handleKey(msg)
 	}
@@ -303,6 +404,16 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.updatePicker(msg)
 	}
 	return m, nil
+}
+
+func completionNotice(matches []string, w int) string {
+	switch len(matches) {
+	case 0:
+		return "nothing to complete: no file starts so"
+	case 1:
+		return ""
+	}
+	return campaign.SanitizeLine(fmt.Sprintf("%d matches: %s", len(matches), strings.Join(matches, "  ")), max(20, w))
 }
 
 func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -315,6 +426,29 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.updatePicker(msg)
 	case focusPath, focusNumbers, focusGroups, focusCountry:
 		return m.updateInput(msg)
+	case focusColumns:
+		chose, closed := m.columns.update(msg)
+		if !closed {
+			return nil
+		}
+		path := m.columns.path
+		m.columns = nil
+		m.setFocus(focusTable)
+		if chose == "" {
+			return nil
+		}
+		return m.importWith(path, chose)
+	case focusConfirm:
+		m.setFocus(focusTable)
+		if key.Matches(msg, m.keys.Yes) {
+			m.typedRaw, m.typed, m.rejects, m.groupIDs, m.inputRejects = nil, nil, nil, nil, nil
+			m.refreshDups()
+			m.notice = "typed numbers and group IDs cleared"
+		} else {
+			m.notice = "nothing cleared"
+		}
+		m.layoutTables()
+		return nil
 	}
 	k := m.keys
 	t := m.table()
@@ -322,15 +456,15 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case m.importing && key.Matches(msg, k.Cancel):
 		m.cancelImport()
 	case m.importErr != nil && key.Matches(msg, k.Drop):
-		// Review refuses to send while a CSV failed; this is the way to
-		// send to the typed numbers and groups alone.
-		m.stopImport()
-		m.notice = campaign.SanitizeLine(filepath.Base(m.csvPath), 40) + " dropped"
-		m.csvPath, m.report, m.importErr = "", nil, nil
+		// Review refuses to send while a CSV failed and none is in use;
+		// this is the way to send to the typed numbers and groups alone.
+		// With a list in use it only puts the error away.
+		m.notice = campaign.SanitizeLine(filepath.Base(m.errPath), 40) + " dropped"
+		m.errPath, m.importErr = "", nil
 		m.layoutTables()
 	case key.Matches(msg, k.Browse):
 		m.picker = m.newPicker()
-		m.picker.SetHeight(max(3, m.height-3))
+		m.picker.SetHeight(max(3, m.height-pickerChrome))
 		m.notice = ""
 		m.setFocus(focusPicker)
 		return m.picker.Init()
@@ -342,20 +476,53 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 		return m.setFocus(focusGroups)
 	case key.Matches(msg, k.Intl):
 		return m.setInternational(!m.international)
+	case key.Matches(msg, k.Column):
+		return m.askColumn()
 	case key.Matches(msg, k.Country):
 		m.country.SetValue(m.c.DefaultCountry)
 		m.country.CursorEnd()
 		return m.setFocus(focusCountry)
 	case key.Matches(msg, k.Clear):
-		m.typedRaw, m.typed, m.rejects, m.groupIDs = nil, nil, nil, nil
-		m.notice = "typed numbers and group IDs cleared"
-		m.layoutTables()
+		if len(m.typedRaw)+len(m.groupIDs) == 0 {
+			m.notice = "no typed numbers or group IDs to clear"
+			m.layoutTables()
+			return nil
+		}
+		m.setFocus(focusConfirm)
+	case !m.showProblems && key.Matches(msg, k.Remove):
+		m.removeSelected()
 	case m.report != nil && key.Matches(msg, k.Toggle):
 		m.showProblems = !m.showProblems
 	default:
 		t.scroll(msg, k.scrollKeys)
 	}
 	return nil
+}
+
+// removeSelected removes the typed number on the table's selected row (every
+// raw entry that reads as it); a CSV row is the file's to change.
+func (m *recipientsModel) removeSelected() {
+	i := m.recTable.cursor - m.csvRows()
+	if m.recTable.rows == 0 {
+		return
+	}
+	if i < 0 {
+		m.notice = "this number comes from " + campaign.SanitizeLine(filepath.Base(m.csvPath), 30) +
+			": remove it from the file and import it again"
+		return
+	}
+	p := m.typed[i]
+	raw := m.typedRaw[:0:0]
+	for _, r := range m.typedRaw {
+		if n, err := m.phoneOptions().Normalize(r); err == nil && n == p {
+			continue
+		}
+		raw = append(raw, r)
+	}
+	m.typedRaw = raw
+	m.renormalise()
+	m.notice = "+" + p + " removed"
+	m.layoutTables()
 }
 
 func (m *recipientsModel) table() *vtable {
@@ -395,9 +562,20 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 	in := m.input()
 	switch {
 	case key.Matches(msg, m.keys.Close):
+		if m.focus == focusNumbers && len(m.inputRejects) > 0 {
+			// Refused entries wait to be fixed (after a default country,
+			// say): a opens them again.
+			m.notice = counted(len(m.inputRejects), "refused entry waits", "refused entries wait") + " in the numbers input: a opens it, ctrl+u empties it"
+			m.inputRejects = nil
+			m.setFocus(focusTable)
+			return nil
+		}
 		in.SetValue("")
+		m.inputRejects = nil
 		m.setFocus(focusTable)
 		return nil
+	case m.focus == focusPath && key.Matches(msg, m.keys.Complete):
+		return completePathCmd(m.c.ImportDir, in.Value())
 	case key.Matches(msg, m.keys.Submit):
 		v := in.Value()
 		in.SetValue("")
@@ -408,9 +586,14 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 			if strings.TrimSpace(v) == "" {
 				return nil
 			}
-			return m.importPath(strings.TrimSpace(v))
+			return m.importPath(resolveTyped(v, m.c.ImportDir))
 		case focusNumbers:
-			m.addNumbers(v)
+			if left := m.addTypedNumbers(v); left != "" {
+				// What was refused stays in the input, to be fixed.
+				in.SetValue(left)
+				in.CursorEnd()
+				return m.setFocus(focusNumbers)
+			}
 		case focusGroups:
 			m.addGroups(v)
 		case focusCountry:
@@ -468,7 +651,8 @@ func countDigits(s string) int {
 	return n
 }
 
-// addNumbers normalises each pasted number; rejects are kept with a reason.
+// addNumbers takes numbers given at start (flags, a draft): rejects are
+// kept with their reason, shown until fixed or removed.
 func (m *recipientsModel) addNumbers(s string) {
 	fields := splitNumbers(s)
 	if len(fields) == 0 {
@@ -477,7 +661,29 @@ func (m *recipientsModel) addNumbers(s string) {
 	m.typedRaw = append(m.typedRaw, fields...)
 	before, beforeRej := len(m.typed), len(m.rejects)
 	m.renormalise()
-	m.notice = fmt.Sprintf("%d number(s) added, %d rejected", len(m.typed)-before, len(m.rejects)-beforeRej)
+	m.notice = counted(len(m.typed)-before, "number", "numbers") + " added, " + commas(len(m.rejects)-beforeRej) + " rejected"
+}
+
+// addTypedNumbers adds what the numbers input holds; what is not a valid
+// number is returned, to stay in the input (its reasons are shown).
+func (m *recipientsModel) addTypedNumbers(s string) (left string) {
+	var keep []string
+	m.inputRejects = nil
+	for _, f := range splitNumbers(s) {
+		if _, err := m.phoneOptions().Normalize(f); err != nil {
+			keep = append(keep, f)
+			m.inputRejects = append(m.inputRejects, typedReject{raw: f, reason: keyWords(err.Error())})
+			continue
+		}
+		m.typedRaw = append(m.typedRaw, f)
+	}
+	before := len(m.typed)
+	m.renormalise()
+	m.notice = counted(len(m.typed)-before, "number", "numbers") + " added"
+	if len(keep) > 0 {
+		m.notice += "; " + counted(len(keep), "entry is not a number and stays", "entries are not numbers and stay") + " in the input: fix, or esc"
+	}
+	return strings.Join(keep, ", ")
 }
 
 // renormalise rebuilds the typed numbers from their raw text (after a new
@@ -496,6 +702,27 @@ func (m *recipientsModel) renormalise() {
 			m.typed = append(m.typed, p)
 		}
 	}
+	m.refreshDups()
+}
+
+// refreshDups marks the typed numbers the CSV has too: one pass over the
+// CSV when either changes, never per frame.
+func (m *recipientsModel) refreshDups() {
+	m.typedDup = make([]bool, len(m.typed))
+	m.dups = 0
+	if m.report == nil || len(m.typed) == 0 {
+		return
+	}
+	idx := make(map[string]int, len(m.typed))
+	for i, p := range m.typed {
+		idx[p] = i
+	}
+	for _, r := range m.report.Recipients {
+		if i, ok := idx[r.Phone]; ok && !m.typedDup[i] {
+			m.typedDup[i] = true
+			m.dups++
+		}
+	}
 }
 
 func (m *recipientsModel) addGroups(s string) {
@@ -509,8 +736,16 @@ func (m *recipientsModel) addGroups(s string) {
 		added++
 	}
 	if added > 0 {
-		m.notice = fmt.Sprintf("%d group ID(s) added", added)
+		m.notice = counted(added, "group ID", "group IDs") + " added"
 	}
+}
+
+// counted is "1 typed number", "2,000 typed numbers".
+func counted(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return commas(n) + " " + many
 }
 
 func contains(xs []string, s string) bool {
@@ -532,10 +767,7 @@ func (m *recipientsModel) setInternational(on bool) tea.Cmd {
 	}
 	m.renormalise()
 	m.layoutTables()
-	if m.csvPath != "" && (m.report != nil || m.importing) {
-		return m.importPath(m.csvPath)
-	}
-	return nil
+	return m.reimport()
 }
 
 // phoneOptions is how numbers are read now.
@@ -557,10 +789,7 @@ func (m *recipientsModel) setCountry(v string) tea.Cmd {
 	m.notice = "default country: " + orNone(region)
 	m.renormalise()
 	m.layoutTables()
-	if m.csvPath != "" && (m.report != nil || m.importing) {
-		return m.importPath(m.csvPath)
-	}
-	return nil
+	return m.reimport()
 }
 
 func orNone(s string) string {
@@ -618,7 +847,7 @@ func confinePath(dir, p string) (string, error) {
 	}
 	full = filepath.Clean(full)
 	if !within(root, full) {
-		return "", fmt.Errorf("%s is outside the import directory %s", p, dir)
+		return "", fmt.Errorf("%s is outside the import directory: pick a file in it (o)", p)
 	}
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
@@ -632,7 +861,7 @@ func confinePath(dir, p string) (string, error) {
 		return "", fmt.Errorf("%s: %w", p, err)
 	}
 	if !within(realRoot, realFull) {
-		return "", fmt.Errorf("%s leads outside the import directory %s (symlink)", p, dir)
+		return "", fmt.Errorf("%s leads outside the import directory (a symlink): pick a file in it (o)", p)
 	}
 	return full, nil
 }
@@ -642,12 +871,32 @@ func within(root, p string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// importPath starts importing a file, superseding any running import.
-func (m *recipientsModel) importPath(p string) tea.Cmd {
+// importPath starts importing a file (the phone column detected, or the
+// one its upload was checked with), superseding any running import. The
+// list in use stays until the new one is read.
+func (m *recipientsModel) importPath(p string) tea.Cmd { return m.importWith(p, "") }
+
+// reimport reads the file again with new phone settings: the one running,
+// else the list in use.
+func (m *recipientsModel) reimport() tea.Cmd {
+	switch {
+	case m.importing:
+		return m.importWith(m.pendingPath, m.pendingColumn)
+	case m.report != nil:
+		return m.importWith(m.csvPath, m.column)
+	}
+	return nil
+}
+
+// importWith imports p reading the numbers from column ("": detect).
+func (m *recipientsModel) importWith(p, column string) tea.Cmd {
 	m.stopImport()
 	full, err := confinePath(m.c.ImportDir, p)
 	if err != nil {
-		m.csvPath, m.report, m.importErr = p, nil, err
+		m.errPath, m.importErr = p, err
+		if abs, aerr := filepath.Abs(p); aerr == nil && m.c.ImportDir == "" {
+			m.errPath = abs
+		}
 		m.layoutTables()
 		return nil
 	}
@@ -659,16 +908,16 @@ func (m *recipientsModel) importPath(p string) tea.Cmd {
 	m.importID++
 	m.cancel = cancel
 	m.importing = true
-	m.csvPath, m.report, m.importErr = full, nil, nil
+	m.pendingPath, m.pendingColumn = full, column
+	m.importErr, m.errPath = nil, ""
 	m.last = campaign.ImportProgress{}
 	m.started = m.now()
-	m.showProblems = false
-	m.recTable, m.probTable = vtable{}, vtable{}
 	m.layoutTables()
 	ch := make(chan campaign.ImportProgress, 1)
 	m.progCh = ch
+	opts := campaign.ImportOptions{PhoneColumn: column, DefaultCountry: m.c.DefaultCountry, International: m.international}
 	return tea.Batch(
-		importFileCmd(ctx, m.importID, full, m.phoneOptions(), ch),
+		importFileCmd(ctx, m.importID, full, opts, ch),
 		waitImportProgress(m.importID, ch),
 	)
 }
@@ -691,8 +940,11 @@ func (m *recipientsModel) stopImport() {
 
 func (m *recipientsModel) cancelImport() {
 	m.stopImport()
-	m.notice = "import of " + campaign.SanitizeLine(filepath.Base(m.csvPath), 40) + " cancelled"
-	m.csvPath, m.report = "", nil
+	m.notice = "import of " + campaign.SanitizeLine(filepath.Base(m.pendingPath), 40) + " cancelled"
+	if m.report != nil {
+		m.notice += "; still using " + campaign.SanitizeLine(filepath.Base(m.csvPath), 40)
+	}
+	m.pendingPath = ""
 	m.layoutTables()
 }
 
@@ -702,20 +954,142 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 		m.cancel = nil
 	}
 	m.importing = false
-	m.report, m.importErr = msg.report, msg.err
+	m.pendingPath = ""
 	if msg.err != nil {
-		m.report = nil
+		// The list in use (if any) stays: a wrong file loses nothing.
+		m.importErr, m.errPath = msg.err, msg.path
+		m.layoutTables()
+		if errors.Is(msg.err, campaign.ErrPhoneColumn) {
+			// Offer the file's columns at once.
+			return m.readColumns(msg.path, "No phone column found in "+filepath.Base(msg.path), msg.column)
+		}
+		return nil
 	}
+	if r := msg.report; r.Valid == 0 && m.report != nil && msg.path != m.csvPath {
+		// Another file with no number in it (a wrong column, no default
+		// country) would replace a list that has some: keep that one.
+		m.importErr, m.errPath = noValidErr(r), msg.path
+		m.layoutTables()
+		return nil
+	}
+	if msg.path != m.csvPath {
+		m.showProblems = false
+		m.recTable, m.probTable = vtable{}, vtable{}
+	}
+	m.csvPath, m.report, m.column, m.file = msg.path, msg.report, msg.column, msg.file
+	m.importErr, m.errPath = nil, ""
+	if sc := msg.sidecar; sc != nil {
+		m.notice = "read as it was uploaded: " + sidecarWords(sc)
+	}
+	if dc := m.draftCheck; dc != nil && dc.path == msg.path {
+		m.draftCheck = nil
+		m.draftChangeMsg = csvChangeWords(filepath.Base(msg.path), dc.file, msg.file)
+		if m.draftChangeMsg != "" {
+			m.notice = m.draftChangeMsg
+		}
+	}
+	m.refreshDups()
 	m.layoutTables()
 	return nil
 }
 
+// noValidErr says why a file gave no number, with its first problem.
+func noValidErr(r *campaign.ImportReport) error {
+	why := ""
+	if len(r.Problems) > 0 {
+		p := r.Problems[0]
+		why = fmt.Sprintf(" (line %d: %s)", p.Line, p.Reason)
+	}
+	return fmt.Errorf("no valid number in %s of %s%s — %s, or %s", ColumnName(r.Column), counted(r.Rows, "row", "rows"), why,
+		campaign.SettingPhoneColumn, campaign.SettingDefaultCountry)
+}
+
+// csvChangeWords says how a CSV changed since a draft ("" if it did not).
+func csvChangeWords(name string, was, now csvFile) string {
+	name = campaign.SanitizeLine(name, 40)
+	switch {
+	case was.rows != now.rows:
+		return fmt.Sprintf("%s changed since the draft: %s → %s rows", name, commas(was.rows), commas(now.rows))
+	case (was.size != 0 && was.size != now.size) || (!was.modTime.IsZero() && !was.modTime.Equal(now.modTime)):
+		return fmt.Sprintf("%s changed since the draft (still %s)", name, counted(now.rows, "row", "rows"))
+	}
+	return ""
+}
+
+func sidecarWords(sc *campaign.UploadMeta) string {
+	var parts []string
+	if sc.PhoneColumn != "" {
+		parts = append(parts, fmt.Sprintf("phone column %q", sc.PhoneColumn))
+	}
+	if sc.DefaultCountry != "" {
+		parts = append(parts, "default country "+sc.DefaultCountry)
+	}
+	if sc.International {
+		parts = append(parts, "digits are country code + number")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// shown is a path for the operator's eyes (see shownPath).
+func (m *recipientsModel) shown(p string) string {
+	return campaign.SanitizeLine(shownPath(m.c.ImportDir, p), 0)
+}
+
+// askColumn opens the column picker for the failed file, else the list in
+// use.
+func (m *recipientsModel) askColumn() tea.Cmd {
+	switch {
+	case m.importErr != nil && m.errPath != "":
+		return m.readColumns(m.errPath, "Phone column of "+filepath.Base(m.errPath), "")
+	case m.report != nil:
+		using := m.column
+		if using == "" {
+			using = m.report.Column
+		}
+		return m.readColumns(m.csvPath, "Phone column of "+filepath.Base(m.csvPath), using)
+	}
+	m.notice = "pick a contact list first (o or i): then p chooses its phone column"
+	return nil
+}
+
+func (m *recipientsModel) readColumns(path, title, using string) tea.Cmd {
+	m.columnsID++
+	return readColumnsCmd(m.columnsID, path, title, using)
+}
+
+func (m *recipientsModel) openColumns(msg columnsReadMsg) {
+	if msg.err != nil {
+		m.notice = "cannot list the columns of " + campaign.SanitizeLine(filepath.Base(msg.path), 40) + ": " + msg.err.Error()
+		m.layoutTables()
+		return
+	}
+	m.columns = newColumnPicker(msg, m.height, m.width)
+	m.setFocus(focusColumns)
+}
+
 // importFileCmd opens and imports a file off the UI goroutine. Everything it
 // needs is passed in: it never reads the model.
-func importFileCmd(ctx context.Context, id int, path string, po campaign.PhoneOptions, ch chan campaign.ImportProgress) tea.Cmd {
+func importFileCmd(ctx context.Context, id int, path string, opts campaign.ImportOptions, ch chan campaign.ImportProgress) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)
-		rep, err := importFile(ctx, path, po, func(p campaign.ImportProgress) {
+		// An upload remembers what it was checked with; what the operator
+		// set here wins.
+		sc, err := campaign.ReadUploadMeta(path)
+		if err != nil {
+			return importDoneMsg{id: id, path: path, err: err, column: opts.PhoneColumn}
+		}
+		if sc != nil {
+			if opts.PhoneColumn != "" || (sc.PhoneColumn == "" && sc.DefaultCountry == "" && !sc.International) {
+				sc = nil
+			} else {
+				opts.PhoneColumn = sc.PhoneColumn
+				if opts.DefaultCountry == "" {
+					opts.DefaultCountry = sc.DefaultCountry
+				}
+				opts.International = opts.International || sc.International
+			}
+		}
+		opts.Progress = func(p campaign.ImportProgress) {
 			// Keep only the newest snapshot: at most one is ever waiting.
 			select {
 			case <-ch:
@@ -725,8 +1099,9 @@ func importFileCmd(ctx context.Context, id int, path string, po campaign.PhoneOp
 			case ch <- p:
 			default:
 			}
-		})
-		return importDoneMsg{id: id, path: path, report: rep, err: err}
+		}
+		rep, file, err := importFile(ctx, path, opts)
+		return importDoneMsg{id: id, path: path, report: rep, err: err, column: opts.PhoneColumn, sidecar: sc, file: file}
 	}
 }
 
@@ -742,32 +1117,20 @@ func waitImportProgress(id int, ch <-chan campaign.ImportProgress) tea.Cmd {
 	}
 }
 
-// importFile checks that path is a readable text file and imports it.
-func importFile(ctx context.Context, path string, po campaign.PhoneOptions, progressFn func(campaign.ImportProgress)) (*campaign.ImportReport, error) {
-	f, err := os.Open(path)
+// importFile checks that path is a readable regular file and imports it.
+func importFile(ctx context.Context, path string, opts campaign.ImportOptions) (*campaign.ImportReport, csvFile, error) {
+	f, st, err := openContactList(path)
 	if err != nil {
-		switch {
-		case errors.Is(err, os.ErrNotExist):
-			return nil, errors.New("the file does not exist: check the path")
-		case errors.Is(err, os.ErrPermission):
-			return nil, errors.New("permission denied: the file is not readable")
-		}
-		return nil, err
+		return nil, csvFile{}, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("this is a directory: pick a .csv or .txt file")
-	}
 	// campaign.Import recognises binary files (and names gzip, xlsx, ...).
-	rep, err := campaign.Import(ctx, f, st.Size(), campaign.ImportOptions{DefaultCountry: po.DefaultCountry, International: po.International, Progress: progressFn})
+	rep, err := campaign.Import(ctx, f, st.Size(), opts)
 	if err != nil {
-		return nil, err
+		return nil, csvFile{}, err
 	}
-	return rep, nil
+	// UTC, as a draft's JSON gives it back: the two compare equal.
+	return rep, csvFile{rows: rep.Rows, size: st.Size(), modTime: st.ModTime().UTC()}, nil
 }
 
 // --- view ---
@@ -776,8 +1139,11 @@ func (m *recipientsModel) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
-	if m.focus == focusPicker {
+	switch m.focus {
+	case focusPicker:
 		return clampView(m.pickerView(), m.width, m.height)
+	case focusColumns:
+		return clampView(m.columns.view(m.c.Styles, m.width), m.width, m.height)
 	}
 	// The input goes above the table: on a short screen the table's last
 	// rows are what gets cut, never the line being typed.
@@ -792,22 +1158,26 @@ func (m *recipientsModel) View() string {
 	return clampView(b.String(), m.width, m.height)
 }
 
+// wrapLine wraps s to w cells at spaces, or inside a path after a /,
+// never cutting a word short.
+func wrapLine(s string, w int) string {
+	return ansi.Wrap(s, max(10, w), "/")
+}
+
 func (m *recipientsModel) pickerView() string {
 	st := m.c.Styles
 	dir := m.picker.CurrentDirectory
-	if abs, err := filepath.Abs(dir); err == nil {
+	if m.c.ImportDir != "" {
+		// Over SSH the server's folders are not the operator's business.
+		dir = "your import folder"
+		if rel := shownPath(m.c.ImportDir, m.picker.CurrentDirectory); rel != "." && rel != "" {
+			dir += "/" + rel
+		}
+	} else if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
-	// Over SSH the folder is shown as the operator knows it, never as a
-	// server path.
-	if root, err := filepath.Abs(m.c.ImportDir); m.c.ImportDir != "" && err == nil {
-		if rel, err := filepath.Rel(root, dir); err == nil && within(root, dir) {
-			dir = filepath.Join("your import folder", rel)
-		}
-	}
-	title := st.Header.Render("Pick a contact list (.csv, .txt)") + " " +
-		st.Muted.Render(campaign.SanitizeLine(dir, max(10, m.width-36)))
-	lines := []string{title}
+	title := st.Header.Render("Pick a contact list (.csv, .txt)")
+	lines := []string{title, wrapLine(st.Muted.Render(campaign.SanitizeLine(dir, 0)), m.width)}
 	if m.notice != "" {
 		lines = append(lines, st.Warning.Render(campaign.SanitizeLine(m.notice, m.width)))
 	}
@@ -822,51 +1192,70 @@ func (m *recipientsModel) summaryView() string {
 	st := m.c.Styles
 	w := max(20, m.width)
 	var lines []string
-	switch {
-	case m.importing:
-		name := campaign.SanitizeLine(filepath.Base(m.csvPath), 30)
+	if m.importing {
+		name := campaign.SanitizeLine(filepath.Base(m.pendingPath), 30)
 		lines = append(lines, st.Header.Render("Importing ")+name)
 		lines = append(lines, m.importProgressView())
-	case m.importErr != nil:
-		// Wrapped, not cut: the file name and the "what to do" part of a
-		// long message must both stay visible.
-		msg := fmt.Sprintf("Cannot import %s\n%s", filepath.Base(m.csvPath), keyWords(m.importErr.Error()))
+	}
+	if m.importErr != nil && !m.importing {
+		// Wrapped, not cut: the file name, where it was looked for and
+		// the "what to do" part of a long message must all stay visible.
+		msg := fmt.Sprintf("Cannot import %s\n%s", m.shown(m.errPath), keyWords(m.importErr.Error()))
+		if m.report != nil {
+			msg += "\nStill using " + filepath.Base(m.csvPath) + " (" + counted(len(m.report.Recipients), "recipient", "recipients") + ")."
+		}
 		var out []string
 		for _, l := range strings.Split(msg, "\n") {
-			out = append(out, ansi.Wrap(campaign.SanitizeLine(l, 0), w-4, " "))
+			out = append(out, wrapLine(campaign.SanitizeLine(l, 0), w-4))
 		}
 		lines = append(lines, st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n")))
+	}
+	switch {
 	case m.report != nil:
 		r := m.report
-		src := fmt.Sprintf("%s — column %q", filepath.Base(m.csvPath), r.Column)
+		src := fmt.Sprintf("%s — %s", filepath.Base(m.csvPath), ColumnName(r.Column))
+		if r.Source != "" {
+			src = filepath.Base(m.csvPath) + " — numbers from " + r.Source
+		}
+		if m.column != "" {
+			src += " (chosen)"
+		}
 		if r.HasNames {
 			src += ", with names"
 		}
-		lines = append(lines, st.Header.Render("CSV ")+campaign.SanitizeLine(src, w-4))
-		lines = append(lines, fmt.Sprintf("%s valid · %s invalid · %s duplicates · %s rows",
+		lines = append(lines, wrapLine(st.Header.Render("CSV ")+campaign.SanitizeLine(src, 0), w))
+		lines = append(lines, fmt.Sprintf("%s valid · %s invalid · %s · %s",
 			st.Success.Render(commas(r.Valid)), errOrPlain(st, r.Invalid, commas(r.Invalid)),
-			commas(r.Duplicates), commas(r.Rows)))
-	default:
+			counted(r.Duplicates, "duplicate", "duplicates"), counted(r.Rows, "row", "rows")))
+	case m.importErr == nil && !m.importing:
 		lines = append(lines, st.Header.Render("CSV ")+st.Muted.Render("none — o browse files · i type a path"))
 	}
 
-	typed := fmt.Sprintf("%s typed number(s) · %s group ID(s) · default country %s",
-		commas(len(m.typed)), commas(len(m.groupIDs)), orNone(m.c.DefaultCountry))
+	typed := counted(len(m.typed), "typed number", "typed numbers") + " · " +
+		counted(len(m.groupIDs), "group ID", "group IDs") + " · default country " + orNone(m.c.DefaultCountry)
 	if m.international {
 		typed += " · digits are country code + number"
 	}
-	lines = append(lines, campaign.SanitizeLine(typed, w))
+	lines = append(lines, wrapLine(campaign.SanitizeLine(typed, 0), w))
 	if len(m.groupIDs) > 0 {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("groups: "+strings.Join(m.groupIDs, ", "), w)))
 	}
-	for i, r := range m.rejects {
-		if i == 2 && len(m.rejects) > 3 {
-			lines = append(lines, st.Error.Render(fmt.Sprintf("  … and %d more rejected", len(m.rejects)-2)))
+	rejects := m.rejects
+	if m.focus == focusNumbers && len(m.inputRejects) > 0 {
+		rejects = m.inputRejects
+	}
+	for i, r := range rejects {
+		if i == 2 && len(rejects) > 3 {
+			lines = append(lines, st.Error.Render(fmt.Sprintf("  … and %s more rejected", commas(len(rejects)-2))))
 			break
 		}
 		lines = append(lines, st.Error.Render(campaign.SanitizeLine(fmt.Sprintf("  ✗ %s — %s", r.raw, r.reason), w)))
 	}
-	if m.notice != "" {
+	if m.focus == focusConfirm {
+		q := "Clear " + counted(len(m.typed)+len(m.rejects), "typed number", "typed numbers") + " and " +
+			counted(len(m.groupIDs), "group ID", "group IDs") + "? y clears, any other key keeps them"
+		lines = append(lines, st.Warning.Render(wrapLine(q, w)))
+	} else if m.notice != "" {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine(m.notice, w)))
 	}
 	return strings.Join(lines, "\n")
@@ -887,7 +1276,7 @@ func (m *recipientsModel) importProgressView() string {
 		pct := float64(p.Bytes) / float64(p.TotalBytes)
 		parts = append(parts, m.bar.ViewAs(min(1, pct))+fmt.Sprintf(" %3.0f%%", min(100, pct*100)))
 	}
-	parts = append(parts, commas(p.Rows)+" rows")
+	parts = append(parts, counted(p.Rows, "row", "rows"))
 	if el := m.now().Sub(m.started); el >= 100*time.Millisecond && p.Rows > 0 {
 		parts = append(parts, commas(int(float64(p.Rows)/el.Seconds()))+" rows/s")
 	}
@@ -896,25 +1285,29 @@ func (m *recipientsModel) importProgressView() string {
 }
 
 // tableView renders only the visible rows: index arithmetic, no row list.
+// The recipients table lists the CSV's rows, then the typed numbers.
 func (m *recipientsModel) tableView() string {
 	st := m.c.Styles
 	w := max(20, m.width)
 	var b strings.Builder
-	if m.report == nil {
-		b.WriteString(st.Muted.Render("No contact list imported yet."))
+	if m.report == nil && len(m.typed) == 0 {
+		b.WriteString(st.Muted.Render("No contact list imported yet, no numbers typed."))
 		return b.String()
 	}
 	r := m.report
 	t := m.table()
+	names := r != nil && r.HasNames
 	var cols []column
 	if m.showProblems {
 		b.WriteString(st.Title.Render(fmt.Sprintf("Problems (%s)", commas(len(r.Problems)))))
 		b.WriteString(st.Muted.Render("  v: recipients"))
 		cols = problemColumns(w - 2)
 	} else {
-		b.WriteString(st.Title.Render(fmt.Sprintf("Recipients (%s)", commas(len(r.Recipients)))))
-		b.WriteString(st.Muted.Render("  v: problems"))
-		cols = recipientColumns(w-2, r.HasNames)
+		b.WriteString(st.Title.Render(fmt.Sprintf("Recipients (%s)", commas(m.total()))))
+		if r != nil {
+			b.WriteString(st.Muted.Render("  v: problems"))
+		}
+		cols = recipientColumns(w-2, names)
 	}
 	if t.rows > 0 {
 		b.WriteString(st.Muted.Render(fmt.Sprintf("  row %s of %s", commas(t.cursor+1), commas(t.rows))))
@@ -938,13 +1331,27 @@ func (m *recipientsModel) tableView() string {
 		return b.String()
 	}
 	from, to := t.visible()
+	nCSV := m.csvRows()
+	csvName := ""
+	if r != nil {
+		csvName = filepath.Base(m.csvPath)
+	}
 	for i := from; i < to; i++ {
 		row.Reset()
 		var cells []string
-		if m.showProblems {
+		switch {
+		case m.showProblems:
 			cells = problemCells(r.Problems[i])
-		} else {
-			cells = recipientCells(i, r.Recipients[i], r.HasNames)
+		case i < nCSV:
+			cells = recipientCells(i, r.Recipients[i], names, csvName)
+		default:
+			j := i - nCSV
+			src := "typed"
+			if m.typedDup[j] {
+				src = "typed, in CSV"
+			}
+			cells = recipientCells(i, campaign.Recipient{Phone: m.typed[j]}, names, src)
+			cells[len(cells)-1] = "" // no line: it was typed
 		}
 		if i == t.cursor {
 			row.WriteString("> ")
@@ -975,20 +1382,44 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	switch m.focus {
 	case focusPicker:
 		return []key.Binding{k.Up, k.Down, k.PickerOpen, k.PickerBack, k.Close}
-	case focusPath, focusNumbers, focusGroups, focusCountry:
+	case focusPath:
+		return []key.Binding{k.Submit, k.Complete, k.Close}
+	case focusNumbers, focusGroups, focusCountry:
 		return []key.Binding{k.Submit, k.Close}
+	case focusColumns:
+		return m.columns.shortHelp()
+	case focusConfirm:
+		return []key.Binding{k.Yes}
 	}
 	if m.importing {
 		return []key.Binding{k.Cancel}
 	}
 	out := []key.Binding{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Intl}
+	if m.importErr != nil || m.report != nil {
+		out = append(out, k.Column)
+	}
 	if m.importErr != nil {
-		out = append(out, k.Drop)
+		out = append(out, m.dropKey())
 	}
 	if m.report != nil {
-		out = append(out, k.Toggle, k.Up, k.Down)
+		out = append(out, k.Toggle)
+	}
+	if len(m.typed) > 0 {
+		out = append(out, k.Remove)
+	}
+	if m.recTable.rows > 0 {
+		out = append(out, k.Up, k.Down)
 	}
 	return out
+}
+
+// dropKey is x as it works now: with a list still in use it only puts the
+// failed file's error away.
+func (m *recipientsModel) dropKey() key.Binding {
+	if m.report != nil {
+		return key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "dismiss the error"))
+	}
+	return m.keys.Drop
 }
 
 func (m *recipientsModel) FullHelp() [][]key.Binding {
@@ -996,12 +1427,12 @@ func (m *recipientsModel) FullHelp() [][]key.Binding {
 	if m.focus != focusTable || m.importing {
 		return [][]key.Binding{m.ShortHelp()}
 	}
-	groups := [][]key.Binding{{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Intl, k.Clear}}
+	groups := [][]key.Binding{{k.Browse, k.Path, k.Numbers, k.Groups, k.Country, k.Intl, k.Column, k.Clear}}
 	if m.importErr != nil {
-		groups[0] = append(groups[0], k.Drop)
+		groups[0] = append(groups[0], m.dropKey())
 	}
-	if m.report != nil {
-		groups = append(groups, []key.Binding{k.Toggle, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End})
+	if m.recTable.rows > 0 {
+		groups = append(groups, []key.Binding{k.Toggle, k.Remove, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End})
 	}
 	return groups
 }
@@ -1010,3 +1441,64 @@ func (m *recipientsModel) FullHelp() [][]key.Binding {
 // rules, kept in one place.
 
 func validRegion(region string) bool { return campaign.ValidRegion(region) }
+
+// --- drafts ---
+
+// snapshotInto puts the step's state into a draft: the typed numbers as
+// typed, the groups, and the CSV by path (re-imported on restore, never
+// copied), with what it was read with and how it looked.
+func (m *recipientsModel) snapshotInto(d *campaign.Draft) {
+	d.Recipients = append([]string(nil), m.typed...)
+	d.GroupIDs = append([]string(nil), m.groupIDs...)
+	d.International = m.international
+	switch {
+	case m.importing:
+		// What the operator chose last, though it is not read yet.
+		d.CSVPath, d.PhoneColumn = m.pendingPath, m.pendingColumn
+		f := csvFile{}
+		switch {
+		case m.draftCheck != nil && m.draftCheck.path == m.pendingPath:
+			f = m.draftCheck.file // a restore: the draft's, until read
+		case m.pendingPath == m.csvPath:
+			f = m.file
+		}
+		d.CSVRows, d.CSVSize, d.CSVModTime = f.rows, f.size, f.modTime
+	case m.report != nil:
+		d.CSVPath, d.PhoneColumn = m.csvPath, m.column
+		d.CSVRows, d.CSVSize, d.CSVModTime = m.file.rows, m.file.size, m.file.modTime
+	case m.importErr != nil:
+		d.CSVPath = m.errPath
+	}
+	if len(m.typedRaw) > 0 {
+		d.UI[draftUINumbers] = strings.Join(m.typedRaw, "\n")
+	}
+}
+
+// restoreFrom puts a draft's recipients back; a saved CSV is imported
+// again, and its import then says whether the file changed since.
+func (m *recipientsModel) restoreFrom(d *campaign.Draft) tea.Cmd {
+	m.international = d.International
+	if raw := d.UI[draftUINumbers]; raw != "" {
+		// One number a line, as typed: rejects come back with their reason.
+		m.addNumbers(raw)
+	} else {
+		// No raw text (an older or hand-made draft): the valid numbers.
+		m.addNumbers(strings.Join(internationalInput(d.Recipients), "\n"))
+	}
+	m.addGroups(strings.Join(d.GroupIDs, " "))
+	m.notice = ""
+	if d.CSVPath == "" {
+		return nil
+	}
+	if d.CSVRows > 0 {
+		m.draftCheck = &draftCSV{path: d.CSVPath, file: csvFile{rows: d.CSVRows, size: d.CSVSize, modTime: d.CSVModTime.UTC()}}
+	}
+	return m.importWith(d.CSVPath, d.PhoneColumn)
+}
+
+// takeDraftChange returns, once, how the restored draft's CSV changed.
+func (m *recipientsModel) takeDraftChange() string {
+	s := m.draftChangeMsg
+	m.draftChangeMsg = ""
+	return s
+}

@@ -139,22 +139,26 @@ func renderRow(b *strings.Builder, cols []column, cells []string) {
 	}
 }
 
-// recipientColumns are the columns of the recipients table.
+// recipientColumns are the columns of the recipients table: where each
+// number comes from (the CSV's name, or typed) beside it.
 func recipientColumns(width int, names bool) []column {
-	cols := []column{{"#", 8}, {"Phone", 16}}
+	cols := []column{{"#", 7}, {"Phone", 16}}
 	if names {
-		cols = append(cols, column{"Name", 0})
+		cols = append(cols, column{"Name", 0}, column{"From", 14})
+	} else {
+		cols = append(cols, column{"From", 0})
 	}
-	cols = append(cols, column{"Line", 9})
+	cols = append(cols, column{"Line", 7})
 	return layoutColumns(cols, width, 8)
 }
 
-func recipientCells(i int, r campaign.Recipient, names bool) []string {
-	cells := []string{strconv.Itoa(i + 1), "+" + r.Phone}
+// recipientCells: the number in E.164 with its +, as everywhere else.
+func recipientCells(i int, r campaign.Recipient, names bool, from string) []string {
+	cells := []string{commas(i + 1), "+" + r.Phone}
 	if names {
 		cells = append(cells, r.Name)
 	}
-	return append(cells, strconv.Itoa(r.Line))
+	return append(cells, from, commas(r.Line))
 }
 
 // problemColumns are the columns of the problems table.
@@ -167,7 +171,7 @@ func problemColumns(width int) []column {
 }
 
 func problemCells(p campaign.ImportProblem) []string {
-	return []string{strconv.Itoa(p.Line), p.Value, keyWords(p.Reason)}
+	return []string{commas(p.Line), p.Value, keyWords(p.Reason)}
 }
 
 // commas formats n with thousands separators (1,000,000).

@@ -353,7 +353,7 @@ func TestRecipientsImportCancelStopsImport(t *testing.T) {
 	path := writeFile(t, dir, "contacts.csv", contactsCSV)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := importFile(ctx, path, campaign.PhoneOptions{}, nil)
+	_, _, err := importFile(ctx, path, campaign.ImportOptions{})
 	if err == nil {
 		t.Error("importFile with a cancelled context succeeded")
 	}
@@ -381,16 +381,25 @@ func TestRecipientsTypedNumbersAndGroups(t *testing.T) {
 	typeText(t, m, "+91 98765 43210\n+447911123456; 12,+919876543210")
 	golden(t, "recipients_typing", m.View())
 	press(t, m, "enter")
+	// 12 is refused: it stays in the input, with its reason, to be fixed.
+	if !m.Capturing() || m.numbers.Value() != "12" {
+		t.Fatalf("the refused entry is not left in the input: capturing %v, %q", m.Capturing(), m.numbers.Value())
+	}
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "✗ 12 — no country code") || !strings.Contains(v, "2 numbers added; 1 entry is not a number and stays in the input") {
+		t.Errorf("the refusal is not explained:\n%s", v)
+	}
+	golden(t, "recipients_refused_in_input", m.View())
+	press(t, m, "esc")
 	if m.Capturing() {
-		t.Error("enter did not close the input")
+		t.Error("esc did not close the input")
 	}
 	// Spaces group digits, so "+91 98765 43210" is one number (and the
 	// later +919876543210 is its duplicate).
 	if got := m.Recipients(); len(got) != 2 || got[0] != "919876543210" || got[1] != "447911123456" {
 		t.Errorf("Recipients() = %v", got)
 	}
-	if len(m.rejects) != 1 || m.rejects[0].raw != "12" {
-		t.Errorf("rejects = %v, want only 12", m.rejects)
+	if len(m.rejects) != 0 {
+		t.Errorf("rejects = %v: a refused entry is not a typed number", m.rejects)
 	}
 	press(t, m, "g")
 	typeText(t, m, "grp_sales, grp_support grp_sales")
@@ -404,9 +413,18 @@ func TestRecipientsTypedNumbersAndGroups(t *testing.T) {
 	assertFits(t, m.View(), 80, 24)
 	golden(t, "recipients_typed", m.View())
 
+	// X asks first: n keeps everything, y clears.
 	press(t, m, "X")
+	if v := ansi.Strip(m.View()); !strings.Contains(v, "Clear 2 typed numbers and 2 group IDs? y clears") {
+		t.Fatalf("X did not ask:\n%s", v)
+	}
+	press(t, m, "n")
+	if len(m.Recipients()) != 2 || len(m.Groups()) != 2 || !strings.Contains(ansi.Strip(m.View()), "nothing cleared") {
+		t.Fatalf("n after X cleared something: %v %v", m.Recipients(), m.Groups())
+	}
+	press(t, m, "X", "y")
 	if len(m.Recipients())+len(m.Groups()) != 0 {
-		t.Error("X did not clear typed numbers and groups")
+		t.Error("X, y did not clear typed numbers and groups")
 	}
 }
 
@@ -621,18 +639,51 @@ func TestRecipientsInternationalToggle(t *testing.T) {
 	press(t, m, "a")
 	typeText(t, m, "919876543210, 447911123456")
 	press(t, m, "enter")
-	if got := m.Recipients(); len(got) != 0 || len(m.rejects) != 2 {
-		t.Fatalf("without a country or the toggle: recipients %v, rejects %v", got, m.rejects)
+	if got := m.Recipients(); len(got) != 0 || m.numbers.Value() != "919876543210, 447911123456" {
+		t.Fatalf("without a country or the toggle: recipients %v, input %q", got, m.numbers.Value())
 	}
-	press(t, m, "I")
+	// esc keeps the refused text; after I, a and enter take it.
+	press(t, m, "esc", "I", "a", "enter")
 	if got := m.Recipients(); len(got) != 2 || got[0] != "919876543210" || got[1] != "447911123456" || len(m.rejects) != 0 {
 		t.Fatalf("international: recipients %v, rejects %v", got, m.rejects)
 	}
-	if v := ansi.Strip(m.View()); !strings.Contains(v, "digits without + are country code + number") {
+	if v := flatten(m.View()); !strings.Contains(v, "default country none · digits are country code + number") {
 		t.Fatalf("the toggle is not shown:\n%s", v)
 	}
 	press(t, m, "I")
 	if got := m.Recipients(); len(got) != 0 {
 		t.Fatalf("toggled off: recipients %v", got)
+	}
+}
+
+// Adding a typed number with a million CSV rows loaded marks it when the
+// CSV has it too: one pass over the CSV per change, never per frame.
+func BenchmarkRecipientsAddTypedNumber1M(b *testing.B) {
+	m := newRecipients(testCommon(b))
+	withReport(m, "/data/million.csv", bigReport(1_000_000))
+	m.addNumbers("+919000000001 +447911123456")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		m.refreshDups()
+		_ = m.View()
+	}
+	if m.dups != 1 {
+		b.Fatalf("dups %d, want 1", m.dups)
+	}
+}
+
+// A frame with a million CSV rows and typed numbers below them, the
+// cursor on a typed row.
+func BenchmarkRecipientsViewTyped1M(b *testing.B) {
+	m := newRecipients(testCommon(b))
+	withReport(m, "/data/million.csv", bigReport(1_000_000))
+	m.addNumbers("+447911123456 +447911123457 +447911123458")
+	m.layoutTables()
+	m.recTable.bottom()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
 	}
 }

@@ -157,7 +157,11 @@ func New(opts Options) (tea.Model, error) {
 	if _, ok := stepKeys[m.active]; ok {
 		m.lastStep = m.active
 	}
-	m.lastDraft = m.draftSnapshot()
+	if !prefilled(opts) {
+		// What flags gave is not on disk yet: left unrecorded, it is
+		// saved like any change (and only then claimed as saved).
+		m.lastDraft = m.draftSnapshot()
+	}
 	return m, nil
 }
 

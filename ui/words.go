@@ -11,6 +11,7 @@ var tuiControls = map[campaign.Setting]string{
 	campaign.SettingNoMediaURL:     "on the Media URL step",
 	campaign.SettingRecipients:     "on the Recipients step",
 	campaign.SettingDefaultCountry: "press c",
+	campaign.SettingPhoneColumn:    "press p",
 }
 
 // keyWords is an engine text with the composer's controls named.

@@ -49,7 +49,7 @@ func TestComposeSendWatch(t *testing.T) {
 	tm.Type("a")
 	tm.Type("+919876500001 +919876500002")
 	tm.Send(key(tea.KeyEnter))
-	waitFor(t, tm, "2 number(s) added")
+	waitFor(t, tm, "2 numbers added")
 	tm.Send(key(tea.KeyTab))
 	waitFor(t, tm, "When should it be sent?")
 	tm.Send(key(tea.KeyEnter)) // Now

@@ -750,7 +750,7 @@ func TestOperatorsHaveSeparateDraftsAndJournaledSends(t *testing.T) {
 	drive(ta, []step{
 		{"\t", "step 3 of"},
 		{"a", "Numbers"},
-		{strings.Join(nums, ",") + "\r", "12 number(s) added"},
+		{strings.Join(nums, ",") + "\r", "12 numbers added"},
 		{"\t", "When should it be sent?"},
 		{"\r", "Review"},
 		{"\r", "[y/N]"},
