@@ -73,4 +73,3 @@ func TestPhoneColumnErrorsAreMarked(t *testing.T) {
 		t.Error("an empty file's error is marked as a phone column error")
 	}
 }
-
