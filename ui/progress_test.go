@@ -229,6 +229,10 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 	if s.m.exportErr != nil || filepath.Dir(s.m.exported) != filepath.Join(c.ImportDir, "exports") {
 		t.Errorf("SSH export to %s (%v), want under the import folder", s.m.exported, s.m.exportErr)
 	}
+	s.m.SetSize(200, 40)
+	if v := ansi.Strip(s.m.View()); strings.Contains(v, c.ImportDir) || !strings.Contains(v, "exported to exports/failed-") {
+		t.Errorf("over SSH the export must be named in the operator's folder, not by its server path:\n%s", v)
+	}
 	c.OwnCampaignsOnly, c.ImportDir = false, ""
 	s.press("r")
 	var resend *resendFailedMsg

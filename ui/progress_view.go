@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -474,7 +475,7 @@ func (m *progressModel) summarySections(w int) []section {
 	case m.exportErr != nil:
 		secs = append(secs, fixed(st.Error.Render(campaign.SanitizeLine("export failed: "+m.exportErr.Error(), w))))
 	case m.exported != "":
-		secs = append(secs, fixed(st.Success.Render("exported to ")+campaign.SanitizeLine(m.exported, w-12)))
+		secs = append(secs, fixed(st.Success.Render("exported to ")+campaign.SanitizeLine(m.exportedShown(), w-12)))
 	}
 	return secs
 }
@@ -529,4 +530,18 @@ func (m *progressModel) FullHelp() [][]key.Binding {
 	}
 	s := k.Scroll
 	return [][]key.Binding{col, {s.Up, s.Down, s.PgUp, s.Home}}
+}
+
+// exportedShown is where the export went as the operator knows it: over
+// SSH a name in their import folder and the command that downloads it,
+// never a server path.
+func (m *progressModel) exportedShown() string {
+	if m.c.ImportDir == "" || !m.c.OwnCampaignsOnly {
+		return m.exported
+	}
+	shown := "exports/" + filepath.Base(m.exported)
+	if m.campaignID != "" {
+		shown += " — download it with: ssh <this server> export " + m.campaignID + " > failed.csv"
+	}
+	return shown
 }
