@@ -75,6 +75,9 @@ type SubmitOptions struct {
 	Retry RetryPolicy
 	// Clock waits between those retries (nil: the real one).
 	Clock Clock
+	// OnRequest, when set, hears of each request as it goes out (a face
+	// shows "sending request 3 of 10"); it runs on the sending goroutine.
+	OnRequest func(SendProgress)
 
 	allowTargetChange bool
 }
@@ -106,6 +109,15 @@ func (r RetryPolicy) norm() RetryPolicy {
 		r.MaxWait = DefaultSendMaxWait
 	}
 	return r
+}
+
+// SendProgress is one request going out: the Nth of this submission's
+// requests, which try of it, since when.
+type SendProgress struct {
+	Request, Requests int // 1-based, of the requests sent now
+	Batch             int // 0-based index in the campaign
+	Try               int // 1, or more after "slow down" answers
+	Started           time.Time
 }
 
 // ThrottledError is a batch the API kept refusing with "slow down" after
@@ -201,7 +213,7 @@ func sendBatches(ctx context.Context, st Store, sub *Submission, reqs []Request,
 		e.At, e.CampaignID = opts.now(), sub.CampaignID
 		return st.Append(e)
 	}
-	for _, i := range which {
+	for k, i := range which {
 		if err := ctx.Err(); err != nil {
 			return err // not begun: stays pending
 		}
@@ -214,7 +226,7 @@ func sendBatches(ctx context.Context, st Store, sub *Submission, reqs []Request,
 			// journal's bare "pending" would read as maybe-arrived.
 			return notSent(appendEvent, i, err)
 		}
-		out, err := sendThrottled(ctx, appendEvent, i, reqs[i], opts, send)
+		out, err := sendThrottled(ctx, appendEvent, SendProgress{Request: k + 1, Requests: len(which), Batch: i}, reqs[i], opts, send)
 		res.Err = err
 		if IsNotSent(err) {
 			return notSent(appendEvent, i, err) // the client sent nothing: stays pending
@@ -252,13 +264,18 @@ func sendBatches(ctx context.Context, st Store, sub *Submission, reqs []Request,
 // as it asks, up to the policy's tries. Each refused try is journaled, and
 // the batch reads as pending again until the next try's pending event. An
 // unknown outcome is never retried.
-func sendThrottled(ctx context.Context, appendEvent func(Event) error, i int, r Request, opts SubmitOptions, send SendFunc) (SendOutcome, error) {
+func sendThrottled(ctx context.Context, appendEvent func(Event) error, p SendProgress, r Request, opts SubmitOptions, send SendFunc) (SendOutcome, error) {
+	i := p.Batch
 	pol := opts.Retry.norm()
 	clock := opts.Clock
 	if clock == nil {
 		clock = RealClock
 	}
 	for try := 1; ; try++ {
+		if opts.OnRequest != nil {
+			p.Try, p.Started = try, opts.now()
+			opts.OnRequest(p)
+		}
 		out, err := send(ctx, r)
 		wait, throttled := IsThrottled(err)
 		if err == nil || !throttled || IsOutcomeUnknown(err) {
@@ -282,6 +299,7 @@ func sendThrottled(ctx context.Context, appendEvent func(Event) error, i int, r 
 		if jerr := appendEvent(Event{Kind: EventPending, Batch: &i, Try: try + 1}); jerr != nil {
 			return out, &skippedErr{fmt.Errorf("batch %d not sent: %w", i+1, jerr)}
 		}
+
 	}
 }
 

@@ -52,6 +52,7 @@ func rootModel(t *testing.T, opts Options) *Model {
 	m := tm.(*Model)
 	t.Cleanup(func() { _ = m.Close() })
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	m.review.tick = nil // the Sending line's redraw would sleep in tests
 	return m
 }
 

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
 )
@@ -154,4 +157,67 @@ func TestUnknownOutcomeOffersResumeAndGuardsANewSend(t *testing.T) {
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("resume made a new campaign instead of finishing the first: %v %+v", err, recs)
 	}
+}
+
+// slowAPI holds each send until released, so the Sending line can be read.
+type slowAPI struct {
+	flakyAPI
+	release chan struct{}
+}
+
+func (s *slowAPI) SendRequest(ctx context.Context, r campaign.Request) (campaign.SendOutcome, error) {
+	<-s.release
+	return s.flakyAPI.SendRequest(ctx, r)
+}
+
+// A slow API reads as slow, not stuck: "Sending request 2 of 3, waiting
+// 12s for the API…", redrawn each second until the send ends.
+func TestSendingLineSaysWhichRequestAndHowLong(t *testing.T) {
+	api := &slowAPI{flakyAPI: flakyAPI{ok: 99}, release: make(chan struct{})}
+	opts := rootOptions(t)
+	opts.Engine = &campaign.Engine{API: api, Target: campaign.Target{Sandbox: true}}
+	opts.BatchSize = 20
+	clk := &movingClock{t: rootNow}
+	opts.Now = clk.Now
+	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(60)})
+	var ticks []tea.Cmd
+	m.review.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
+		c := func() tea.Msg { return fn(time.Time{}) }
+		ticks = append(ticks, c)
+		return nil
+	}
+	rootPress(m, "enter")
+	cmd := rootPress(m, "y")
+	if len(ticks) != 1 {
+		t.Fatalf("%d redraw ticks armed, want 1", len(ticks))
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }() // the send, on its own goroutine as in Bubble Tea
+	api.release <- struct{}{}      // request 1 answers
+	waitFor(t, func() bool { return m.review.status.text(clk.Now()) == "Sending request 2 of 3…" })
+	clk.mu.Lock()
+	clk.t = clk.t.Add(12 * time.Second)
+	clk.mu.Unlock()
+	m.Update(ticks[0]())
+	rootHas(t, m, "Sending request 2 of 3, waiting 12s for the API…")
+	if len(ticks) != 2 {
+		t.Fatalf("the redraw did not re-arm while sending: %d ticks", len(ticks))
+	}
+	api.release <- struct{}{}
+	api.release <- struct{}{}
+	<-done
+	if len(api.sent) != 3 {
+		t.Fatalf("%d requests sent, want 3", len(api.sent))
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for range 500 {
+		if cond() {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("condition not met within 5 s")
 }

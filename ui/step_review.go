@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -64,6 +65,10 @@ type sentMsg struct{ sub *campaign.Submission }
 
 // reviewStep shows the whole campaign on one card and sends it.
 type reviewStep struct {
+	// status is the send in flight's progress (nil: none yet); tick
+	// redraws it (tea.Tick; tests hold it).
+	status *sendStatus
+	tick   func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
 	c      *Common
 	d      reviewDraft
 	mode   reviewMode
@@ -112,6 +117,7 @@ type cardKey struct {
 func newReviewStep(c *Common) *reviewStep {
 	s := &reviewStep{
 		c:        c,
+		tick:     tea.Tick,
 		testIn:   c.NewTextInput(),
 		send:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
 		test:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
@@ -227,6 +233,11 @@ func (s *reviewStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case submitDoneMsg:
 		return s, s.finishSend(msg)
+	case sendTickMsg:
+		if msg.id == s.sendID && (s.mode == reviewSending || s.mode == reviewTestSending) {
+			return s, s.sendTick(msg.id)
+		}
+		return s, nil
 	case tea.KeyMsg:
 		return s, s.handleKey(msg)
 	}
@@ -396,9 +407,12 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 	if test {
 		opts.BatchSize = 0
 	}
+	st := &sendStatus{}
+	s.status = st
+	opts.OnRequest = st.set
 	c.Recipients = append([]string(nil), c.Recipients...)
 	c.GroupIDs = append([]string(nil), c.GroupIDs...)
-	return func() tea.Msg {
+	return tea.Batch(func() tea.Msg {
 		if eng == nil {
 			return submitDoneMsg{id: id, test: test, number: number, err: errors.New("no API configured")}
 		}
@@ -411,7 +425,15 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 			onSubmit(sub, err)
 		}
 		return submitDoneMsg{id: id, test: test, number: number, sub: sub, err: err}
+	}, s.sendTick(id))
+}
+
+// sendTick redraws the Sending line each second until the send ends.
+func (s *reviewStep) sendTick(id int) tea.Cmd {
+	if s.tick == nil {
+		return nil
 	}
+	return s.tick(time.Second, func(time.Time) tea.Msg { return sendTickMsg{id: id} })
 }
 
 func (s *reviewStep) finishSend(msg submitDoneMsg) tea.Cmd {
@@ -769,7 +791,7 @@ func (s *reviewStep) statusView() []string {
 		}
 		return []string{st.Warning.Bold(true).Width(max(s.width, 10)).Render(q)}
 	case reviewSending:
-		return []string{st.Muted.Render("Sending…")}
+		return []string{st.Muted.Render(s.status.text(s.c.now()))}
 	case reviewTestInput:
 		out := []string{s.testIn.View()}
 		if s.testErr != "" {
