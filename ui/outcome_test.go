@@ -193,7 +193,7 @@ func TestSendingLineSaysWhichRequestAndHowLong(t *testing.T) {
 	}
 	done := make(chan tea.Msg, 1)
 	go func() { done <- cmd() }() // the send, on its own goroutine as in Bubble Tea
-	api.release <- struct{}{}      // request 1 answers
+	api.release <- struct{}{}     // request 1 answers
 	waitFor(t, func() bool { return m.review.status.text(clk.Now()) == "Sending request 2 of 3…" })
 	clk.mu.Lock()
 	clk.t = clk.t.Add(12 * time.Second)
