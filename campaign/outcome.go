@@ -65,7 +65,8 @@ func Summarize(sub *Submission, results []JobResult) Outcome {
 	for _, r := range results {
 		byJob[r.JobID] = r
 	}
-	o.Watched = results != nil
+	// Synchronous sends are known at once; jobs once watched to their end.
+	o.Watched = true
 	for _, b := range sub.Batches {
 		o.Recipients += b.Recipients
 		o.Groups += b.Groups
@@ -93,7 +94,7 @@ func Summarize(sub *Submission, results []JobResult) Outcome {
 			continue
 		}
 		r, ok := byJob[b.Outcome.JobID]
-		if !ok || r.End != EndFinished || r.Job == nil {
+		if results == nil || !ok || r.End != EndFinished || r.Job == nil {
 			o.Watched = false // a job whose end we do not know
 			continue
 		}

@@ -356,3 +356,16 @@ func BenchmarkWatchPollRate(b *testing.B) {
 		})
 	}
 }
+
+func TestOutcomeOfSynchronousSendIsKnownAtOnce(t *testing.T) {
+	sub := &Submission{CampaignID: "c1", Batches: []BatchResult{{Recipients: 2, State: StateAccepted,
+		Outcome: SendOutcome{Messages: []SentMessage{{ID: "m1", Status: "SENT"}, {ID: "m2", Status: "failed"}}}}}}
+	o := Summarize(sub, nil)
+	if !o.Watched || o.Sent != 1 || o.Failed != 1 || o.Headline() != "Campaign c1 finished: 1 of 2 recipients sent, 1 failed" {
+		t.Fatalf("%+v: %q", o, o.Headline())
+	}
+	sub.Batches = append(sub.Batches, BatchResult{Recipients: 20, State: StateAccepted, Outcome: SendOutcome{Async: true, JobID: "j"}})
+	if o := Summarize(sub, nil); o.Watched || o.Headline() != "Campaign c1 accepted: 22 recipients" {
+		t.Fatalf("a job not watched: %+v %q", o, o.Headline())
+	}
+}
