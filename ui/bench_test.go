@@ -20,8 +20,8 @@ func benchRecipients(b *testing.B) *recipientsModel {
 	b.Helper()
 	m := newRecipients(testCommon(b))
 	withReport(m, "/data/million.csv", bigReport(1_000_000))
-	m.recTable.cursor = 500_000
-	m.recTable.clamp()
+	m.recTable.Cursor = 500_000
+	m.recTable.Clamp()
 	return m
 }
 

@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/components"
 )
 
 // columnPicker lists a contact list's columns so the operator can say which
@@ -18,7 +19,7 @@ type columnPicker struct {
 	title   string // why the picker is open
 	cols    *campaign.Columns
 	current int // the column in use, -1 when none
-	list    vtable
+	list    components.Table
 	width   int
 }
 
@@ -71,14 +72,14 @@ func newColumnPicker(msg columnsReadMsg, height, width int) *columnPicker {
 	if p.current < 0 {
 		p.current = msg.cols.Detected
 	}
-	p.list.setRows(len(msg.cols.Names))
+	p.list.SetRows(len(msg.cols.Names))
 	p.setHeight(height)
-	p.list.cursor = max(p.current, 0)
-	p.list.clamp()
+	p.list.Cursor = max(p.current, 0)
+	p.list.Clamp()
 	return p
 }
 
-func (p *columnPicker) setHeight(h int) { p.list.setHeight(h - 3) } // title, hint, header
+func (p *columnPicker) setHeight(h int) { p.list.SetHeight(h - 3) } // title, hint, header
 
 // update handles a key: chose is the PhoneColumn option picked, closed
 // that the picker is done (chosen or not).
@@ -95,13 +96,13 @@ func (p *columnPicker) update(msg tea.KeyMsg) (chose string, closed bool) {
 	case key.Matches(msg, p.keys.Close):
 		return "", true
 	case key.Matches(msg, p.keys.Choose):
-		return p.cols.Option(p.list.cursor), true
+		return p.cols.Option(p.list.Cursor), true
 	case key.Matches(msg, p.keys.Up):
-		p.list.move(-1)
+		p.list.Move(-1)
 	case key.Matches(msg, p.keys.Down):
-		p.list.move(1)
+		p.list.Move(1)
 	default:
-		p.list.scroll(msg, scrollKeys{
+		p.list.Scroll(msg, components.ScrollKeys{
 			PgUp:   key.NewBinding(key.WithKeys("pgup")),
 			PgDown: key.NewBinding(key.WithKeys("pgdown")),
 			Home:   key.NewBinding(key.WithKeys("home", "g")),
@@ -119,13 +120,13 @@ func (p *columnPicker) view(st *Styles, width int) string {
 	b.WriteString(st.Muted.Render(campaign.SanitizeLine("Which column holds the numbers? enter: use it · esc: keep as is", w)))
 	b.WriteString("\n")
 	nameW := min(28, max(10, (w-6)/2))
-	cols := []column{{"Column", nameW}, {"First row", 0}}
-	cols = layoutColumns(cols, w-2, 8)
+	cols := []components.Column{{Title: "Column", Width: nameW}, {Title: "First row", Width: 0}}
+	cols = components.LayoutColumns(cols, w-2, 8)
 	var row strings.Builder
 	row.WriteString("  ")
-	renderRow(&row, cols, []string{cols[0].title, cols[1].title})
+	components.RenderRow(&row, cols, []string{cols[0].Title, cols[1].Title})
 	b.WriteString(st.Header.Render(row.String()))
-	from, to := p.list.visible()
+	from, to := p.list.Visible()
 	for i := from; i < to; i++ {
 		name := p.cols.Names[i]
 		if name == "" {
@@ -135,14 +136,14 @@ func (p *columnPicker) view(st *Styles, width int) string {
 			name += " ✓"
 		}
 		row.Reset()
-		if i == p.list.cursor {
+		if i == p.list.Cursor {
 			row.WriteString("> ")
 		} else {
 			row.WriteString("  ")
 		}
-		renderRow(&row, cols, []string{name, p.cols.Samples[i]})
+		components.RenderRow(&row, cols, []string{name, p.cols.Samples[i]})
 		b.WriteString("\n")
-		if i == p.list.cursor {
+		if i == p.list.Cursor {
 			b.WriteString(st.Selected.Render(row.String()))
 		} else {
 			b.WriteString(row.String())

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/components"
 )
 
 // jobsWatchCap bounds how many of the running jobs on screen are watched
@@ -53,14 +54,14 @@ type liveJob struct {
 }
 
 type jobsKeys struct {
-	scrollKeys
+	components.ScrollKeys
 	Move, Watch, Reload, Quit key.Binding
 }
 
 func newJobsKeys() jobsKeys {
 	return jobsKeys{
 		Move: key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "select")),
-		scrollKeys: scrollKeys{
+		ScrollKeys: components.ScrollKeys{
 			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
@@ -90,7 +91,7 @@ type jobsModel struct {
 	warnings []string        // new warnings of the last load
 	warned   map[string]bool // warnings already shown this session
 	loadErr  error
-	table    vtable
+	table    components.Table
 	live     map[string]*liveJob
 	notice   string
 
@@ -180,7 +181,7 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 				m.warnings = append(m.warnings, w)
 			}
 		}
-		m.table.setRows(len(m.records))
+		m.table.SetRows(len(m.records))
 		m.layoutTable()
 		return m, m.poll()
 	case pumpTickMsg:
@@ -256,7 +257,7 @@ func (m *jobsModel) poll() tea.Cmd {
 	if m.polls.poller == nil {
 		return nil
 	}
-	from, to := m.table.visible()
+	from, to := m.table.Visible()
 	var ids []string
 	for i := from; i < to && len(ids) < jobsWatchCap; i++ {
 		r := m.records[i]
@@ -310,7 +311,7 @@ func (m *jobsModel) fetchCmd(id string) tea.Cmd {
 func (m *jobsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
 	t := &m.table
-	before := t.offset
+	before := t.Offset
 	switch {
 	case key.Matches(msg, k.Quit):
 		return func() tea.Msg { return progressQuitMsg{} }
@@ -319,21 +320,21 @@ func (m *jobsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Watch):
 		return m.watch()
 	default:
-		t.scroll(msg, k.scrollKeys)
+		t.Scroll(msg, k.ScrollKeys)
 	}
 	m.notice = ""
 	m.layoutTable() // the new selection's details may take other room
-	if t.offset != before {
+	if t.Offset != before {
 		return m.poll() // rows scrolled into view get their status now
 	}
 	return nil
 }
 
 func (m *jobsModel) selected() *campaign.CampaignRecord {
-	if m.table.cursor < 0 || m.table.cursor >= len(m.records) {
+	if m.table.Cursor < 0 || m.table.Cursor >= len(m.records) {
 		return nil
 	}
-	return &m.records[m.table.cursor]
+	return &m.records[m.table.Cursor]
 }
 
 // watch re-attaches the progress view to the selected campaign's jobs.
@@ -409,7 +410,7 @@ func (m *jobsModel) detailLines() int {
 
 func (m *jobsModel) layoutTable() {
 	avail := m.height - m.headLines() - m.detailLines()
-	m.table.setHeight(max(1, avail/rowLines))
+	m.table.SetHeight(max(1, avail/rowLines))
 }
 
 func (m *jobsModel) View() string {
@@ -446,7 +447,7 @@ func (m *jobsModel) View() string {
 	case len(m.records) == 0:
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("No submissions yet: campaigns appear here once sent (journal "+m.path+").", w)))
 	default:
-		from, to := m.table.visible()
+		from, to := m.table.Visible()
 		for i := from; i < to; i++ {
 			lines = append(lines, m.rowView(i, w)...)
 		}
@@ -486,7 +487,7 @@ func (m *jobsModel) rowView(i, w int) []string {
 	} else {
 		second = st.Muted.Render(second)
 	}
-	if i == m.table.cursor {
+	if i == m.table.Cursor {
 		return []string{st.Selected.Render("> " + head), second}
 	}
 	return []string{"  " + head, second}

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/components"
 )
 
 // Minimum terminal size; below it the layout would be garbage, so the root
@@ -591,6 +592,6 @@ func (m *Model) View() string {
 	helpView := m.helpView()
 	// A long refusal borrows rows from the body until the next key.
 	bh := max(h-headerRows-max(lipgloss.Height(status), statusRows)-lipgloss.Height(helpView), 1)
-	body := plainBox(m.screen(m.active).View(), bw, bh)
-	return appBox(strings.Join([]string{m.headerView(), "", body, status, helpView}, "\n"))
+	body := components.PlainBox(m.screen(m.active).View(), bw, bh)
+	return components.AppBox(strings.Join([]string{m.headerView(), "", body, status, helpView}, "\n"))
 }

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/components"
 )
 
 // resendFailedMsg asks the root to start a new campaign, the same message to
@@ -82,7 +83,7 @@ func (j *watchedJob) ended() bool { return j.end != "" }
 
 type progressKeys struct {
 	Quit, Detach, Export, Resend, Resume key.Binding
-	Scroll                               scrollKeys
+	Scroll                               components.ScrollKeys
 }
 
 func newProgressKeys() progressKeys {
@@ -92,7 +93,7 @@ func newProgressKeys() progressKeys {
 		Export: key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export failed")),
 		Resend: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "re-send")),
 		Resume: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume")),
-		Scroll: scrollKeys{
+		Scroll: components.ScrollKeys{
 			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/↓", "scroll")),
 			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("j/k", "scroll")),
 			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "page")),

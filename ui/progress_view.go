@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/components"
 )
 
 // lineScroll is the progress view's one scrolling region: an offset into
@@ -23,7 +24,7 @@ func (s *lineScroll) clamp() {
 	s.offset = max(0, min(s.offset, s.rows-s.height))
 }
 
-func (s *lineScroll) scroll(msg tea.KeyMsg, k scrollKeys) bool {
+func (s *lineScroll) scroll(msg tea.KeyMsg, k components.ScrollKeys) bool {
 	page := max(1, s.height-1)
 	switch {
 	case key.Matches(msg, k.Up):

@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/components"
 )
 
 // recipientsFocus says which widget of the step has the keyboard.
@@ -68,7 +69,7 @@ type typedReject struct{ raw, reason string }
 type recipientsKeys struct {
 	Browse, Path, Numbers, Groups, Country, Intl, Column, Toggle, Cancel, Clear key.Binding
 	Drop, Remove                                                                key.Binding
-	scrollKeys
+	components.ScrollKeys
 	Submit, Close, Complete, PickerBack, PickerOpen, Yes key.Binding
 }
 
@@ -86,7 +87,7 @@ func newRecipientsKeys() recipientsKeys {
 		Clear:   key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "clear typed numbers and groups")),
 		Drop:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
 		Remove:  key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "remove typed number")),
-		scrollKeys: scrollKeys{
+		ScrollKeys: components.ScrollKeys{
 			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
 			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
@@ -150,8 +151,8 @@ type recipientsModel struct {
 
 	// The report tables.
 	showProblems bool
-	recTable     vtable
-	probTable    vtable
+	recTable     components.Table
+	probTable    components.Table
 
 	// Typed input: raw numbers are kept so a new default country can
 	// re-normalise them.
@@ -352,13 +353,13 @@ func (m *recipientsModel) layoutTables() {
 	if m.input() != nil {
 		h-- // the input line
 	}
-	m.recTable.setHeight(h)
-	m.probTable.setHeight(h - 1) // the selected problem's full reason
-	m.recTable.setRows(m.csvRows() + len(m.typed))
+	m.recTable.SetHeight(h)
+	m.probTable.SetHeight(h - 1) // the selected problem's full reason
+	m.recTable.SetRows(m.csvRows() + len(m.typed))
 	if m.report != nil {
-		m.probTable.setRows(len(m.report.Problems))
+		m.probTable.SetRows(len(m.report.Problems))
 	} else {
-		m.probTable.setRows(0)
+		m.probTable.SetRows(0)
 	}
 }
 
@@ -494,7 +495,7 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case m.report != nil && key.Matches(msg, k.Toggle):
 		m.showProblems = !m.showProblems
 	default:
-		t.scroll(msg, k.scrollKeys)
+		t.Scroll(msg, k.ScrollKeys)
 	}
 	return nil
 }
@@ -502,8 +503,8 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 // removeSelected removes the typed number on the table's selected row (every
 // raw entry that reads as it); a CSV row is the file's to change.
 func (m *recipientsModel) removeSelected() {
-	i := m.recTable.cursor - m.csvRows()
-	if m.recTable.rows == 0 {
+	i := m.recTable.Cursor - m.csvRows()
+	if m.recTable.Rows == 0 {
 		return
 	}
 	if i < 0 {
@@ -525,7 +526,7 @@ func (m *recipientsModel) removeSelected() {
 	m.layoutTables()
 }
 
-func (m *recipientsModel) table() *vtable {
+func (m *recipientsModel) table() *components.Table {
 	if m.showProblems {
 		return &m.probTable
 	}
@@ -974,7 +975,7 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 	}
 	if msg.path != m.csvPath {
 		m.showProblems = false
-		m.recTable, m.probTable = vtable{}, vtable{}
+		m.recTable, m.probTable = components.Table{}, components.Table{}
 	}
 	m.csvPath, m.report, m.column, m.file = msg.path, msg.report, msg.column, msg.file
 	m.importErr, m.errPath = nil, ""
@@ -1297,7 +1298,7 @@ func (m *recipientsModel) tableView() string {
 	r := m.report
 	t := m.table()
 	names := r != nil && r.HasNames
-	var cols []column
+	var cols []components.Column
 	if m.showProblems {
 		b.WriteString(st.Title.Render(fmt.Sprintf("Problems (%s)", commas(len(r.Problems)))))
 		b.WriteString(st.Muted.Render("  v: recipients"))
@@ -1309,19 +1310,19 @@ func (m *recipientsModel) tableView() string {
 		}
 		cols = recipientColumns(w-2, names)
 	}
-	if t.rows > 0 {
-		b.WriteString(st.Muted.Render(fmt.Sprintf("  row %s of %s", commas(t.cursor+1), commas(t.rows))))
+	if t.Rows > 0 {
+		b.WriteString(st.Muted.Render(fmt.Sprintf("  row %s of %s", commas(t.Cursor+1), commas(t.Rows))))
 	}
 	b.WriteString("\n")
 	var row strings.Builder
 	row.WriteString("  ")
 	titles := make([]string, len(cols))
 	for i, c := range cols {
-		titles[i] = c.title
+		titles[i] = c.Title
 	}
-	renderRow(&row, cols, titles)
+	components.RenderRow(&row, cols, titles)
 	b.WriteString(st.Header.Render(row.String()))
-	if t.rows == 0 {
+	if t.Rows == 0 {
 		b.WriteString("\n")
 		if m.showProblems {
 			b.WriteString(st.Muted.Render("  no problems"))
@@ -1330,7 +1331,7 @@ func (m *recipientsModel) tableView() string {
 		}
 		return b.String()
 	}
-	from, to := t.visible()
+	from, to := t.Visible()
 	nCSV := m.csvRows()
 	csvName := ""
 	if r != nil {
@@ -1353,14 +1354,14 @@ func (m *recipientsModel) tableView() string {
 			cells = recipientCells(i, campaign.Recipient{Phone: m.typed[j]}, names, src)
 			cells[len(cells)-1] = "" // no line: it was typed
 		}
-		if i == t.cursor {
+		if i == t.Cursor {
 			row.WriteString("> ")
 		} else {
 			row.WriteString("  ")
 		}
-		renderRow(&row, cols, cells)
+		components.RenderRow(&row, cols, cells)
 		b.WriteString("\n")
-		if i == t.cursor {
+		if i == t.Cursor {
 			b.WriteString(st.Selected.Render(row.String()))
 		} else {
 			b.WriteString(row.String())
@@ -1368,7 +1369,7 @@ func (m *recipientsModel) tableView() string {
 	}
 	if m.showProblems {
 		// The reason column is narrow; the selected one is shown in full.
-		p := r.Problems[t.cursor]
+		p := r.Problems[t.Cursor]
 		b.WriteString("\n")
 		b.WriteString(st.Muted.Render(campaign.SanitizeLine(fmt.Sprintf("line %d: %s", p.Line, keyWords(p.Reason)), w)))
 	}
@@ -1407,7 +1408,7 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	if len(m.typed) > 0 {
 		out = append(out, k.Remove)
 	}
-	if m.recTable.rows > 0 {
+	if m.recTable.Rows > 0 {
 		out = append(out, k.Up, k.Down)
 	}
 	return out
@@ -1431,7 +1432,7 @@ func (m *recipientsModel) FullHelp() [][]key.Binding {
 	if m.importErr != nil {
 		groups[0] = append(groups[0], m.dropKey())
 	}
-	if m.recTable.rows > 0 {
+	if m.recTable.Rows > 0 {
 		groups = append(groups, []key.Binding{k.Toggle, k.Remove, k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End})
 	}
 	return groups

@@ -228,35 +228,35 @@ func withReport(m *recipientsModel, path string, r *campaign.ImportReport) {
 func TestRecipientsScrolling(t *testing.T) {
 	m := newRecipients(testCommon(t))
 	withReport(m, "/data/big.csv", bigReport(1000))
-	h := m.recTable.height
+	h := m.recTable.Height
 	if h < 5 {
 		t.Fatalf("table height %d at 80×24: too small", h)
 	}
 	press(t, m, "down", "down")
-	if m.recTable.cursor != 2 || m.recTable.offset != 0 {
-		t.Errorf("after 2×down: cursor %d offset %d", m.recTable.cursor, m.recTable.offset)
+	if m.recTable.Cursor != 2 || m.recTable.Offset != 0 {
+		t.Errorf("after 2×down: cursor %d offset %d", m.recTable.Cursor, m.recTable.Offset)
 	}
 	press(t, m, "pgdown")
-	if m.recTable.cursor != 2+h || m.recTable.offset != 3 {
-		t.Errorf("after pgdown: cursor %d offset %d (height %d)", m.recTable.cursor, m.recTable.offset, h)
+	if m.recTable.Cursor != 2+h || m.recTable.Offset != 3 {
+		t.Errorf("after pgdown: cursor %d offset %d (height %d)", m.recTable.Cursor, m.recTable.Offset, h)
 	}
 	press(t, m, "up")
-	if m.recTable.cursor != 1+h {
-		t.Errorf("after up: cursor %d", m.recTable.cursor)
+	if m.recTable.Cursor != 1+h {
+		t.Errorf("after up: cursor %d", m.recTable.Cursor)
 	}
 	press(t, m, "end")
-	if m.recTable.cursor != 999 || m.recTable.offset != 1000-h {
-		t.Errorf("after end: cursor %d offset %d", m.recTable.cursor, m.recTable.offset)
+	if m.recTable.Cursor != 999 || m.recTable.Offset != 1000-h {
+		t.Errorf("after end: cursor %d offset %d", m.recTable.Cursor, m.recTable.Offset)
 	}
 	press(t, m, "down") // past the end: stays
-	if m.recTable.cursor != 999 {
-		t.Errorf("down at the end moved to %d", m.recTable.cursor)
+	if m.recTable.Cursor != 999 {
+		t.Errorf("down at the end moved to %d", m.recTable.Cursor)
 	}
 	assertFits(t, m.View(), 80, 24)
 	golden(t, "recipients_scrolled_end", m.View())
 	press(t, m, "pgup", "home")
-	if m.recTable.cursor != 0 || m.recTable.offset != 0 {
-		t.Errorf("after home: cursor %d offset %d", m.recTable.cursor, m.recTable.offset)
+	if m.recTable.Cursor != 0 || m.recTable.Offset != 0 {
+		t.Errorf("after home: cursor %d offset %d", m.recTable.Cursor, m.recTable.Offset)
 	}
 }
 
@@ -680,7 +680,7 @@ func BenchmarkRecipientsViewTyped1M(b *testing.B) {
 	withReport(m, "/data/million.csv", bigReport(1_000_000))
 	m.addNumbers("+447911123456 +447911123457 +447911123458")
 	m.layoutTables()
-	m.recTable.bottom()
+	m.recTable.Bottom()
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

@@ -1,4 +1,4 @@
-package ui
+package components
 
 import (
 	"strings"
@@ -10,7 +10,7 @@ import (
 
 // The root composes every frame (header, the screen, status, footer) the
 // way lipgloss's Render would — the same bytes, checked by
-// TestFrameMatchesLipgloss — but measures lines with cellWidth, which
+// TestFrameMatchesLipgloss — but measures lines with CellWidth, which
 // does not run the grapheme segmenter over plain text. That segmenter
 // was most of a frame's cost (BenchmarkRootFrame1M).
 
@@ -37,11 +37,11 @@ func narrowRunes() map[rune]bool {
 	return narrow
 }
 
-// cellWidth is ansi.StringWidth(s): printable ASCII and the narrow runes
+// CellWidth is ansi.StringWidth(s): printable ASCII and the narrow runes
 // count one cell each and CSI sequences (colours) none; anything else —
 // another escape, a control, a rune that may be wide or combine — is left
 // to ansi.StringWidth.
-func cellWidth(s string) int {
+func CellWidth(s string) int {
 	n := 0
 	var nr map[rune]bool
 	for i := 0; i < len(s); {
@@ -82,7 +82,7 @@ func alignLeft(lines []string) {
 	widths := make([]int, len(lines))
 	widest := 0
 	for i, l := range lines {
-		widths[i] = cellWidth(l)
+		widths[i] = CellWidth(l)
 		widest = max(widest, widths[i])
 	}
 	for i := range lines {
@@ -92,10 +92,10 @@ func alignLeft(lines []string) {
 	}
 }
 
-// plainBox is Plain.MaxWidth(w).Height(h).MaxHeight(h).Render(s) for a
+// PlainBox is Plain.MaxWidth(w).Height(h).MaxHeight(h).Render(s) for a
 // style with no colours: tabs to 4 spaces, CRLF to LF, at least h lines,
 // every line padded to the widest, cut to w cells, then to h lines.
-func plainBox(s string, w, h int) string {
+func PlainBox(s string, w, h int) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\t", "    "), "\r\n", "\n")
 	lines := strings.Split(s, "\n")
 	for len(lines) < h {
@@ -105,16 +105,16 @@ func plainBox(s string, w, h int) string {
 		alignLeft(lines)
 	}
 	for i, l := range lines {
-		if cellWidth(l) > w {
+		if CellWidth(l) > w {
 			lines[i] = ansi.Truncate(l, w, "")
 		}
 	}
 	return strings.Join(lines[:min(h, len(lines))], "\n")
 }
 
-// appBox is App.Render(s): one space of padding left and right, lines
+// AppBox is App.Render(s): one space of padding left and right, lines
 // aligned (DefaultStyles: App is Padding(0, 1) and nothing else).
-func appBox(s string) string {
+func AppBox(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\t", "    "), "\r\n", "\n")
 	lines := strings.Split(s, "\n")
 	for i := range lines {
