@@ -19,8 +19,8 @@ func TestReviewBatchSizeSetting(t *testing.T) {
 	rootType(m, "x?")
 	rootPress(m, "enter")
 	rootHas(t, m, `"x?" is not a batch size`)
-	if m.c.BatchSize != 0 || m.review.mode != reviewBatchInput {
-		t.Fatalf("a bad size was taken: %d, mode %d", m.c.BatchSize, m.review.mode)
+	if m.review.BatchSize() != 0 || m.review.mode != reviewBatchInput {
+		t.Fatalf("a bad size was taken: %d, mode %d", m.review.BatchSize(), m.review.mode)
 	}
 	rootPress(m, "ctrl+u")
 	rootType(m, "5")
@@ -31,8 +31,8 @@ func TestReviewBatchSizeSetting(t *testing.T) {
 	rootPress(m, "b", "ctrl+u")
 	rootType(m, "2")
 	rootPress(m, "esc")
-	if m.active != stepReview || m.c.BatchSize != 5 {
-		t.Fatalf("esc: active %s batch size %d", m.active, m.c.BatchSize)
+	if m.active != stepReview || m.review.BatchSize() != 5 {
+		t.Fatalf("esc: active %s batch size %d", m.active, m.review.BatchSize())
 	}
 
 	rootPress(m, "enter")
@@ -54,8 +54,8 @@ func TestReviewBatchSizeClearedIsOneRequest(t *testing.T) {
 	rootPress(m, "b")
 	rootHas(t, m, "Recipients per request › 4") // Options.BatchSize pre-fills it
 	rootPress(m, "ctrl+u", "enter")
-	if m.c.BatchSize != 0 {
-		t.Fatalf("empty size: batch size %d, want 0", m.c.BatchSize)
+	if m.review.BatchSize() != 0 {
+		t.Fatalf("empty size: batch size %d, want 0", m.review.BatchSize())
 	}
 	rootHas(t, m, "1 request → one synchronous send")
 	rootPress(m, "enter")

@@ -28,7 +28,8 @@ type Common struct {
 	// only way to WhatsSpot.
 	Engine  *campaign.Engine
 	Sandbox bool
-	// DefaultCountry is the ISO region for national numbers ("" = none).
+	// DefaultCountry is the session's starting region for national numbers
+	// ("" = none); Recipients owns the current one.
 	DefaultCountry string
 	// ImportDir confines CSV picking ("" = anywhere; SSH sets it).
 	ImportDir string
@@ -49,7 +50,8 @@ type Common struct {
 	Now func() time.Time
 	// Loc is the operator's time zone for schedules (nil: time.Local).
 	Loc *time.Location
-	// BatchSize splits a campaign into requests (0: one request).
+	// BatchSize is the session's starting batch size (0: one request);
+	// Review owns the current one.
 	BatchSize int
 }
 

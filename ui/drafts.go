@@ -125,8 +125,8 @@ func (m *Model) draftSnapshot() campaign.Draft {
 			MediaURL: m.media.in.Value(),
 		},
 		Step:           stepKeys[m.lastStep],
-		DefaultCountry: m.c.DefaultCountry,
-		BatchSize:      m.c.BatchSize,
+		DefaultCountry: m.recipients.DefaultCountry(),
+		BatchSize:      m.review.BatchSize(),
 		Operator:       m.c.Operator,
 		UI:             map[string]string{},
 	}
@@ -269,8 +269,8 @@ func (m *Model) restoreDraft(d *campaign.Draft) tea.Cmd {
 	m.syncType()
 	m.content.SetValue(d.Content)
 	m.media.SetValue(d.MediaURL)
-	m.c.DefaultCountry = d.DefaultCountry
-	m.c.BatchSize = max(d.BatchSize, 0)
+	m.recipients.defaultCountry = d.DefaultCountry
+	m.review.SetBatchSize(d.BatchSize)
 
 	cmd := m.recipients.restoreFrom(d)
 

@@ -209,8 +209,8 @@ func TestDraftRestoredOnANewModel(t *testing.T) {
 	if c.Type != campaign.TypeImage || c.Content != "Caption here" || c.MediaURL != "https://example.com/a.jpg" {
 		t.Errorf("restored message %+v", c)
 	}
-	if m2.c.DefaultCountry != "IN" || m2.c.BatchSize != 4 {
-		t.Errorf("restored country %q batch size %d", m2.c.DefaultCountry, m2.c.BatchSize)
+	if m2.recipients.DefaultCountry() != "IN" || m2.review.BatchSize() != 4 {
+		t.Errorf("restored country %q batch size %d", m2.recipients.DefaultCountry(), m2.review.BatchSize())
 	}
 	if len(c.Recipients) != 5 || len(c.GroupIDs) != 1 || c.GroupIDs[0] != "grp_1" {
 		t.Errorf("restored recipients %v groups %v (3 re-imported from the CSV + 2 typed)", c.Recipients, c.GroupIDs)

@@ -230,7 +230,8 @@ func (m *Model) draft() reviewDraft {
 	c.Recipients = m.recipients.Recipients()
 	c.GroupIDs = m.recipients.Groups()
 	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath(),
-		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr(), Media: m.media.Check()}
+		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr(), Media: m.media.Check(),
+		DefaultCountry: m.recipients.DefaultCountry()}
 	at, err := m.schedule.At()
 	if err != nil {
 		d.ScheduleErr = err.Error()
@@ -392,7 +393,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.deleteDraft()
 		}
 		cmd := m.goTo(stepProgress)
-		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.d.Campaign, m.c.BatchSize))
+		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.d.Campaign, m.review.BatchSize()))
 	case watchCampaignMsg:
 		m.jobs.Close()
 		m.progressFrom = stepJobs

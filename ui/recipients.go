@@ -131,6 +131,9 @@ type recipientsModel struct {
 	errPath   string
 	// international: digits without + are country code + number.
 	international bool
+	// defaultCountry reads national numbers; it starts as the session's
+	// (Common) and is this screen's to change (c).
+	defaultCountry string
 	// The import running: its file and the phone column asked for.
 	importing     bool
 	pendingPath   string
@@ -187,12 +190,13 @@ func newRecipients(c *Common) *recipientsModel {
 		return ti
 	}
 	m := &recipientsModel{
-		c:       c,
-		keys:    newRecipientsKeys(),
-		path:    newInput("CSV path: ", "contacts.csv (tab completes)", 4096),
-		numbers: newInput("Numbers: ", "+91 99999 99999, 447700900123; …", 0),
-		groups:  newInput("Group IDs: ", "grp_sales grp_support", 0),
-		country: newInput("Default country: ", "IN, GB, US … (empty: none)", 2),
+		defaultCountry: c.DefaultCountry,
+		c:              c,
+		keys:           newRecipientsKeys(),
+		path:           newInput("CSV path: ", "contacts.csv (tab completes)", 4096),
+		numbers:        newInput("Numbers: ", "+91 99999 99999, 447700900123; …", 0),
+		groups:         newInput("Group IDs: ", "grp_sales grp_support", 0),
+		country:        newInput("Default country: ", "IN, GB, US … (empty: none)", 2),
 		bar: progress.New(progress.WithWidth(30), progress.WithoutPercentage(),
 			progress.WithSolidFill("#25D366"), progress.WithColorProfile(c.Renderer.ColorProfile())),
 	}
@@ -480,7 +484,7 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case key.Matches(msg, k.Column):
 		return m.askColumn()
 	case key.Matches(msg, k.Country):
-		m.country.SetValue(m.c.DefaultCountry)
+		m.country.SetValue(m.defaultCountry)
 		m.country.CursorEnd()
 		return m.setFocus(focusCountry)
 	case key.Matches(msg, k.Clear):
@@ -773,7 +777,7 @@ func (m *recipientsModel) setInternational(on bool) tea.Cmd {
 
 // phoneOptions is how numbers are read now.
 func (m *recipientsModel) phoneOptions() campaign.PhoneOptions {
-	return campaign.PhoneOptions{DefaultCountry: m.c.DefaultCountry, International: m.international}
+	return campaign.PhoneOptions{DefaultCountry: m.defaultCountry, International: m.international}
 }
 
 // setCountry validates a region and re-normalises everything with it.
@@ -783,10 +787,10 @@ func (m *recipientsModel) setCountry(v string) tea.Cmd {
 		m.notice = fmt.Sprintf("%q is not a known region: use an ISO code such as IN, GB or US", campaign.SanitizeLine(v, 10))
 		return nil
 	}
-	if region == m.c.DefaultCountry {
+	if region == m.defaultCountry {
 		return nil
 	}
-	m.c.DefaultCountry = region
+	m.defaultCountry = region
 	m.notice = "default country: " + orNone(region)
 	m.renormalise()
 	m.layoutTables()
@@ -916,7 +920,7 @@ func (m *recipientsModel) importWith(p, column string) tea.Cmd {
 	m.layoutTables()
 	ch := make(chan campaign.ImportProgress, 1)
 	m.progCh = ch
-	opts := campaign.ImportOptions{PhoneColumn: column, DefaultCountry: m.c.DefaultCountry, International: m.international}
+	opts := campaign.ImportOptions{PhoneColumn: column, DefaultCountry: m.defaultCountry, International: m.international}
 	return tea.Batch(
 		importFileCmd(ctx, m.importID, full, opts, ch),
 		waitImportProgress(m.importID, ch),
@@ -1233,7 +1237,7 @@ func (m *recipientsModel) summaryView() string {
 	}
 
 	typed := counted(len(m.typed), "typed number", "typed numbers") + " · " +
-		counted(len(m.groupIDs), "group ID", "group IDs") + " · default country " + orNone(m.c.DefaultCountry)
+		counted(len(m.groupIDs), "group ID", "group IDs") + " · default country " + orNone(m.defaultCountry)
 	if m.international {
 		typed += " · digits are country code + number"
 	}
@@ -1503,3 +1507,6 @@ func (m *recipientsModel) takeDraftChange() string {
 	m.draftChangeMsg = ""
 	return s
 }
+
+// DefaultCountry is the region national numbers are read in now.
+func (m *recipientsModel) DefaultCountry() string { return m.defaultCountry }

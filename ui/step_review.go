@@ -32,6 +32,8 @@ type reviewDraft struct {
 	ImportErr error
 	// Media is the media check of the URL in Campaign (media types).
 	Media mediaCheck
+	// DefaultCountry is Recipients' (a typed test number is read in it).
+	DefaultCountry string
 }
 
 type reviewMode int
@@ -65,6 +67,9 @@ type sentMsg struct{ sub *campaign.Submission }
 
 // reviewStep shows the whole campaign on one card and sends it.
 type reviewStep struct {
+	// batchSize splits the campaign into requests (0: one); it starts as
+	// the session's and is this screen's to change (b).
+	batchSize int
 	// status is the send in flight's progress (nil: none yet); tick
 	// redraws it (tea.Tick; tests hold it).
 	status *sendStatus
@@ -116,23 +121,24 @@ type cardKey struct {
 
 func newReviewStep(c *Common) *reviewStep {
 	s := &reviewStep{
-		c:        c,
-		tick:     tea.Tick,
-		testIn:   c.NewTextInput(),
-		send:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
-		test:     key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
-		batch:    key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "batch size")),
-		resume:   key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume the last campaign")),
-		yes:      key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
-		no:       key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
-		cancel:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
-		override: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "send anyway")),
-		up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll")),
-		down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll")),
-		pgUp:     key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
-		pgDown:   key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
-		top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home", "top")),
-		bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end", "end of the card")),
+		batchSize: c.BatchSize,
+		c:         c,
+		tick:      tea.Tick,
+		testIn:    c.NewTextInput(),
+		send:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send")),
+		test:      key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "test send")),
+		batch:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "batch size")),
+		resume:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "resume the last campaign")),
+		yes:       key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, send")),
+		no:        key.NewBinding(key.WithKeys("n", "N", "esc"), key.WithHelp("n", "no")),
+		cancel:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		override:  key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "send anyway")),
+		up:        key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "scroll")),
+		down:      key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "scroll")),
+		pgUp:      key.NewBinding(key.WithKeys("pgup", "ctrl+b"), key.WithHelp("pgup", "page up")),
+		pgDown:    key.NewBinding(key.WithKeys("pgdown", "ctrl+f", " "), key.WithHelp("pgdn", "page down")),
+		top:       key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("home", "top")),
+		bottom:    key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("end", "end of the card")),
 	}
 	s.testIn.Prompt = "Test number › "
 	s.testIn.Placeholder = "+919999999999"
@@ -297,8 +303,8 @@ func (s *reviewStep) handleKey(msg tea.KeyMsg) tea.Cmd {
 			s.sendErr, s.testMsg, s.testErr, s.batchErr = "", "", "", ""
 			s.mode = reviewBatchInput
 			s.batchIn.SetValue("")
-			if s.c.BatchSize > 0 {
-				s.batchIn.SetValue(strconv.Itoa(s.c.BatchSize))
+			if s.batchSize > 0 {
+				s.batchIn.SetValue(strconv.Itoa(s.batchSize))
 			}
 			s.batchIn.CursorEnd()
 			return s.batchIn.Focus()
@@ -367,14 +373,14 @@ func (s *reviewStep) applyBatchSize() {
 		}
 	}
 	s.batchErr = ""
-	s.c.BatchSize = n
+	s.batchSize = n
 	s.mode = reviewIdle
 	s.batchIn.Blur()
 }
 
 // startTest sends the campaign's message to one number, now.
 func (s *reviewStep) startTest() tea.Cmd {
-	number, err := campaign.NormalizePhone(s.testIn.Value(), s.c.DefaultCountry)
+	number, err := campaign.NormalizePhone(s.testIn.Value(), s.d.DefaultCountry)
 	if err != nil {
 		s.testErr = campaign.Sanitize(err.Error())
 		return nil
@@ -403,7 +409,7 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 	ctx, stateDir, operator := s.c.ctx(), s.c.StateDir, s.c.Operator
 	eng := s.c.Engine.WithJournal(s.c.Journal)
 	onSubmit := s.c.OnSubmit
-	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.c.BatchSize, Now: s.c.Now}
+	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.batchSize, Now: s.c.Now}
 	if test {
 		opts.BatchSize = 0
 	}
@@ -659,7 +665,7 @@ func (s *reviewStep) layout() reviewLayout {
 // card draws the card's lines (O(1) in recipients), or takes them from
 // the cache when nothing it shows changed.
 func (s *reviewStep) card() []string {
-	k := cardKey{gen: s.gen, width: s.width, batch: s.c.BatchSize, overridden: s.overridden, engine: s.c.Engine}
+	k := cardKey{gen: s.gen, width: s.width, batch: s.batchSize, overridden: s.overridden, engine: s.c.Engine}
 	if s.cache.lines != nil && s.cache.key == k {
 		return append([]string(nil), s.cache.lines...)
 	}
@@ -689,7 +695,7 @@ func (s *reviewStep) card() []string {
 		rows = append(rows, row("", c.ScheduledAt.UTC().Format("2006-01-02T15:04:05Z07:00")+" (sent to the API)"))
 	}
 	rows = append(rows, s.mediaRows(row)...)
-	rows = append(rows, row("API", apiPlan(c, s.c.BatchSize)))
+	rows = append(rows, row("API", apiPlan(c, s.batchSize)))
 	if t := s.target(); t != "" {
 		rows = append(rows, row("", t))
 	}
@@ -857,3 +863,9 @@ func (s *reviewStep) FullHelp() [][]key.Binding {
 	}
 	return h
 }
+
+// BatchSize is how many recipients a request carries at most (0: all).
+func (s *reviewStep) BatchSize() int { return s.batchSize }
+
+// SetBatchSize restores a draft's batch size.
+func (s *reviewStep) SetBatchSize(n int) { s.batchSize = max(n, 0) }
