@@ -119,19 +119,56 @@ func (m *Model) composing() bool {
 // CSV path is kept and re-imported instead).
 func (m *Model) draftSnapshot() campaign.Draft {
 	d := campaign.Draft{
-		Campaign: campaign.Campaign{
-			Type:     m.typ.Selected(),
-			Content:  m.content.Value(),
-			MediaURL: m.media.in.Value(),
-		},
-		Step:           stepKeys[m.lastStep],
-		DefaultCountry: m.recipients.DefaultCountry(),
-		BatchSize:      m.review.BatchSize(),
-		Operator:       m.c.Operator,
-		UI:             map[string]string{},
+		Step:     stepKeys[m.lastStep],
+		Operator: m.c.Operator,
+		UI:       map[string]string{},
 	}
-	m.recipients.snapshotInto(&d)
-	s := m.schedule
+	for _, p := range m.draftParts() {
+		p.snapshotInto(&d)
+	}
+	return d
+}
+
+// draftPart is a screen's share of a draft: it writes what it owns into a
+// snapshot and takes it back on restore. The root reaches into no screen.
+type draftPart interface {
+	snapshotInto(d *campaign.Draft)
+	restoreFrom(d *campaign.Draft) tea.Cmd
+}
+
+// draftParts in restore order: the type first (it sets the content limit
+// and whether there is a media step).
+func (m *Model) draftParts() []draftPart {
+	return []draftPart{m.typ, m.content, m.media, m.recipients, m.schedule, m.review}
+}
+
+func (s *typeStep) snapshotInto(d *campaign.Draft) { d.Type = s.Selected() }
+func (s *typeStep) restoreFrom(d *campaign.Draft) tea.Cmd {
+	s.Select(d.Type)
+	return nil
+}
+
+func (s *contentStep) snapshotInto(d *campaign.Draft) { d.Content = s.Value() }
+func (s *contentStep) restoreFrom(d *campaign.Draft) tea.Cmd {
+	s.SetValue(d.Content)
+	return nil
+}
+
+func (s *mediaStep) snapshotInto(d *campaign.Draft) { d.MediaURL = s.in.Value() }
+func (s *mediaStep) restoreFrom(d *campaign.Draft) tea.Cmd {
+	s.SetValue(d.MediaURL)
+	return nil
+}
+
+func (s *reviewStep) snapshotInto(d *campaign.Draft) { d.BatchSize = s.BatchSize() }
+func (s *reviewStep) restoreFrom(d *campaign.Draft) tea.Cmd {
+	s.SetBatchSize(d.BatchSize)
+	return nil
+}
+
+// The schedule keeps the choice, not the instant: a relative time ("+2h")
+// moves with the clock and would look like a change every second.
+func (s *scheduleStep) snapshotInto(d *campaign.Draft) {
 	switch {
 	case s.cursor == 0:
 		d.UI[draftUISchedule] = "now"
@@ -142,9 +179,23 @@ func (m *Model) draftSnapshot() campaign.Draft {
 		d.UI[draftUISchedule] = "custom"
 		d.UI[draftUIScheduleText] = s.in.Value()
 	}
-	// The instant is left out on purpose: a relative time ("+2h") moves
-	// with the clock and would look like a change every second.
-	return d
+}
+
+func (s *scheduleStep) restoreFrom(d *campaign.Draft) tea.Cmd {
+	s.refreshPresets()
+	s.cursor = 0
+	switch d.UI[draftUISchedule] {
+	case "preset":
+		for i, p := range s.presets {
+			if p.Label == d.UI[draftUIPreset] {
+				s.cursor = i + 1
+			}
+		}
+	case "custom":
+		s.cursor = s.customIndex()
+		s.in.SetValue(d.UI[draftUIScheduleText])
+	}
+	return nil
 }
 
 // trackDraft runs after every message: when the composer's state changed,
@@ -265,29 +316,14 @@ func allAccepted(sub *campaign.Submission) bool {
 // the operator left; a saved CSV path is imported again.
 func (m *Model) restoreDraft(d *campaign.Draft) tea.Cmd {
 	m.drafts.adopt()
-	m.typ.Select(d.Type)
-	m.syncType()
-	m.content.SetValue(d.Content)
-	m.media.SetValue(d.MediaURL)
-	m.recipients.defaultCountry = d.DefaultCountry
-	m.review.SetBatchSize(d.BatchSize)
-
-	cmd := m.recipients.restoreFrom(d)
-
-	s := m.schedule
-	s.refreshPresets()
-	s.cursor = 0
-	switch d.UI[draftUISchedule] {
-	case "preset":
-		for i, p := range s.presets {
-			if p.Label == d.UI[draftUIPreset] {
-				s.cursor = i + 1
-			}
+	var cmds []tea.Cmd
+	for _, p := range m.draftParts() {
+		cmds = append(cmds, p.restoreFrom(d))
+		if p == draftPart(m.typ) {
+			m.syncType()
 		}
-	case "custom":
-		s.cursor = s.customIndex()
-		s.in.SetValue(d.UI[draftUIScheduleText])
 	}
+	cmd := tea.Batch(cmds...)
 
 	target, ok := stepFromKey(d.Step)
 	if !ok || (target == stepMedia && !m.typ.Selected().IsMedia()) {

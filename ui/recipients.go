@@ -1453,6 +1453,7 @@ func validRegion(region string) bool { return campaign.ValidRegion(region) }
 // typed, the groups, and the CSV by path (re-imported on restore, never
 // copied), with what it was read with and how it looked.
 func (m *recipientsModel) snapshotInto(d *campaign.Draft) {
+	d.DefaultCountry = m.defaultCountry
 	d.Recipients = append([]string(nil), m.typed...)
 	d.GroupIDs = append([]string(nil), m.groupIDs...)
 	d.International = m.international
@@ -1482,6 +1483,7 @@ func (m *recipientsModel) snapshotInto(d *campaign.Draft) {
 // restoreFrom puts a draft's recipients back; a saved CSV is imported
 // again, and its import then says whether the file changed since.
 func (m *recipientsModel) restoreFrom(d *campaign.Draft) tea.Cmd {
+	m.defaultCountry = d.DefaultCountry
 	m.international = d.International
 	if raw := d.UI[draftUINumbers]; raw != "" {
 		// One number a line, as typed: rejects come back with their reason.
