@@ -55,7 +55,7 @@ func (m *Model) resendFailed(msg resendFailedMsg) tea.Cmd {
 	np.gen = m.progress.gen
 	np.fetch, np.tick = m.progress.fetch, m.progress.tick
 	m.progress = np
-	m.schedule.cursor = 0
+	m.schedule.SendNow()
 	cmd := m.recipients.Prefill("", internationalInput(msg.Recipients), nil)
 	return tea.Batch(cmd, m.goTo(stepReview))
 }

@@ -212,3 +212,6 @@ func (s *scheduleStep) ShortHelp() []key.Binding { return []key.Binding{s.up, s.
 func (s *scheduleStep) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{s.up, s.down, s.choose}}
 }
+
+// SendNow chooses "now" (a re-send of failures goes as soon as confirmed).
+func (s *scheduleStep) SendNow() { s.cursor = 0 }
