@@ -105,7 +105,7 @@ func BenchmarkReviewView1M(b *testing.B) {
 func BenchmarkProgressReply1000Jobs(b *testing.B) {
 	const n = 1000
 	c := testCommon(b)
-	c.Now = func() time.Time { return frozenNow }
+	c.Clock = func() time.Time { return frozenNow }
 	m := newProgress(c)
 	m.tick = func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }
 	sub := &campaign.Submission{CampaignID: "cmp_bench"}

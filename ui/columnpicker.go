@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
 
@@ -112,7 +113,7 @@ func (p *columnPicker) update(msg tea.KeyMsg) (chose string, closed bool) {
 	return "", false
 }
 
-func (p *columnPicker) view(st *Styles, width int) string {
+func (p *columnPicker) view(st *common.Styles, width int) string {
 	w := max(20, width)
 	var b strings.Builder
 	b.WriteString(wrapLine(st.Header.Render(campaign.SanitizeLine(p.title, 0)), w))

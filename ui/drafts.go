@@ -14,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // draftDelay is how long the composer waits after a change before saving
@@ -239,7 +240,7 @@ func (m *Model) onDraftTick(msg draftTickMsg) tea.Cmd {
 // copied into the closure, the command never reads the model.
 func (m *Model) saveDraftCmd() tea.Cmd {
 	st, gen, d := m.drafts, m.draftGen, m.lastDraft
-	d.SavedAt = m.c.now()
+	d.SavedAt = m.c.Now()
 	return func() tea.Msg { return draftSavedMsg{gen: gen, err: st.save(gen, d)} }
 }
 
@@ -255,7 +256,7 @@ func (m *Model) saveDraftNow() error {
 		return nil
 	}
 	d := m.lastDraft
-	d.SavedAt = m.c.now()
+	d.SavedAt = m.c.Now()
 	m.dirtyGen = 0
 	m.draftSaveErr = m.drafts.save(m.draftGen, d)
 	return m.draftSaveErr
@@ -338,7 +339,7 @@ func (m *Model) restoreDraft(d *campaign.Draft) tea.Cmd {
 
 // resumeScreen asks whether to carry on with the saved draft.
 type resumeScreen struct {
-	c      *Common
+	c      *common.Common
 	d      *campaign.Draft
 	err    error
 	width  int
@@ -350,7 +351,7 @@ type resumeScreen struct {
 	confirming bool
 }
 
-func newResumeScreen(c *Common) *resumeScreen {
+func newResumeScreen(c *common.Common) *resumeScreen {
 	return &resumeScreen{
 		c:      c,
 		resume: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resume")),
@@ -392,7 +393,7 @@ func (s *resumeScreen) View() string {
 			st.Error.Width(w).Render(campaign.Sanitize(s.err.Error())) + "\n\n" +
 			"n or enter starts fresh (the damaged draft is deleted)."
 	}
-	when := s.d.SavedAt.In(s.c.loc()).Format("Mon 2 Jan 15:04")
+	when := s.d.SavedAt.In(s.c.Loc()).Format("Mon 2 Jan 15:04")
 	q := fmt.Sprintf("Resume your draft from %s?", when)
 	ask := st.HelpKey.Render("enter") + " resume · " + st.HelpKey.Render("n") + " start fresh"
 	if s.confirming {

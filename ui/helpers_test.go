@@ -195,8 +195,8 @@ func (c *movingClock) tick(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd 
 // virtualProgress runs the progress view's polls in virtual time until
 // its jobs end (use only when they do end: the ticks fire at once).
 func virtualProgress(m *Model) *movingClock {
-	clk := &movingClock{t: m.c.now()}
-	m.c.Now = clk.Now
+	clk := &movingClock{t: m.c.Now()}
+	m.c.Clock = clk.Now
 	m.progress.tick = clk.tick
 	return clk
 }

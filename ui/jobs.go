@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
 
@@ -78,7 +79,7 @@ func newJobsKeys() jobsKeys {
 // jobsModel lists the journal's campaigns, newest first, two lines each,
 // with the selected one's batches below.
 type jobsModel struct {
-	c      *Common
+	c      *common.Common
 	keys   jobsKeys
 	width  int
 	height int
@@ -103,9 +104,9 @@ type jobsModel struct {
 	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 }
 
-var _ Component = (*jobsModel)(nil)
+var _ common.Component = (*jobsModel)(nil)
 
-func newJobs(c *Common) *jobsModel {
+func newJobs(c *common.Common) *jobsModel {
 	return &jobsModel{c: c, keys: newJobsKeys(), warned: map[string]bool{}, live: map[string]*liveJob{}, tick: tea.Tick}
 }
 
@@ -194,7 +195,7 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		lj := m.live[msg.id]
-		u, ok := m.polls.poller.Report(msg.id, msg.job, msg.err, m.c.now())
+		u, ok := m.polls.poller.Report(msg.id, msg.job, msg.err, m.c.Now())
 		if lj == nil || !ok {
 			return m, m.pump()
 		}
@@ -280,12 +281,12 @@ func (m *jobsModel) poll() tea.Cmd {
 }
 
 func (m *jobsModel) pump() tea.Cmd {
-	return m.polls.pump(m.c.now(), m.gen, "jobs", m.tick, m.fetchCmd)
+	return m.polls.pump(m.c.Now(), m.gen, "jobs", m.tick, m.fetchCmd)
 }
 
 // fetchCmd copies what it needs: it runs on another goroutine.
 func (m *jobsModel) fetchCmd(id string) tea.Cmd {
-	gen, fetch, eng, parent := m.gen, m.fetch, m.c.Engine, m.c.ctx()
+	gen, fetch, eng, parent := m.gen, m.fetch, m.c.Engine, m.c.Ctx()
 	lj := m.live[id]
 	cid, batch := "", -1
 	if lj != nil {
@@ -462,7 +463,7 @@ func (m *jobsModel) rowView(i, w int) []string {
 	r := m.records[i]
 	created := "created ?"
 	if !r.CreatedAt.IsZero() {
-		created = r.CreatedAt.In(m.c.loc()).Format("Mon 2 Jan 15:04")
+		created = r.CreatedAt.In(m.c.Loc()).Format("Mon 2 Jan 15:04")
 	}
 	typ := string(r.Type)
 	if typ == "" {
@@ -523,7 +524,7 @@ func (m *jobsModel) jobsSummary(r campaign.CampaignRecord) string {
 			continue
 		}
 		jobs++
-		if lj := m.live[b.JobID]; (lj == nil || lj.job == nil) && campaign.StatusAsOf(b, m.c.loc(), m.c.now()) != "" &&
+		if lj := m.live[b.JobID]; (lj == nil || lj.job == nil) && campaign.StatusAsOf(b, m.c.Loc(), m.c.Now()) != "" &&
 			(stale == nil || b.UpdatedAt.Before(stale.UpdatedAt)) {
 			stale = &b
 		}
@@ -558,7 +559,7 @@ func (m *jobsModel) jobsSummary(r campaign.CampaignRecord) string {
 		out += fmt.Sprintf(" (%s/%s sent)", commas(sent), commas(total))
 	}
 	if stale != nil {
-		out += " " + campaign.StatusAsOf(*stale, m.c.loc(), m.c.now())
+		out += " " + campaign.StatusAsOf(*stale, m.c.Loc(), m.c.Now())
 	}
 	return out
 }
@@ -648,7 +649,7 @@ func (m *jobsModel) batchLine(b campaign.BatchRecord) string {
 		}
 		if lj == nil || lj.job == nil {
 			// Not polled (yet): the journal's word, which may be old.
-			if asOf := campaign.StatusAsOf(b, m.c.loc(), m.c.now()); asOf != "" {
+			if asOf := campaign.StatusAsOf(b, m.c.Loc(), m.c.Now()); asOf != "" {
 				line += " · " + asOf
 			}
 		}

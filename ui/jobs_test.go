@@ -128,8 +128,8 @@ func jobsTestModel(t *testing.T, opts Options) (*Model, *fakeFetch, *jobsTicks) 
 	m.jobs.fetch = ff.fetch
 	// Virtual time: a tick is held for the test to fire, and firing it
 	// means its wait has passed.
-	clk := &movingClock{t: m.c.now()}
-	m.c.Now = clk.Now
+	clk := &movingClock{t: m.c.Now()}
+	m.c.Clock = clk.Now
 	m.jobs.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		ticks.msgs = append(ticks.msgs, tickAfter{clk, d, fn})
 		return nil

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
 
@@ -25,7 +26,7 @@ const (
 
 // step is a wizard screen that can refuse to be left forward.
 type step interface {
-	Component
+	common.Component
 	// Validate returns why the step may not be left forward, or "".
 	Validate() string
 }
@@ -92,7 +93,7 @@ const (
 // Model is the root: it owns the screens, routes keys to the active one and
 // sizes all of them.
 type Model struct {
-	c        *Common
+	c        *common.Common
 	keys     globalKeys
 	help     help.Model
 	fullHelp bool
@@ -149,7 +150,7 @@ type Model struct {
 	footSig, footView string
 }
 
-func newModel(c *Common) *Model {
+func newModel(c *common.Common) *Model {
 	m := &Model{
 		c:          c,
 		keys:       newGlobalKeys(),
@@ -169,7 +170,7 @@ func newModel(c *Common) *Model {
 	return m
 }
 
-func (m *Model) screen(id stepID) Component {
+func (m *Model) screen(id stepID) common.Component {
 	switch id {
 	case stepType:
 		return m.typ
@@ -191,8 +192,8 @@ func (m *Model) screen(id stepID) Component {
 	return m.progress
 }
 
-func (m *Model) screens() []Component {
-	return []Component{m.typ, m.content, m.media, m.recipients, m.schedule, m.review, m.progress, m.jobs, m.resume}
+func (m *Model) screens() []common.Component {
+	return []common.Component{m.typ, m.content, m.media, m.recipients, m.schedule, m.review, m.progress, m.jobs, m.resume}
 }
 
 // flow is the wizard's steps for the chosen type (Media URL only for media).

@@ -12,6 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
 
@@ -106,7 +107,7 @@ func newProgressKeys() progressKeys {
 
 // progressModel is the last screen: synchronous results, and live bulk jobs.
 type progressModel struct {
-	c      *Common
+	c      *common.Common
 	keys   progressKeys
 	width  int
 	height int
@@ -143,9 +144,9 @@ type progressModel struct {
 	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 }
 
-var _ Component = (*progressModel)(nil)
+var _ common.Component = (*progressModel)(nil)
 
-func newProgress(c *Common) *progressModel {
+func newProgress(c *common.Common) *progressModel {
 	m := &progressModel{
 		c:    c,
 		keys: newProgressKeys(),
@@ -158,8 +159,8 @@ func newProgress(c *Common) *progressModel {
 }
 
 func (m *progressModel) now() time.Time {
-	if m.c.Now != nil {
-		return m.c.Now()
+	if m.c.Clock != nil {
+		return m.c.Clock()
 	}
 	return time.Now()
 }
@@ -320,7 +321,7 @@ func (m *progressModel) fetchCmd(id string) tea.Cmd {
 			return e.API.GetJob(ctx, id)
 		}
 	}
-	parent := m.c.ctx()
+	parent := m.c.Ctx()
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(parent, pollTimeout)
 		defer cancel()
@@ -599,7 +600,7 @@ func (m *progressModel) OutcomeLine() string {
 // batches; never those whose outcome is unknown), through the engine.
 func (m *progressModel) resumeCmd() tea.Cmd {
 	eng := m.c.Engine.WithJournal(m.c.Journal)
-	id, gen, ctx := m.outcomeSub.CampaignID, m.gen, m.c.ctx()
+	id, gen, ctx := m.outcomeSub.CampaignID, m.gen, m.c.Ctx()
 	opts := campaign.SubmitOptions{Operator: m.c.Operator}
 	m.notice = "resuming " + id + "…"
 	return func() tea.Msg {

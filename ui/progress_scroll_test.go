@@ -91,7 +91,7 @@ func TestProgressRateAfterReattach(t *testing.T) {
 // counts down as the clock ticks.
 func TestProgressScheduledJobCountsDown(t *testing.T) {
 	c := testCommon(t)
-	c.Loc = rootLoc
+	c.Zone = rootLoc
 	s := newSim(t, c)
 	at := frozenNow.Add(12*time.Minute + 5*time.Second)
 	s.m.fetch = func(_ context.Context, id string) (*client.Job, error) {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // jobTally is what the progress view shows of all its jobs at once: counts,
@@ -163,7 +164,7 @@ func (t *jobTally) permanentFails() []failedRow { t.settle(); return t.permanent
 func (t *jobTally) failCount() int { t.settle(); return len(t.retry) + len(t.permanent) }
 
 // badge is the aggregate status: the one status, or a mix with counts.
-func (t *jobTally) badge(st *Styles) string {
+func (t *jobTally) badge(st *common.Styles) string {
 	out := ""
 	for _, s := range t.order {
 		n := t.status[s]

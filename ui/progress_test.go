@@ -21,6 +21,7 @@ import (
 	"spotcast/campaign"
 	"spotcast/client"
 	"spotcast/client/sandbox"
+	"spotcast/ui/common"
 )
 
 // fakeClock is shared by the model and the sandbox (another goroutine).
@@ -61,9 +62,9 @@ type sim struct {
 	out     []tea.Msg
 }
 
-func newSim(t testing.TB, c *Common) *sim {
+func newSim(t testing.TB, c *common.Common) *sim {
 	clk := &fakeClock{t: frozenNow}
-	c.Now = clk.Now
+	c.Clock = clk.Now
 	m := newProgress(c)
 	m.tick = func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd {
 		return func() tea.Msg { return timerMsg{d: d, msg: fn(time.Time{})} }

@@ -341,7 +341,7 @@ func (m *progressModel) scheduledLine(now time.Time) string {
 
 // startsIn is "Mon 2 Jan 15:04 CET, in 12m05s" (or "any moment" once due).
 func (m *progressModel) startsIn(at, now time.Time) string {
-	s := at.In(m.c.loc()).Format("Mon 2 Jan 15:04 MST")
+	s := at.In(m.c.Loc()).Format("Mon 2 Jan 15:04 MST")
 	if d := at.Sub(now).Truncate(time.Second); d > 0 {
 		return s + ", in " + fmtDuration(d)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
 
@@ -107,7 +108,7 @@ func newRecipientsKeys() recipientsKeys {
 // recipientsModel is wizard step 4: a CSV contact list (picked or typed),
 // pasted numbers and group IDs.
 type recipientsModel struct {
-	c      *Common
+	c      *common.Common
 	keys   recipientsKeys
 	width  int
 	height int
@@ -132,7 +133,7 @@ type recipientsModel struct {
 	// international: digits without + are country code + number.
 	international bool
 	// defaultCountry reads national numbers; it starts as the session's
-	// (Common) and is this screen's to change (c).
+	// (common.Common) and is this screen's to change (c).
 	defaultCountry string
 	// The import running: its file and the phone column asked for.
 	importing     bool
@@ -176,9 +177,9 @@ type draftCSV struct {
 	file csvFile
 }
 
-var _ Component = (*recipientsModel)(nil)
+var _ common.Component = (*recipientsModel)(nil)
 
-func newRecipients(c *Common) *recipientsModel {
+func newRecipients(c *common.Common) *recipientsModel {
 	newInput := func(prompt, placeholder string, limit int) textinput.Model {
 		ti := c.NewTextInput()
 		ti.Prompt = prompt
@@ -905,7 +906,7 @@ func (m *recipientsModel) importWith(p, column string) tea.Cmd {
 		m.layoutTables()
 		return nil
 	}
-	parent := m.c.Ctx
+	parent := m.c.Context
 	if parent == nil {
 		parent = context.Background()
 	}
@@ -928,8 +929,8 @@ func (m *recipientsModel) importWith(p, column string) tea.Cmd {
 }
 
 func (m *recipientsModel) now() time.Time {
-	if m.c.Now != nil {
-		return m.c.Now()
+	if m.c.Clock != nil {
+		return m.c.Clock()
 	}
 	return time.Now()
 }
@@ -1266,7 +1267,7 @@ func (m *recipientsModel) summaryView() string {
 	return strings.Join(lines, "\n")
 }
 
-func errOrPlain(st *Styles, n int, s string) string {
+func errOrPlain(st *common.Styles, n int, s string) string {
 	if n > 0 {
 		return st.Error.Render(s)
 	}

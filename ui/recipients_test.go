@@ -19,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // update rewrites the golden files: go test ./ui -update
@@ -26,19 +27,19 @@ var update = flag.Bool("update", false, "rewrite ui/testdata/*.golden")
 
 var frozenNow = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
 
-// testCommon is an 80×24 Common with a colour-free renderer and a frozen
+// testCommon is an 80×24 common.Common with a colour-free renderer and a frozen
 // clock, so goldens are plain text and stable.
-func testCommon(t testing.TB) *Common {
+func testCommon(t testing.TB) *common.Common {
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
-	return &Common{
-		Ctx:      context.Background(),
+	return &common.Common{
+		Context:  context.Background(),
 		Width:    80,
 		Height:   24,
 		Renderer: r,
-		Styles:   DefaultStyles(r),
+		Styles:   common.DefaultStyles(r),
 		StateDir: t.TempDir(),
-		Now:      func() time.Time { return frozenNow },
+		Clock:    func() time.Time { return frozenNow },
 	}
 }
 

@@ -158,7 +158,7 @@ func TestReviewMinimumSizeKeepsPromptAndProblems(t *testing.T) {
 		ScheduledAt: rootNow.Add(time.Minute)})
 	m.Update(tea.WindowSizeMsg{Width: minWidth, Height: minHeight})
 	later := rootNow.Add(time.Hour)
-	m.c.Now = func() time.Time { return later }
+	m.c.Clock = func() time.Time { return later }
 	rootHas(t, m, "more lines, 1 problem · j/k scroll")
 	rootPress(m, "enter")
 	rootHas(t, m, "✗ schedule:", "is in the past", "Not sent: fix the problems listed above first.")

@@ -172,7 +172,7 @@ func TestReviewProblemsRefuseSending(t *testing.T) {
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1),
 		ScheduledAt: rootNow.Add(time.Minute)})
 	later := rootNow.Add(time.Hour)
-	m.c.Now = func() time.Time { return later }
+	m.c.Clock = func() time.Time { return later }
 	rootHas(t, m, "✗ schedule:")
 	rootPress(m, "enter")
 	rootHas(t, m, "Not sent: fix the problems listed above first.")

@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // Options start the TUI. The CLI (and later the SSH server) fill them.
@@ -107,10 +108,10 @@ func New(opts Options) (tea.Model, error) {
 			r.SetColorProfile(termenv.Ascii)
 		}
 	}
-	c := &Common{
-		Ctx:              opts.Ctx,
+	c := &common.Common{
+		Context:          opts.Ctx,
 		Renderer:         r,
-		Styles:           DefaultStyles(r),
+		Styles:           common.DefaultStyles(r),
 		Engine:           opts.Engine,
 		Sandbox:          opts.Sandbox,
 		DefaultCountry:   opts.DefaultCountry,
@@ -121,8 +122,8 @@ func New(opts Options) (tea.Model, error) {
 		OnSubmit:         opts.OnSubmit,
 		OwnCampaignsOnly: opts.OwnCampaignsOnly,
 		Journal:          opts.Journal,
-		Now:              opts.Now,
-		Loc:              opts.Loc,
+		Clock:            opts.Now,
+		Zone:             opts.Loc,
 		BatchSize:        opts.BatchSize,
 	}
 	ownJournal := false
@@ -201,7 +202,7 @@ func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	pc := p
 	pc.Type = t
 	complete := true
-	for _, pr := range pc.Validate(m.c.now()) {
+	for _, pr := range pc.Validate(m.c.Now()) {
 		// The CSV is still to be imported: its recipients come later.
 		if pr.Field == campaign.FieldRecipients && opts.CSVPath != "" {
 			continue

@@ -12,11 +12,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // contentStep edits the text (TEXT) or the caption (media types).
 type contentStep struct {
-	c       *Common
+	c       *common.Common
 	ta      textarea.Model
 	typ     campaign.MessageType
 	width   int
@@ -45,7 +46,7 @@ func findPlaceholders(text string) []string {
 	return out
 }
 
-func newContentStep(c *Common) *contentStep {
+func newContentStep(c *common.Common) *contentStep {
 	s := &contentStep{
 		c:       c,
 		ta:      c.NewTextArea(),
@@ -117,7 +118,7 @@ func (s *contentStep) hint() string {
 
 // Validate refuses an empty TEXT and anything over WhatsApp's limit.
 func (s *contentStep) Validate() string {
-	ps := campaign.Campaign{Type: s.typ, Content: s.Value()}.Validate(s.c.now()).For(campaign.FieldContent)
+	ps := campaign.Campaign{Type: s.typ, Content: s.Value()}.Validate(s.c.Now()).For(campaign.FieldContent)
 	if len(ps) > 0 {
 		return ps[0].Message
 	}

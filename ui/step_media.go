@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // mediaCheckTimeout bounds the HEAD request so a dead host cannot leave the
@@ -35,7 +36,7 @@ type mediaCheck struct {
 
 // mediaStep asks for the media URL (media types only).
 type mediaStep struct {
-	c      *Common
+	c      *common.Common
 	in     textinput.Model
 	typ    campaign.MessageType
 	width  int
@@ -53,7 +54,7 @@ type mediaStep struct {
 	next  key.Binding
 }
 
-func newMediaStep(c *Common) *mediaStep {
+func newMediaStep(c *common.Common) *mediaStep {
 	s := &mediaStep{
 		c:     c,
 		in:    c.NewTextInput(),
@@ -125,7 +126,7 @@ func (s *mediaStep) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return s, nil
 		}
 		r := *msg.report.Retyped(s.typ)
-		r.At = s.c.now() // the composer's clock, which the operator reads
+		r.At = s.c.Now() // the composer's clock, which the operator reads
 		s.report = &r
 		return s, nil
 	case tea.KeyMsg:
@@ -154,7 +155,7 @@ func (s *mediaStep) startCheck() tea.Cmd {
 	}
 	s.forget()
 	s.checking = true
-	id, url, typ, eng, parent := s.checkID, s.Value(), s.typ, s.c.Engine, s.c.ctx()
+	id, url, typ, eng, parent := s.checkID, s.Value(), s.typ, s.c.Engine, s.c.Ctx()
 	return func() tea.Msg {
 		if eng == nil || eng.API == nil {
 			return mediaCheckMsg{id: id, url: url, err: fmt.Errorf("no API configured, so the media cannot be checked")}
@@ -187,7 +188,7 @@ func (s *mediaStep) View() string {
 		b.WriteString("\n" + st.Error.Width(w).Render("✗ "+s.checkErr))
 	case s.report != nil:
 		r := s.report
-		b.WriteString("\n" + st.Muted.Render(fmt.Sprintf("Checked %s: %s", r.At.In(s.c.loc()).Format("15:04"), r.Summary())))
+		b.WriteString("\n" + st.Muted.Render(fmt.Sprintf("Checked %s: %s", r.At.In(s.c.Loc()).Format("15:04"), r.Summary())))
 		blocking := r.Blocking()
 		for _, f := range blocking {
 			b.WriteString("\n" + st.Error.Width(w).Render("✗ "+campaign.Sanitize(f.Text)))

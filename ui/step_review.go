@@ -15,6 +15,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // reviewDraft is a snapshot of the composed campaign. The root takes it when
@@ -74,7 +75,7 @@ type reviewStep struct {
 	// redraws it (tea.Tick; tests hold it).
 	status *sendStatus
 	tick   func(time.Duration, func(time.Time) tea.Msg) tea.Cmd
-	c      *Common
+	c      *common.Common
 	d      reviewDraft
 	mode   reviewMode
 	width  int
@@ -119,7 +120,7 @@ type cardKey struct {
 	engine            *campaign.Engine
 }
 
-func newReviewStep(c *Common) *reviewStep {
+func newReviewStep(c *common.Common) *reviewStep {
 	s := &reviewStep{
 		batchSize: c.BatchSize,
 		c:         c,
@@ -205,7 +206,7 @@ func (s *reviewStep) Capturing() bool { return s.mode == reviewTestInput || s.mo
 // problems lists what stops the campaign from being sent.
 func (s *reviewStep) problems() []string {
 	var out []string
-	for _, p := range s.d.Campaign.Validate(s.c.now()) {
+	for _, p := range s.d.Campaign.Validate(s.c.Now()) {
 		out = append(out, keyWords(p.String()))
 	}
 	if s.d.Importing {
@@ -385,7 +386,7 @@ func (s *reviewStep) startTest() tea.Cmd {
 		s.testErr = campaign.Sanitize(err.Error())
 		return nil
 	}
-	for _, p := range s.d.Campaign.Validate(s.c.now()) {
+	for _, p := range s.d.Campaign.Validate(s.c.Now()) {
 		// Recipients and schedule do not matter for a test; the message does.
 		if p.Field != campaign.FieldRecipients && p.Field != campaign.FieldGroups && p.Field != campaign.FieldSchedule {
 			s.testErr = "Cannot test: " + keyWords(p.String())
@@ -406,10 +407,10 @@ func (s *reviewStep) startTest() tea.Cmd {
 func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.Cmd {
 	s.sendID++
 	id := s.sendID
-	ctx, stateDir, operator := s.c.ctx(), s.c.StateDir, s.c.Operator
+	ctx, stateDir, operator := s.c.Ctx(), s.c.StateDir, s.c.Operator
 	eng := s.c.Engine.WithJournal(s.c.Journal)
 	onSubmit := s.c.OnSubmit
-	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.batchSize, Now: s.c.Now}
+	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.batchSize, Now: s.c.Clock}
 	if test {
 		opts.BatchSize = 0
 	}
@@ -500,7 +501,7 @@ func (s *reviewStep) unsureHint() string {
 // that — what may have arrived.
 func (s *reviewStep) resumeUnsure() tea.Cmd {
 	s.sendID++
-	id, ctx, sub := s.sendID, s.c.ctx(), s.unsure
+	id, ctx, sub := s.sendID, s.c.Ctx(), s.unsure
 	eng := s.c.Engine.WithJournal(s.c.Journal)
 	o := campaign.Summarize(sub, nil)
 	includeUnknown := !o.Resumable() && o.Unknown > 0
@@ -604,7 +605,7 @@ func (s *reviewStep) confirmQuestion() string {
 	}
 	verb := "Send to "
 	if !c.ScheduledAt.IsZero() {
-		verb = "Schedule for " + formatLocal(c.ScheduledAt, s.c.loc()) + " to "
+		verb = "Schedule for " + formatLocal(c.ScheduledAt, s.c.Loc()) + " to "
 	}
 	if s.isOverridden() {
 		// Said again at the last step: o was pressed on purpose, not by chance.
@@ -625,7 +626,7 @@ func (s *reviewStep) mediaRows(row func(label, value string) string) []string {
 	r := s.d.Media.Report
 	switch {
 	case r != nil && r.URL == c.MediaURL:
-		rows = append(rows, row("Media", fmt.Sprintf("checked %s: %s", r.At.In(s.c.loc()).Format("15:04"), r.Summary())))
+		rows = append(rows, row("Media", fmt.Sprintf("checked %s: %s", r.At.In(s.c.Loc()).Format("15:04"), r.Summary())))
 		if s.isOverridden() {
 			rows = append(rows, row("", st.Warning.Render("⚠ sending anyway despite the problem (o takes it back)")))
 		}
@@ -691,7 +692,7 @@ func (s *reviewStep) card() []string {
 	if c.ScheduledAt.IsZero() {
 		rows = append(rows, row("When", "now, as soon as you confirm"))
 	} else {
-		rows = append(rows, row("When", formatLocal(c.ScheduledAt, s.c.loc())))
+		rows = append(rows, row("When", formatLocal(c.ScheduledAt, s.c.Loc())))
 		rows = append(rows, row("", c.ScheduledAt.UTC().Format("2006-01-02T15:04:05Z07:00")+" (sent to the API)"))
 	}
 	rows = append(rows, s.mediaRows(row)...)
@@ -797,7 +798,7 @@ func (s *reviewStep) statusView() []string {
 		}
 		return []string{st.Warning.Bold(true).Width(max(s.width, 10)).Render(q)}
 	case reviewSending:
-		return []string{st.Muted.Render(s.status.text(s.c.now()))}
+		return []string{st.Muted.Render(s.status.text(s.c.Now()))}
 	case reviewTestInput:
 		out := []string{s.testIn.View()}
 		if s.testErr != "" {

@@ -12,12 +12,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // scheduleStep picks when the campaign is sent: now, a preset, or a typed
 // time.
 type scheduleStep struct {
-	c       *Common
+	c       *common.Common
 	cursor  int
 	presets []campaign.Preset
 	in      textinput.Model
@@ -27,7 +28,7 @@ type scheduleStep struct {
 	up, down, choose key.Binding
 }
 
-func newScheduleStep(c *Common) *scheduleStep {
+func newScheduleStep(c *common.Common) *scheduleStep {
 	s := &scheduleStep{c: c, in: c.NewTextInput(), up: keyUp(), down: keyDown(), choose: keyChoose()}
 	s.in.Prompt = "› "
 	s.in.Placeholder = "2026-12-25 10:00, +2h, or 2026-12-25T10:00:00+05:30"
@@ -39,13 +40,13 @@ func newScheduleStep(c *Common) *scheduleStep {
 func (s *scheduleStep) customIndex() int { return len(s.presets) + 1 }
 
 func (s *scheduleStep) refreshPresets() {
-	s.presets = campaign.SchedulePresets(s.c.now(), s.c.loc())
+	s.presets = campaign.SchedulePresets(s.c.Now(), s.c.Loc())
 }
 
 // SetCustom selects "Custom…" with t typed in (used by flag pre-fill).
 func (s *scheduleStep) SetCustom(t time.Time) {
 	s.cursor = s.customIndex()
-	s.in.SetValue(t.In(s.c.loc()).Format(time.RFC3339))
+	s.in.SetValue(t.In(s.c.Loc()).Format(time.RFC3339))
 }
 
 // At is the chosen instant; zero means now.
@@ -59,7 +60,7 @@ func (s *scheduleStep) At() (time.Time, error) {
 	if strings.TrimSpace(s.in.Value()) == "" {
 		return time.Time{}, fmt.Errorf("type a date and time, or choose Now or a preset")
 	}
-	return campaign.ParseSchedule(s.in.Value(), s.c.now(), s.c.loc())
+	return campaign.ParseSchedule(s.in.Value(), s.c.Now(), s.c.Loc())
 }
 
 // Validate refuses unreadable and past times.
@@ -68,7 +69,7 @@ func (s *scheduleStep) Validate() string {
 	if err != nil {
 		return err.Error()
 	}
-	if ps := (campaign.Campaign{ScheduledAt: t}).Validate(s.c.now()).For(campaign.FieldSchedule); len(ps) > 0 {
+	if ps := (campaign.Campaign{ScheduledAt: t}).Validate(s.c.Now()).For(campaign.FieldSchedule); len(ps) > 0 {
 		return ps[0].Message
 	}
 	return ""
@@ -173,7 +174,7 @@ func (s *scheduleStep) View() string {
 	st := s.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Title.Render("When should it be sent?"))
-	b.WriteString("\n" + st.Muted.Render("Times are in "+zoneName(s.c.now(), s.c.loc())) + "\n")
+	b.WriteString("\n" + st.Muted.Render("Times are in "+zoneName(s.c.Now(), s.c.Loc())) + "\n")
 	row := func(i int, label, when string) {
 		padded := fmt.Sprintf("%-20s", label)
 		if i == s.cursor {
@@ -185,7 +186,7 @@ func (s *scheduleStep) View() string {
 	}
 	row(0, "Now", "as soon as you confirm")
 	for i, p := range s.presets {
-		row(i+1, p.Label, p.At.In(s.c.loc()).Format("Mon 2 Jan 15:04"))
+		row(i+1, p.Label, p.At.In(s.c.Loc()).Format("Mon 2 Jan 15:04"))
 	}
 	row(s.customIndex(), "Custom…", "")
 	if s.cursor == s.customIndex() {
@@ -199,9 +200,9 @@ func (s *scheduleStep) View() string {
 	case t.IsZero():
 		b.WriteString(st.Label.Render("Sends ") + "immediately after you confirm on the review screen")
 	default:
-		b.WriteString(st.Label.Render("Sends ") + formatLocal(t, s.c.loc()) + "\n")
+		b.WriteString(st.Label.Render("Sends ") + formatLocal(t, s.c.Loc()) + "\n")
 		b.WriteString(st.Label.Render("UTC   ") + t.UTC().Format(time.RFC3339))
-		if t.Before(s.c.now()) {
+		if t.Before(s.c.Now()) {
 			b.WriteString("\n" + st.Error.Render("That is in the past: choose a later time."))
 		}
 	}

@@ -7,11 +7,12 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/ui/common"
 )
 
 // typeStep picks the message type.
 type typeStep struct {
-	c      *Common
+	c      *common.Common
 	cursor int
 	width  int
 	height int
@@ -20,7 +21,7 @@ type typeStep struct {
 	choose key.Binding
 }
 
-func newTypeStep(c *Common) *typeStep {
+func newTypeStep(c *common.Common) *typeStep {
 	return &typeStep{c: c, up: keyUp(), down: keyDown(), choose: keyChoose()}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"spotcast/ui"
+	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
 
@@ -30,7 +30,7 @@ func frameInputs(t *testing.T) []string {
 	}
 	r := lipgloss.NewRenderer(nil)
 	r.SetColorProfile(termenv.TrueColor)
-	st := ui.DefaultStyles(r)
+	st := common.DefaultStyles(r)
 	colored := st.Error.Render("✗ bad") + " · " + st.Success.Render("sent 12") + "\n" + st.Card.Width(30).Render("╭ card\nline")
 	in = append(in, colored, "a\tb\r\nc", "日本語 wide\nok", "e\u0301 combining\nx", "flag 🇮🇳 and ⚠️ emoji\n.",
 		"cut \x1b[31", "osc \x1b]0;title\x07 done", "ctrl \x07 bell", strings.Repeat("█", 90)+"\n"+strings.Repeat("─", 10), "")
@@ -51,7 +51,7 @@ func TestFrameMatchesLipgloss(t *testing.T) {
 	for _, profile := range []termenv.Profile{termenv.Ascii, termenv.TrueColor} {
 		r := lipgloss.NewRenderer(nil)
 		r.SetColorProfile(profile)
-		st := ui.DefaultStyles(r)
+		st := common.DefaultStyles(r)
 		for i, s := range frameInputs(t) {
 			for _, size := range [][2]int{{78, 20}, {58, 12}, {10, 3}, {1, 1}, {200, 60}} {
 				w, h := size[0], size[1]

@@ -1,7 +1,8 @@
-// Package ui is spotcast's Bubble Tea interface: the composer wizard, the
-// review card, the live progress view. It holds no business rules: those
-// live in package campaign, whose Engine the entry hands in.
-package ui
+// Package common is what every screen of one session shares and reads:
+// its size, styles, renderer, clock, zone and the engine that decides.
+// Screens do not write it; only the root sets the size (soft-serve's
+// pkg/ui/common).
+package common
 
 import (
 	"context"
@@ -18,7 +19,7 @@ import (
 
 // Common is shared by every screen, by pointer (soft-serve's common.Common).
 type Common struct {
-	Ctx      context.Context
+	Context  context.Context
 	Width    int
 	Height   int
 	Renderer *lipgloss.Renderer
@@ -46,33 +47,33 @@ type Common struct {
 	// JournalErr says why the journal could not be opened; sending is then
 	// refused (an unjournaled send could not be resumed or audited).
 	JournalErr error
-	// Now is the clock; tests freeze it.
-	Now func() time.Time
-	// Loc is the operator's time zone for schedules (nil: time.Local).
-	Loc *time.Location
+	// Clock is the clock; tests freeze it.
+	Clock func() time.Time
+	// Zone is the operator's time zone for schedules (nil: time.Local).
+	Zone *time.Location
 	// BatchSize is the session's starting batch size (0: one request);
 	// Review owns the current one.
 	BatchSize int
 }
 
-// now is the injected clock, or the real one.
-func (c *Common) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
+// Now is the injected clock, or the real one.
+func (c *Common) Now() time.Time {
+	if c.Clock != nil {
+		return c.Clock()
 	}
 	return time.Now()
 }
 
-func (c *Common) loc() *time.Location {
-	if c.Loc != nil {
-		return c.Loc
+func (c *Common) Loc() *time.Location {
+	if c.Zone != nil {
+		return c.Zone
 	}
 	return time.Local
 }
 
-func (c *Common) ctx() context.Context {
-	if c.Ctx != nil {
-		return c.Ctx
+func (c *Common) Ctx() context.Context {
+	if c.Context != nil {
+		return c.Context
 	}
 	return context.Background()
 }
