@@ -6,6 +6,7 @@ package campaign
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -50,7 +51,7 @@ func (t MessageType) IsMedia() bool { return t == TypeImage || t == TypeVideo ||
 func (t MessageType) Description() string {
 	switch t {
 	case TypeText:
-		return "A plain text message, up to 4096 characters."
+		return "A plain text message, up to " + Grouped(MaxTextChars) + " characters."
 	case TypeImage:
 		return "A picture (JPEG/PNG, up to 5 MB) with an optional caption."
 	case TypeVideo:
@@ -143,8 +144,8 @@ func (c Campaign) Validate(now time.Time) Problems {
 		if c.Type.IsMedia() {
 			what = "caption"
 		}
-		add(FieldContent, "%s is %d characters; WhatsApp allows at most %d — shorten it by %d",
-			what, n, c.Type.ContentLimit(), n-c.Type.ContentLimit())
+		add(FieldContent, "%s is %s characters; WhatsApp allows at most %s — shorten it by %s",
+			what, Grouped(n), Grouped(c.Type.ContentLimit()), Grouped(n-c.Type.ContentLimit()))
 	}
 	if c.Type.IsMedia() {
 		if msg := CheckMediaURL(c.MediaURL); msg != "" {
@@ -249,4 +250,27 @@ func CountRequests(n, groups, batchSize int) (reqs, bulk int) {
 	// and the last.
 	bulk = isBulk(batchSize, true) + (reqs-2)*isBulk(batchSize, false) + isBulk(last, false)
 	return reqs, bulk
+}
+
+// Grouped writes n with digit grouping, as every count is shown: 1,000,000.
+func Grouped(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	lead := len(s) % 3
+	if lead == 0 {
+		lead = 3
+	}
+	b.WriteString(s[:lead])
+	for i := lead; i < len(s); i += 3 {
+		b.WriteByte(',')
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
 }

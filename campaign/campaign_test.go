@@ -80,7 +80,7 @@ func TestValidateReportsEverythingAtOnce(t *testing.T) {
 	}
 	msg := ps.Error()
 	for _, want := range []string{
-		"content: caption is 1030 characters; WhatsApp allows at most 1024 — shorten it by 6",
+		"content: caption is 1,030 characters; WhatsApp allows at most 1,024 — shorten it by 6",
 		`media-url: "not a url" is not an http(s) URL`,
 		"recipients: no recipients",
 		"schedule: 2026-11-25T11:45:01Z is in the past (it is now 2026-11-25T12:45:01Z)",

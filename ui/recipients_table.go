@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -46,27 +45,7 @@ func problemCells(p campaign.ImportProblem) []string {
 }
 
 // commas formats n with thousands separators (1,000,000).
-func commas(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	if neg {
-		s = s[1:]
-	}
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	lead := len(s) % 3
-	if lead == 0 {
-		lead = 3
-	}
-	b.WriteString(s[:lead])
-	for i := lead; i < len(s); i += 3 {
-		b.WriteByte(',')
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
+func commas(n int) string { return campaign.Grouped(n) }
 
 // clampView cuts a screen to w×h: a line too wide would wrap and a frame too
 // tall would scroll the alt screen, both garbling the frame.

@@ -342,8 +342,8 @@ func TestInvalidInputExits2AndSendsNothing(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"content over the limit", []string{"--to", "+919876500001", "--content", long}, []string{"--content", "4096"}},
-		{"caption over the limit", []string{"--to", "+919876500001", "--type", "video", "--media-url", "https://e.com/v.mp4", "--caption", long[:1025]}, []string{"1024"}},
+		{"content over the limit", []string{"--to", "+919876500001", "--content", long}, []string{"--content", "4,096"}},
+		{"caption over the limit", []string{"--to", "+919876500001", "--type", "video", "--media-url", "https://e.com/v.mp4", "--caption", long[:1025]}, []string{"1,024"}},
 		{"missing media url", []string{"--to", "+919876500001", "--type", "IMAGE", "--caption", "hi"}, []string{"--media-url"}},
 		{"no recipients", []string{"--content", "hi"}, []string{"no recipients"}},
 		{"past schedule", []string{"--to", "+919876500001", "--content", "hi", "--schedule", "2020-01-02T03:04:05Z"}, []string{"--schedule", "past"}},
@@ -355,7 +355,7 @@ func TestInvalidInputExits2AndSendsNothing(t *testing.T) {
 		{"unreadable content file", []string{"--to", "+919876500001", "--content-file", "/nonexistent/msg.txt"}, []string{"--content-file", "/nonexistent/msg.txt", "1 problem;"}},
 		{"bad batch size", []string{"--to", "+919876500001", "--content", "hi", "--batch-size", "-1"}, []string{"--batch-size"}},
 		{"unknown time zone", []string{"--to", "+919876500001", "--content", "hi", "--schedule", "2030-01-01 10:00", "--tz", "Mars/Olympus"}, []string{"--tz", "Mars/Olympus"}},
-		{"every problem at once", []string{"--to", "12", "--content", long, "--schedule", "2020-01-02T03:04:05Z"}, []string{"--to", "4096", "--schedule", "3 problems"}},
+		{"every problem at once", []string{"--to", "12", "--content", long, "--schedule", "2020-01-02T03:04:05Z"}, []string{"--to", "4,096", "--schedule", "3 problems"}},
 		{"unknown flag", []string{"--to", "+919876500001", "--content", "hi", "--frobnicate"}, []string{"--frobnicate"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
