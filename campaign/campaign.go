@@ -274,3 +274,49 @@ func Grouped(n int) string {
 	}
 	return b.String()
 }
+
+// Audience is a campaign's recipients from a contact list and the numbers
+// typed one by one, each number once (the first occurrence wins);
+// duplicates counts what was dropped between them (the list is Import's,
+// already de-duplicated). typedFirst puts the typed numbers before the
+// list's: the CLI's --to go first, the composer's typed ones after the
+// CSV. Every face merges through it; it is where suppression will plug in.
+// Only the few typed numbers get a set: a million-row list gets no second
+// map.
+func Audience(list []Recipient, typed []string, typedFirst bool) (recipients []string, duplicates int) {
+	uniq := make([]string, 0, len(typed))
+	mark := make(map[string]bool, len(typed)) // typed numbers kept so far
+	for _, p := range typed {
+		if mark[p] {
+			duplicates++
+			continue
+		}
+		mark[p] = true
+		uniq = append(uniq, p)
+	}
+	out := make([]string, 0, len(list)+len(uniq))
+	if typedFirst {
+		out = append(out, uniq...)
+		for _, r := range list {
+			if mark[r.Phone] {
+				duplicates++
+				continue
+			}
+			out = append(out, r.Phone)
+		}
+		return out, duplicates
+	}
+	for _, r := range list {
+		out = append(out, r.Phone)
+		if mark[r.Phone] {
+			mark[r.Phone] = false // in the list: the typed one is the repeat
+			duplicates++
+		}
+	}
+	for _, p := range uniq {
+		if mark[p] {
+			out = append(out, p)
+		}
+	}
+	return out, duplicates
+}

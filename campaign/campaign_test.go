@@ -226,3 +226,19 @@ func testNumbers(n int) []string {
 	}
 	return out
 }
+
+// One merge for every face: each number once, duplicates counted, in the
+// order the face asks for.
+func TestAudience(t *testing.T) {
+	list := []Recipient{{Phone: "1"}, {Phone: "2"}}
+	typed := []string{"2", "3", "3"}
+	if got, d := Audience(list, typed, true); strings.Join(got, ",") != "2,3,1" || d != 2 {
+		t.Errorf("typed first: %v, %d duplicates", got, d)
+	}
+	if got, d := Audience(list, typed, false); strings.Join(got, ",") != "1,2,3" || d != 2 {
+		t.Errorf("list first: %v, %d duplicates", got, d)
+	}
+	if got, d := Audience(nil, nil, true); len(got) != 0 || d != 0 {
+		t.Errorf("empty: %v %d", got, d)
+	}
+}

@@ -244,26 +244,11 @@ func (m *recipientsModel) Prefill(csvPath string, numbers, groups []string) tea.
 // Recipients are the valid numbers, CSV first then typed, de-duplicated (the
 // first occurrence wins).
 func (m *recipientsModel) Recipients() []string {
-	n := len(m.typed)
+	var list []campaign.Recipient
 	if m.report != nil {
-		n += len(m.report.Recipients)
+		list = m.report.Recipients
 	}
-	out := make([]string, 0, n)
-	seen := make(map[string]struct{}, n)
-	add := func(p string) {
-		if _, dup := seen[p]; !dup {
-			seen[p] = struct{}{}
-			out = append(out, p)
-		}
-	}
-	if m.report != nil {
-		for _, r := range m.report.Recipients {
-			add(r.Phone)
-		}
-	}
-	for _, p := range m.typed {
-		add(p)
-	}
+	out, _ := campaign.Audience(list, m.typed, false)
 	return out
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -163,23 +162,18 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	p.c.Content = content
 	p.c.MediaURL = strings.TrimSpace(f.mediaURL)
 
-	// Recipients: --to first, then the CSV; the first occurrence wins.
-	// Import already de-duplicated the CSV, so only the few --to numbers
-	// need a set (a million-row list gets no second map).
-	seen := map[string]bool{}
-	var recipients []string
+	// Recipients: the engine's one merge (campaign.Audience): the --to
+	// numbers, then the CSV's, each once.
+	var typed []string
+	var list []campaign.Recipient
 	for _, raw := range f.to {
 		ph, err := campaign.PhoneOptions{DefaultCountry: a.g.defaultCountry, International: f.international}.Normalize(raw)
-		switch {
-		case err != nil:
+		if err != nil {
 			p.invalid++
 			ps.add("to", "%q: %v", raw, err)
-		case seen[ph]:
-			p.duplicates++
-		default:
-			seen[ph] = true
-			recipients = append(recipients, ph)
+			continue
 		}
+		typed = append(typed, ph)
 	}
 	csvFailed := false // the --csv problem already explains missing recipients
 	if f.csv != "" {
@@ -202,18 +196,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 				csvFailed = true
 				ps.add("csv", "%s has no valid numbers (%d invalid); see `spotcast import %s`", displayPath(f.csv), rep.Invalid, f.csv)
 			}
-			if len(seen) == 0 {
-				recipients = rep.Phones()
-				break
-			}
-			recipients = slices.Grow(recipients, len(rep.Recipients))
-			for _, rc := range rep.Recipients {
-				if seen[rc.Phone] {
-					p.duplicates++
-					continue
-				}
-				recipients = append(recipients, rc.Phone)
-			}
+			list = rep.Recipients
 		}
 	} else if f.phoneColumn != "" {
 		ps.add("phone-column", "--phone-column needs --csv")
@@ -221,6 +204,8 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	if stdinUsers > 1 {
 		ps.add("csv", "--csv - and --content-file - cannot both read stdin")
 	}
+	recipients, dups := campaign.Audience(list, typed, true)
+	p.duplicates += dups
 	p.c.Recipients = recipients
 	for _, g := range f.groups {
 		p.c.GroupIDs = append(p.c.GroupIDs, strings.TrimSpace(g))
