@@ -582,10 +582,10 @@ func WatchProblems(results []JobResult) []string {
 	return out
 }
 
-// Plural is "1 message" or "3 messages".
+// Plural is "1 message" or "3,000 messages": every face counts with it.
 func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
-	return fmt.Sprintf("%d %s", n, many)
+	return Grouped(n) + " " + many
 }

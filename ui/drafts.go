@@ -375,12 +375,12 @@ func (s *resumeScreen) summary() string {
 	if words != "" {
 		parts = append(parts, "'"+words+"'")
 	}
-	who := plural(len(d.Recipients), "recipient", "recipients")
+	who := campaign.Plural(len(d.Recipients), "recipient", "recipients")
 	if d.CSVPath != "" {
 		who += " + " + campaign.SanitizeLine(filepath.Base(d.CSVPath), 30)
 	}
 	if n := len(d.GroupIDs); n > 0 {
-		who += ", " + plural(n, "group", "groups")
+		who += ", " + campaign.Plural(n, "group", "groups")
 	}
 	return "(" + campaign.SanitizeLine(strings.Join(append(parts, who), ", "), 0) + ")"
 }

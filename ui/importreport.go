@@ -41,7 +41,7 @@ func WriteImportNotes(out io.Writer, rep *campaign.ImportReport) {
 
 func writeNoMobile(w io.Writer, rep *campaign.ImportReport) {
 	if rep.NoMobile > 0 {
-		fmt.Fprintf(w, "  %s had no mobile number: their first other number (never a fax) was used\n", plural(rep.NoMobile, "contact", "contacts"))
+		fmt.Fprintf(w, "  %s had no mobile number: their first other number (never a fax) was used\n", campaign.Plural(rep.NoMobile, "contact", "contacts"))
 	}
 }
 

@@ -469,9 +469,9 @@ func (m *jobsModel) rowView(i, w int) []string {
 	if typ == "" {
 		typ = "?"
 	}
-	who := plural(r.Recipients, "recipient", "recipients")
+	who := campaign.Plural(r.Recipients, "recipient", "recipients")
 	if r.Groups > 0 {
-		who += ", " + plural(r.Groups, "group", "groups")
+		who += ", " + campaign.Plural(r.Groups, "group", "groups")
 	}
 	head := fmt.Sprintf("%s  %s  %s  %s", r.CampaignID, created, typ, who)
 	if r.Operator != "" {
@@ -503,7 +503,7 @@ func (m *jobsModel) batchSummary(r campaign.CampaignRecord) string {
 			parts = append(parts, fmt.Sprintf("%d %s", n, s))
 		}
 	}
-	out := plural(len(r.Batches), "batch", "batches") + ": " + strings.Join(parts, ", ")
+	out := campaign.Plural(len(r.Batches), "batch", "batches") + ": " + strings.Join(parts, ", ")
 	if r.Incomplete {
 		out += " (its created event is missing)"
 	}
@@ -573,10 +573,10 @@ func (m *jobsModel) hints(r campaign.CampaignRecord) []hint {
 	id := campaign.SanitizeLine(r.CampaignID, 0)
 	var out []hint
 	if n := c[campaign.StatePending] + c[campaign.StateRejected]; n > 0 {
-		out = append(out, hint{plural(n, "batch", "batches") + " not sent — run", "spotcast resume " + id})
+		out = append(out, hint{campaign.Plural(n, "batch", "batches") + " not sent — run", "spotcast resume " + id})
 	}
 	if n := c[campaign.StateUnknown]; n > 0 {
-		out = append(out, hint{plural(n, "batch", "batches") + " with unknown outcome (it may have arrived) — only if it did not",
+		out = append(out, hint{campaign.Plural(n, "batch", "batches") + " with unknown outcome (it may have arrived) — only if it did not",
 			"spotcast resume " + id + " --include-unknown"})
 	}
 	return out
@@ -654,7 +654,7 @@ func (m *jobsModel) batchLine(b campaign.BatchRecord) string {
 			}
 		}
 	case b.State == campaign.StateAccepted:
-		line += " " + plural(len(b.Messages), "message", "messages")
+		line += " " + campaign.Plural(len(b.Messages), "message", "messages")
 	case b.Error != "":
 		line += " " + b.Error
 	}

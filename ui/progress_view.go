@@ -185,7 +185,7 @@ func (m *progressModel) syncView(w int) []string {
 	st := m.c.Styles
 	var out []string
 	for _, b := range m.batches {
-		head := fmt.Sprintf("Batch %d · %s", b.Index+1, plural(b.Recipients, "recipient", "recipients"))
+		head := fmt.Sprintf("Batch %d · %s", b.Index+1, campaign.Plural(b.Recipients, "recipient", "recipients"))
 		switch b.State {
 		case campaign.StateAccepted:
 			out = append(out, st.Header.Render(head)+" "+st.Success.Render("sent"))
@@ -227,7 +227,7 @@ func (m *progressModel) syncSummaryView(w int) []string {
 	st := m.c.Styles
 	var out []string
 	for _, b := range m.batches {
-		head := st.Header.Render(fmt.Sprintf("Batch %d · %s", b.Index+1, plural(b.Recipients, "recipient", "recipients"))) + " "
+		head := st.Header.Render(fmt.Sprintf("Batch %d · %s", b.Index+1, campaign.Plural(b.Recipients, "recipient", "recipients"))) + " "
 		var rest string
 		switch b.State {
 		case campaign.StateAccepted:
@@ -331,7 +331,7 @@ func (m *progressModel) scheduledLine(now time.Time) string {
 	}
 	who := "scheduled"
 	if len(m.jobs) > 1 {
-		who = plural(n, "job", "jobs") + " scheduled"
+		who = campaign.Plural(n, "job", "jobs") + " scheduled"
 	}
 	if at.IsZero() {
 		return who + ": the API has not said when it starts"
@@ -466,11 +466,11 @@ func (m *progressModel) summarySections(w int) []section {
 	}
 	if len(retry) > 0 {
 		secs = append(secs, fixed(st.Error.Render(fmt.Sprintf("%s failed — may succeed if sent again (r):",
-			plural(len(retry), "recipient", "recipients")))), row(retry))
+			campaign.Plural(len(retry), "recipient", "recipients")))), row(retry))
 	}
 	if len(perm) > 0 {
 		secs = append(secs, fixed(st.Error.Render(fmt.Sprintf("%s failed for good (not re-sent):",
-			plural(len(perm), "recipient", "recipients")))), row(perm))
+			campaign.Plural(len(perm), "recipient", "recipients")))), row(perm))
 	}
 	switch {
 	case m.exportErr != nil:

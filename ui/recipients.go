@@ -556,7 +556,7 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 		if m.focus == focusNumbers && len(m.inputRejects) > 0 {
 			// Refused entries wait to be fixed (after a default country,
 			// say): a opens them again.
-			m.notice = counted(len(m.inputRejects), "refused entry waits", "refused entries wait") + " in the numbers input: a opens it, ctrl+u empties it"
+			m.notice = campaign.Plural(len(m.inputRejects), "refused entry waits", "refused entries wait") + " in the numbers input: a opens it, ctrl+u empties it"
 			m.inputRejects = nil
 			m.setFocus(focusTable)
 			return nil
@@ -652,7 +652,7 @@ func (m *recipientsModel) addNumbers(s string) {
 	m.typedRaw = append(m.typedRaw, fields...)
 	before, beforeRej := len(m.typed), len(m.rejects)
 	m.renormalise()
-	m.notice = counted(len(m.typed)-before, "number", "numbers") + " added, " + commas(len(m.rejects)-beforeRej) + " rejected"
+	m.notice = campaign.Plural(len(m.typed)-before, "number", "numbers") + " added, " + commas(len(m.rejects)-beforeRej) + " rejected"
 }
 
 // addTypedNumbers adds what the numbers input holds; what is not a valid
@@ -670,9 +670,9 @@ func (m *recipientsModel) addTypedNumbers(s string) (left string) {
 	}
 	before := len(m.typed)
 	m.renormalise()
-	m.notice = counted(len(m.typed)-before, "number", "numbers") + " added"
+	m.notice = campaign.Plural(len(m.typed)-before, "number", "numbers") + " added"
 	if len(keep) > 0 {
-		m.notice += "; " + counted(len(keep), "entry is not a number and stays", "entries are not numbers and stay") + " in the input: fix, or esc"
+		m.notice += "; " + campaign.Plural(len(keep), "entry is not a number and stays", "entries are not numbers and stay") + " in the input: fix, or esc"
 	}
 	return strings.Join(keep, ", ")
 }
@@ -727,16 +727,8 @@ func (m *recipientsModel) addGroups(s string) {
 		added++
 	}
 	if added > 0 {
-		m.notice = counted(added, "group ID", "group IDs") + " added"
+		m.notice = campaign.Plural(added, "group ID", "group IDs") + " added"
 	}
-}
-
-// counted is "1 typed number", "2,000 typed numbers".
-func counted(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return commas(n) + " " + many
 }
 
 func contains(xs []string, s string) bool {
@@ -991,7 +983,7 @@ func noValidErr(r *campaign.ImportReport) error {
 		p := r.Problems[0]
 		why = fmt.Sprintf(" (line %d: %s)", p.Line, p.Reason)
 	}
-	return fmt.Errorf("no valid number in %s of %s%s — %s, or %s", ColumnName(r.Column), counted(r.Rows, "row", "rows"), why,
+	return fmt.Errorf("no valid number in %s of %s%s — %s, or %s", ColumnName(r.Column), campaign.Plural(r.Rows, "row", "rows"), why,
 		campaign.SettingPhoneColumn, campaign.SettingDefaultCountry)
 }
 
@@ -1002,7 +994,7 @@ func csvChangeWords(name string, was, now csvFile) string {
 	case was.rows != now.rows:
 		return fmt.Sprintf("%s changed since the draft: %s → %s rows", name, commas(was.rows), commas(now.rows))
 	case (was.size != 0 && was.size != now.size) || (!was.modTime.IsZero() && !was.modTime.Equal(now.modTime)):
-		return fmt.Sprintf("%s changed since the draft (still %s)", name, counted(now.rows, "row", "rows"))
+		return fmt.Sprintf("%s changed since the draft (still %s)", name, campaign.Plural(now.rows, "row", "rows"))
 	}
 	return ""
 }
@@ -1193,7 +1185,7 @@ func (m *recipientsModel) summaryView() string {
 		// the "what to do" part of a long message must all stay visible.
 		msg := fmt.Sprintf("Cannot import %s\n%s", m.shown(m.errPath), keyWords(m.importErr.Error()))
 		if m.report != nil {
-			msg += "\nStill using " + filepath.Base(m.csvPath) + " (" + counted(len(m.report.Recipients), "recipient", "recipients") + ")."
+			msg += "\nStill using " + filepath.Base(m.csvPath) + " (" + campaign.Plural(len(m.report.Recipients), "recipient", "recipients") + ")."
 		}
 		var out []string
 		for _, l := range strings.Split(msg, "\n") {
@@ -1217,13 +1209,13 @@ func (m *recipientsModel) summaryView() string {
 		lines = append(lines, wrapLine(st.Header.Render("CSV ")+campaign.SanitizeLine(src, 0), w))
 		lines = append(lines, fmt.Sprintf("%s valid · %s invalid · %s · %s",
 			st.Success.Render(commas(r.Valid)), errOrPlain(st, r.Invalid, commas(r.Invalid)),
-			counted(r.Duplicates, "duplicate", "duplicates"), counted(r.Rows, "row", "rows")))
+			campaign.Plural(r.Duplicates, "duplicate", "duplicates"), campaign.Plural(r.Rows, "row", "rows")))
 	case m.importErr == nil && !m.importing:
 		lines = append(lines, st.Header.Render("CSV ")+st.Muted.Render("none — o browse files · i type a path"))
 	}
 
-	typed := counted(len(m.typed), "typed number", "typed numbers") + " · " +
-		counted(len(m.groupIDs), "group ID", "group IDs") + " · default country " + orNone(m.defaultCountry)
+	typed := campaign.Plural(len(m.typed), "typed number", "typed numbers") + " · " +
+		campaign.Plural(len(m.groupIDs), "group ID", "group IDs") + " · default country " + orNone(m.defaultCountry)
 	if m.international {
 		typed += " · digits are country code + number"
 	}
@@ -1243,8 +1235,8 @@ func (m *recipientsModel) summaryView() string {
 		lines = append(lines, st.Error.Render(campaign.SanitizeLine(fmt.Sprintf("  ✗ %s — %s", r.raw, r.reason), w)))
 	}
 	if m.focus == focusConfirm {
-		q := "Clear " + counted(len(m.typed)+len(m.rejects), "typed number", "typed numbers") + " and " +
-			counted(len(m.groupIDs), "group ID", "group IDs") + "? y clears, any other key keeps them"
+		q := "Clear " + campaign.Plural(len(m.typed)+len(m.rejects), "typed number", "typed numbers") + " and " +
+			campaign.Plural(len(m.groupIDs), "group ID", "group IDs") + "? y clears, any other key keeps them"
 		lines = append(lines, st.Warning.Render(wrapLine(q, w)))
 	} else if m.notice != "" {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine(m.notice, w)))
@@ -1267,7 +1259,7 @@ func (m *recipientsModel) importProgressView() string {
 		pct := float64(p.Bytes) / float64(p.TotalBytes)
 		parts = append(parts, m.bar.ViewAs(min(1, pct))+fmt.Sprintf(" %3.0f%%", min(100, pct*100)))
 	}
-	parts = append(parts, counted(p.Rows, "row", "rows"))
+	parts = append(parts, campaign.Plural(p.Rows, "row", "rows"))
 	if el := m.now().Sub(m.started); el >= 100*time.Millisecond && p.Rows > 0 {
 		parts = append(parts, commas(int(float64(p.Rows)/el.Seconds()))+" rows/s")
 	}

@@ -144,11 +144,11 @@ func (s *contentStep) View() string {
 	switch {
 	case n > limit:
 		counter = st.Error.Render(counter)
-		note = st.Error.Render(plural(n-limit, "character", "characters") + " over the limit: shorten it before going on")
+		note = st.Error.Render(campaign.Plural(n-limit, "character", "characters") + " over the limit: shorten it before going on")
 	case n*10 >= limit*9:
 		// Warn in the last tenth so the operator can plan the cut.
 		counter = st.Warning.Render(counter)
-		note = st.Warning.Render(plural(limit-n, "character", "characters") + " left")
+		note = st.Warning.Render(campaign.Plural(limit-n, "character", "characters") + " left")
 	default:
 		counter = st.Muted.Render(counter)
 	}

@@ -488,7 +488,7 @@ func (s *reviewStep) unsureHint() string {
 	case o.Resumable():
 		hint += fmt.Sprintf(": it sends its %d recipients, nothing twice", o.Rejected+o.NotSent)
 	default:
-		hint += fmt.Sprintf(" once you know its %s did not arrive (check the dashboard): it sends them again", plural(o.Unknown, "recipient", "recipients"))
+		hint += fmt.Sprintf(" once you know its %s did not arrive (check the dashboard): it sends them again", campaign.Plural(o.Unknown, "recipient", "recipients"))
 	}
 	if o.Unknown > 0 {
 		hint += ". A new send (enter) asks twice: it may reach the same people again."
@@ -569,17 +569,9 @@ func apiPlan(c campaign.Campaign, batchSize int) string {
 		}
 		return fmt.Sprintf("1 request → one synchronous send (%d or fewer recipients, no groups)", campaign.BulkThreshold)
 	}
-	return fmt.Sprintf("%s of up to %s → %s, %s", plural(reqs, "request", "requests"),
-		plural(batchSize, "recipient", "recipients"), plural(bulk, "bulk job", "bulk jobs"),
-		plural(reqs-bulk, "synchronous send", "synchronous sends"))
-}
-
-// plural counts with digit grouping: "1 recipient", "12,000 recipients".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return commas(n) + " " + many
+	return fmt.Sprintf("%s of up to %s → %s, %s", campaign.Plural(reqs, "request", "requests"),
+		campaign.Plural(batchSize, "recipient", "recipients"), campaign.Plural(bulk, "bulk job", "bulk jobs"),
+		campaign.Plural(reqs-bulk, "synchronous send", "synchronous sends"))
 }
 
 // target names where a send goes and with which key (its last 4
@@ -599,9 +591,9 @@ func (s *reviewStep) target() string {
 
 func (s *reviewStep) confirmQuestion() string {
 	c := s.d.Campaign
-	who := plural(len(c.Recipients), "recipient", "recipients")
+	who := campaign.Plural(len(c.Recipients), "recipient", "recipients")
 	if n := len(c.GroupIDs); n > 0 {
-		who += " and " + plural(n, "group", "groups")
+		who += " and " + campaign.Plural(n, "group", "groups")
 	}
 	verb := "Send to "
 	if !c.ScheduledAt.IsZero() {
@@ -682,12 +674,12 @@ func (s *reviewStep) card() []string {
 
 	var rows []string
 	rows = append(rows, row("Type", fmt.Sprintf("%s · %s / %s characters", c.Type, commas(campaign.Chars(c.Content)), commas(c.Type.ContentLimit()))))
-	who := plural(len(c.Recipients), "recipient", "recipients") + " · " + plural(len(c.GroupIDs), "group", "groups")
+	who := campaign.Plural(len(c.Recipients), "recipient", "recipients") + " · " + campaign.Plural(len(c.GroupIDs), "group", "groups")
 	rows = append(rows, row("To", who))
 	if r := s.d.Report; r != nil {
 		rows = append(rows, row("", fmt.Sprintf("from %s: %s, %s invalid, %s dropped",
-			filepath.Base(campaign.Sanitize(s.d.CSVPath)), plural(r.Rows, "row", "rows"), commas(r.Invalid),
-			plural(r.Duplicates, "duplicate", "duplicates"))))
+			filepath.Base(campaign.Sanitize(s.d.CSVPath)), campaign.Plural(r.Rows, "row", "rows"), commas(r.Invalid),
+			campaign.Plural(r.Duplicates, "duplicate", "duplicates"))))
 	}
 	if c.ScheduledAt.IsZero() {
 		rows = append(rows, row("When", "now, as soon as you confirm"))
@@ -747,12 +739,12 @@ func (s *reviewStep) window(l reviewLayout) []string {
 	out := append([]string(nil), doc[off:off+room]...)
 	st := s.c.Styles
 	if off > 0 {
-		out[0] = st.Muted.Render("↑ " + plural(off+1, "more line", "more lines") + " · j/k scroll")
+		out[0] = st.Muted.Render("↑ " + campaign.Plural(off+1, "more line", "more lines") + " · j/k scroll")
 	}
 	if below := len(doc) - off - room; below > 0 {
-		more := plural(below+1, "more line", "more lines")
+		more := campaign.Plural(below+1, "more line", "more lines")
 		if problems > 0 {
-			more += ", " + plural(problems, "problem", "problems")
+			more += ", " + campaign.Plural(problems, "problem", "problems")
 		}
 		out[room-1] = st.Muted.Render("↓ " + more + " · j/k scroll")
 	}
@@ -792,9 +784,9 @@ func (s *reviewStep) statusView() []string {
 			"Campaign %s may already have reached these recipients (its outcome is unknown). Send a NEW campaign to them anyway? [y/N]", s.unsure.CampaignID))}
 	case reviewConfirmResume:
 		o := campaign.Summarize(s.unsure, nil)
-		q := fmt.Sprintf("Resume campaign %s: send the %s never sent? [y/N]", s.unsure.CampaignID, plural(o.Rejected+o.NotSent, "recipient", "recipients"))
+		q := fmt.Sprintf("Resume campaign %s: send the %s never sent? [y/N]", s.unsure.CampaignID, campaign.Plural(o.Rejected+o.NotSent, "recipient", "recipients"))
 		if !o.Resumable() {
-			q = fmt.Sprintf("Resend campaign %s to its %s whose outcome is unknown? They get it twice if it did arrive. [y/N]", s.unsure.CampaignID, plural(o.Unknown, "recipient", "recipients"))
+			q = fmt.Sprintf("Resend campaign %s to its %s whose outcome is unknown? They get it twice if it did arrive. [y/N]", s.unsure.CampaignID, campaign.Plural(o.Unknown, "recipient", "recipients"))
 		}
 		return []string{st.Warning.Bold(true).Width(max(s.width, 10)).Render(q)}
 	case reviewSending:

@@ -607,12 +607,7 @@ func audience(recipients, groups int) string {
 	return s
 }
 
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
-}
+func plural(n int, what string) string { return campaign.Plural(n, what, what+"s") }
 
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
