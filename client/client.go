@@ -458,9 +458,6 @@ type (
 	Failure = campaign.Failure
 )
 
-// IsTerminal is campaign.IsTerminal (statuses compare case-insensitively).
-func IsTerminal(status string) bool { return campaign.IsTerminal(status) }
-
 // GetJob fetches a bulk job's status. It does not retry: the watch policy
 // (campaign.Poller) decides what each answer means.
 func (c *Client) GetJob(ctx context.Context, id string) (*Job, error) {

@@ -65,7 +65,7 @@ func TestDecodeJobShapes(t *testing.T) {
 	if _, err := DecodeJob([]byte(`{"success":false,"message":"job expired"}`)); err == nil || !strings.Contains(err.Error(), "job expired") {
 		t.Fatalf("success:false: %v", err)
 	}
-	if !IsTerminal("completed") || IsTerminal("PROCESSING") || IsTerminal("") {
+	if !campaign.IsTerminal("completed") || campaign.IsTerminal("PROCESSING") || campaign.IsTerminal("") {
 		t.Fatal("IsTerminal")
 	}
 }

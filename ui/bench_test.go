@@ -10,7 +10,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // The recipients table is virtualised: with a million rows, View and a
@@ -59,9 +58,9 @@ func BenchmarkProgressWatchIdle(b *testing.B) {
 	for b.Loop() {
 		s := newSim(b, testCommon(b))
 		sent := 0
-		s.m.fetch = func(context.Context, string) (*client.Job, error) {
+		s.m.fetch = func(context.Context, string) (*campaign.Job, error) {
 			sent += 7
-			return &client.Job{ID: "job_1", Status: "PROCESSING", Total: ptr(1_000_000), Sent: ptr(sent), Failed: ptr(0), Pending: ptr(1_000_000 - sent)}, nil
+			return &campaign.Job{ID: "job_1", Status: "PROCESSING", Total: ptr(1_000_000), Sent: ptr(sent), Failed: ptr(0), Pending: ptr(1_000_000 - sent)}, nil
 		}
 		start := time.Now()
 		s.run(s.m.StartWatch([]string{"job_1"}))

@@ -76,13 +76,13 @@ func writeTestJournal(t *testing.T, dir string) (a, b, c string) {
 // fakeFetch answers GetJob with a fixed job per ID and counts the calls.
 type fakeFetch struct {
 	mu    sync.Mutex
-	jobs  map[string]client.Job
+	jobs  map[string]campaign.Job
 	calls map[string]int
 	// throttle answers that many polls with 429 and Retry-After 30 s.
 	throttle int
 }
 
-func (f *fakeFetch) fetch(_ context.Context, id string) (*client.Job, error) {
+func (f *fakeFetch) fetch(_ context.Context, id string) (*campaign.Job, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls[id]++
@@ -120,7 +120,7 @@ func execOne(c tea.Cmd) tea.Msg { return c() }
 func jobsTestModel(t *testing.T, opts Options) (*Model, *fakeFetch, *jobsTicks) {
 	t.Helper()
 	m := rootModel(t, opts)
-	ff := &fakeFetch{calls: map[string]int{}, jobs: map[string]client.Job{
+	ff := &fakeFetch{calls: map[string]int{}, jobs: map[string]campaign.Job{
 		"job_b": {ID: "job_b", Status: "PROCESSING", Total: idx(20), Sent: idx(7), Failed: idx(1), Pending: idx(12)},
 		"job_a": {ID: "job_a", Status: "COMPLETED", Total: idx(40), Sent: idx(38), Failed: idx(2), Pending: idx(0)},
 	}}
@@ -172,7 +172,7 @@ func TestJobsListFromTypeStep(t *testing.T) {
 		t.Fatalf("polls: job_b %d job_a %d, want 1 and 0", ff.count("job_b"), ff.count("job_a"))
 	}
 	ff.mu.Lock()
-	ff.jobs["job_b"] = client.Job{ID: "job_b", Status: "COMPLETED", Total: idx(20), Sent: idx(19), Failed: idx(1), Pending: idx(0)}
+	ff.jobs["job_b"] = campaign.Job{ID: "job_b", Status: "COMPLETED", Total: idx(20), Sent: idx(19), Failed: idx(1), Pending: idx(0)}
 	ff.mu.Unlock()
 	if len(ticks.msgs) == 0 {
 		t.Fatal("no refresh scheduled while a job runs")

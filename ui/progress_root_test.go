@@ -8,15 +8,14 @@ import (
 	"time"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // sentModel is a root model on Progress after sub was accepted; job polls
 // are answered by jobs (by job ID) and timers never fire.
-func sentModel(t *testing.T, opts Options, c campaign.Campaign, sub *campaign.Submission, jobs map[string]*client.Job) *Model {
+func sentModel(t *testing.T, opts Options, c campaign.Campaign, sub *campaign.Submission, jobs map[string]*campaign.Job) *Model {
 	t.Helper()
 	m := reviewModel(t, opts, c)
-	m.progress.fetch = func(_ context.Context, id string) (*client.Job, error) {
+	m.progress.fetch = func(_ context.Context, id string) (*campaign.Job, error) {
 		j, ok := jobs[id]
 		if !ok {
 			return nil, fmt.Errorf("no job %s", id)
@@ -42,8 +41,8 @@ func TestResendFailedKeepsRecipients(t *testing.T) {
 		Index: 0, Recipients: 12, State: campaign.StateAccepted,
 		Outcome: campaign.SendOutcome{Async: true, JobID: "job_1", Status: "PROCESSING"},
 	}}}
-	jobs := map[string]*client.Job{"job_1": {ID: "job_1", Status: "COMPLETED", Total: ptr(12), Sent: ptr(8), Failed: ptr(4),
-		Pending: ptr(0), Failures: []client.Failure{
+	jobs := map[string]*campaign.Job{"job_1": {ID: "job_1", Status: "COMPLETED", Total: ptr(12), Sent: ptr(8), Failed: ptr(4),
+		Pending: ptr(0), Failures: []campaign.Failure{
 			{Recipient: "+919876500001", Error: "not on WhatsApp"},
 			{Recipient: "919876500002", Error: "device offline too long"},
 			{Recipient: "919876500003", Error: "blocked"},
@@ -83,9 +82,9 @@ func TestResendAfterSendWatchCarriesMessageAndExitCode(t *testing.T) {
 		Outcome: campaign.SendOutcome{Async: true, JobID: "job_w", Status: "PROCESSING"},
 	}}}
 	m := rootModel(t, opts)
-	m.progress.fetch = func(context.Context, string) (*client.Job, error) {
-		return &client.Job{ID: "job_w", Status: "COMPLETED", Total: ptr(12), Sent: ptr(10), Failed: ptr(2), Pending: ptr(0),
-			Failures: []client.Failure{{Recipient: "919876500002", Error: "timeout"}, {Recipient: "919876500003", Error: "number is not on WhatsApp"}}}, nil
+	m.progress.fetch = func(context.Context, string) (*campaign.Job, error) {
+		return &campaign.Job{ID: "job_w", Status: "COMPLETED", Total: ptr(12), Sent: ptr(10), Failed: ptr(2), Pending: ptr(0),
+			Failures: []campaign.Failure{{Recipient: "919876500002", Error: "timeout"}, {Recipient: "919876500003", Error: "number is not on WhatsApp"}}}, nil
 	}
 	virtualProgress(m)
 	execAll(t, m, m.Init())
@@ -118,9 +117,9 @@ func TestResendOfJobsWatchedByIDSaysWhy(t *testing.T) {
 	opts := rootOptions(t)
 	opts.WatchJobIDs = []string{"job_x"}
 	m := rootModel(t, opts)
-	m.progress.fetch = func(context.Context, string) (*client.Job, error) {
-		return &client.Job{ID: "job_x", Status: "COMPLETED", Total: ptr(2), Sent: ptr(1), Failed: ptr(1), Pending: ptr(0),
-			Failures: []client.Failure{{Recipient: "919876500002", Error: "timeout"}}}, nil
+	m.progress.fetch = func(context.Context, string) (*campaign.Job, error) {
+		return &campaign.Job{ID: "job_x", Status: "COMPLETED", Total: ptr(2), Sent: ptr(1), Failed: ptr(1), Pending: ptr(0),
+			Failures: []campaign.Failure{{Recipient: "919876500002", Error: "timeout"}}}, nil
 	}
 	virtualProgress(m)
 	execAll(t, m, m.Init())
@@ -170,9 +169,9 @@ func TestProgressFailuresVisibleUnderSyncBatches(t *testing.T) {
 		{Index: 1, Recipients: 20, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Async: true, JobID: "job_b"}},
 		{Index: 2, Recipients: 10, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Messages: msgs}},
 	}}
-	jobs := map[string]*client.Job{
+	jobs := map[string]*campaign.Job{
 		"job_a": {ID: "job_a", Status: "COMPLETED", Total: ptr(20), Sent: ptr(19), Failed: ptr(1), Pending: ptr(0),
-			Failures: []client.Failure{{Recipient: "+919876500007", Error: "not on WhatsApp"}}},
+			Failures: []campaign.Failure{{Recipient: "+919876500007", Error: "not on WhatsApp"}}},
 		"job_b": {ID: "job_b", Status: "COMPLETED", Total: ptr(20), Sent: ptr(20), Failed: ptr(0), Pending: ptr(0)},
 	}
 	m := sentModel(t, opts, c, sub, jobs)

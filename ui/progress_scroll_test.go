@@ -12,7 +12,6 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
-	"spotcast/client"
 )
 
 // manyJobsSub is a submission of n bulk jobs of 100 recipients.
@@ -31,11 +30,11 @@ func manyJobsSub(n int) *campaign.Submission {
 func TestProgressScrollsWhatDoesNotFit(t *testing.T) {
 	opts := rootOptions(t)
 	c := campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(3000)}
-	jobs := map[string]*client.Job{}
+	jobs := map[string]*campaign.Job{}
 	for i := range 30 {
 		id := fmt.Sprintf("job_%02d", i)
-		jobs[id] = &client.Job{ID: id, Status: "COMPLETED", Total: ptr(100), Sent: ptr(99), Failed: ptr(1), Pending: ptr(0),
-			Failures: []client.Failure{{Recipient: fmt.Sprintf("9198765%05d", i*100), Error: "device offline too long"}}}
+		jobs[id] = &campaign.Job{ID: id, Status: "COMPLETED", Total: ptr(100), Sent: ptr(99), Failed: ptr(1), Pending: ptr(0),
+			Failures: []campaign.Failure{{Recipient: fmt.Sprintf("9198765%05d", i*100), Error: "device offline too long"}}}
 	}
 	jobs["job_03"].Failures[0].Error = "number is not on WhatsApp"
 	m := sentModel(t, opts, c, manyJobsSub(30), jobs)
@@ -63,13 +62,13 @@ func TestProgressRateAfterReattach(t *testing.T) {
 	s := newSim(t, testCommon(t))
 	start := s.clock.Now()
 	var mu sync.Mutex
-	s.m.fetch = func(_ context.Context, id string) (*client.Job, error) {
+	s.m.fetch = func(_ context.Context, id string) (*campaign.Job, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		el := int(s.clock.Now().Sub(start).Seconds())
 		// Both jobs ran 5 minutes while nobody watched: 3,000 more each.
 		sent := 8000 + 10*el
-		return &client.Job{ID: id, Status: "PROCESSING", Total: ptr(100_000), Sent: ptr(sent), Failed: ptr(0), Pending: ptr(100_000 - sent)}, nil
+		return &campaign.Job{ID: id, Status: "PROCESSING", Total: ptr(100_000), Sent: ptr(sent), Failed: ptr(0), Pending: ptr(100_000 - sent)}, nil
 	}
 	rec := campaign.CampaignRecord{CampaignID: "c_back"}
 	for i, id := range []string{"job_a", "job_b"} {
@@ -94,8 +93,8 @@ func TestProgressScheduledJobCountsDown(t *testing.T) {
 	c.Zone = rootLoc
 	s := newSim(t, c)
 	at := frozenNow.Add(12*time.Minute + 5*time.Second)
-	s.m.fetch = func(_ context.Context, id string) (*client.Job, error) {
-		return &client.Job{ID: id, Status: "SCHEDULED", ScheduledAt: at.Format(time.RFC3339)}, nil
+	s.m.fetch = func(_ context.Context, id string) (*campaign.Job, error) {
+		return &campaign.Job{ID: id, Status: "SCHEDULED", ScheduledAt: at.Format(time.RFC3339)}, nil
 	}
 	s.run(s.m.StartWatch([]string{"job_s"}))
 	v := ansi.Strip(s.m.View())

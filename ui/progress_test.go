@@ -282,13 +282,13 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 // requests in flight.
 type fakeJobs struct {
 	mu       sync.Mutex
-	answers  []func() (*client.Job, error)
+	answers  []func() (*campaign.Job, error)
 	calls    int
 	inFlight int
 	maxIn    int
 }
 
-func (f *fakeJobs) fetch(_ context.Context, id string) (*client.Job, error) {
+func (f *fakeJobs) fetch(_ context.Context, id string) (*campaign.Job, error) {
 	f.mu.Lock()
 	f.inFlight++
 	f.maxIn = max(f.maxIn, f.inFlight)
@@ -300,15 +300,15 @@ func (f *fakeJobs) fetch(_ context.Context, id string) (*client.Job, error) {
 	return a()
 }
 
-func job(status string, total, sent, failed, pending *int) func() (*client.Job, error) {
-	return func() (*client.Job, error) {
-		return &client.Job{ID: "job_1", Status: status, Total: total, Sent: sent, Failed: failed, Pending: pending}, nil
+func job(status string, total, sent, failed, pending *int) func() (*campaign.Job, error) {
+	return func() (*campaign.Job, error) {
+		return &campaign.Job{ID: "job_1", Status: status, Total: total, Sent: sent, Failed: failed, Pending: pending}, nil
 	}
 }
 
 func TestProgressMissingCountsIsIndeterminate(t *testing.T) {
 	s := newSim(t, testCommon(t))
-	f := &fakeJobs{answers: []func() (*client.Job, error){job("PROCESSING", nil, nil, nil, nil)}}
+	f := &fakeJobs{answers: []func() (*campaign.Job, error){job("PROCESSING", nil, nil, nil, nil)}}
 	s.m.fetch = f.fetch
 	s.run(s.m.StartWatch([]string{"job_1"}))
 	s.until(3 * time.Second)
@@ -321,9 +321,9 @@ func TestProgressMissingCountsIsIndeterminate(t *testing.T) {
 
 func TestProgressPollErrorThenRecovers(t *testing.T) {
 	s := newSim(t, testCommon(t))
-	f := &fakeJobs{answers: []func() (*client.Job, error){
+	f := &fakeJobs{answers: []func() (*campaign.Job, error){
 		job("PROCESSING", ptr(100), ptr(10), ptr(0), ptr(90)),
-		func() (*client.Job, error) {
+		func() (*campaign.Job, error) {
 			return nil, errors.New("GET /bulk-jobs/job_1: 503 Service Unavailable\x1b[2J")
 		},
 		job("PROCESSING", ptr(100), ptr(30), ptr(1), ptr(69)),
@@ -348,7 +348,7 @@ func TestProgressPollErrorThenRecovers(t *testing.T) {
 
 func TestProgressOneRequestInFlight(t *testing.T) {
 	s := newSim(t, testCommon(t))
-	s.m.fetch = (&fakeJobs{answers: []func() (*client.Job, error){job("PENDING", nil, nil, nil, nil)}}).fetch
+	s.m.fetch = (&fakeJobs{answers: []func() (*campaign.Job, error){job("PENDING", nil, nil, nil, nil)}}).fetch
 	cmd := s.m.StartWatch([]string{"job_1"})
 	// The first poll is outstanding: a tick now must not start another.
 	if _, c := s.m.Update(pumpTickMsg{owner: "progress", gen: s.m.gen, seq: s.m.polls.pendingSeq}); c != nil {
@@ -356,7 +356,7 @@ func TestProgressOneRequestInFlight(t *testing.T) {
 	}
 	s.run(cmd)
 	// A reply from an earlier watch is dropped.
-	s.m.Update(jobStatusMsg{id: "job_1", gen: s.m.gen - 1, job: &client.Job{ID: "job_1", Status: "COMPLETED"}})
+	s.m.Update(jobStatusMsg{id: "job_1", gen: s.m.gen - 1, job: &campaign.Job{ID: "job_1", Status: "COMPLETED"}})
 	if s.m.Done() {
 		t.Error("a stale reply ended the job")
 	}
@@ -364,7 +364,7 @@ func TestProgressOneRequestInFlight(t *testing.T) {
 
 func TestProgressUnknownStatusRunsAndQDetaches(t *testing.T) {
 	s := newSim(t, testCommon(t))
-	s.m.fetch = (&fakeJobs{answers: []func() (*client.Job, error){job("THROTTLED", ptr(50), ptr(5), ptr(0), ptr(45))}}).fetch
+	s.m.fetch = (&fakeJobs{answers: []func() (*campaign.Job, error){job("THROTTLED", ptr(50), ptr(5), ptr(0), ptr(45))}}).fetch
 	s.run(s.m.StartWatch([]string{"job_1"}))
 	s.until(5 * time.Second)
 	if s.m.Done() || strings.Join(s.m.Running(), ",") != "job_1" {
@@ -387,11 +387,11 @@ func TestProgressUnknownStatusRunsAndQDetaches(t *testing.T) {
 
 func TestProgressSeveralBatchesAndNoFailureList(t *testing.T) {
 	s := newSim(t, testCommon(t))
-	answers := map[string]*client.Job{
+	answers := map[string]*campaign.Job{
 		"job_a": {ID: "job_a", Status: "COMPLETED", Total: ptr(100), Sent: ptr(98), Failed: ptr(2), Pending: ptr(0)},
 		"job_b": {ID: "job_b", Status: "FAILED", Total: ptr(20), Sent: ptr(0), Failed: ptr(20), Pending: ptr(0)},
 	}
-	s.m.fetch = func(_ context.Context, id string) (*client.Job, error) { j := *answers[id]; return &j, nil }
+	s.m.fetch = func(_ context.Context, id string) (*campaign.Job, error) { j := *answers[id]; return &j, nil }
 	sub := &campaign.Submission{CampaignID: "c_multi", Batches: []campaign.BatchResult{
 		{Index: 0, Recipients: 100, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Async: true, JobID: "job_a"}},
 		{Index: 1, Recipients: 20, State: campaign.StateAccepted, Outcome: campaign.SendOutcome{Async: true, JobID: "job_b"}},
@@ -440,7 +440,7 @@ func TestProgressRefusedPollIsFatal(t *testing.T) {
 	for _, code := range []int{400, 401, 403, 404, 429} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			s := newSim(t, testCommon(t))
-			f := &fakeJobs{answers: []func() (*client.Job, error){func() (*client.Job, error) {
+			f := &fakeJobs{answers: []func() (*campaign.Job, error){func() (*campaign.Job, error) {
 				a := &client.APIError{Op: "GET /bulk-jobs/job_1", StatusCode: code, Message: "refused\x1b[2J"}
 				if code == 429 {
 					return nil, &client.RateLimitError{APIError: a}
@@ -474,7 +474,7 @@ func TestProgressRefusedPollIsFatal(t *testing.T) {
 // Only COMPLETED without failed messages exits 0.
 func TestProgressExitCodeByStatus(t *testing.T) {
 	for _, tc := range []struct {
-		job  func() (*client.Job, error)
+		job  func() (*campaign.Job, error)
 		want int
 	}{
 		{job("COMPLETED", ptr(5), ptr(5), ptr(0), ptr(0)), 0},
@@ -484,7 +484,7 @@ func TestProgressExitCodeByStatus(t *testing.T) {
 		{job("FAILED", nil, nil, nil, nil), 5},
 	} {
 		s := newSim(t, testCommon(t))
-		s.m.fetch = (&fakeJobs{answers: []func() (*client.Job, error){tc.job}}).fetch
+		s.m.fetch = (&fakeJobs{answers: []func() (*campaign.Job, error){tc.job}}).fetch
 		s.run(s.m.StartWatch([]string{"job_1"}))
 		j, _ := tc.job()
 		if !s.m.Done() || verdictCode(s.m.Verdict()) != tc.want {
