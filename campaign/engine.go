@@ -71,10 +71,9 @@ type Engine struct {
 	// KeyHint shows which key is in use (its last 4 characters at most),
 	// for Review and the send prompt; the engine never holds the key.
 	KeyHint string
-	// Store keeps campaigns and their events; nil: Journal.
+	// Store keeps campaigns and their events (the database; nil records
+	// nothing: dry runs, tests).
 	Store Store
-	// Journal is the file store; nil records nothing (dry runs, tests).
-	Journal *Journal
 	// Budget is the poll budget every watch of this engine shares.
 	Budget *PollBudget
 	// Now and Clock are time; nil means the real one.
@@ -109,7 +108,7 @@ func (e *Engine) store() Store {
 	if e.Store != nil {
 		return e.Store
 	}
-	return e.Journal
+	return (*Journal)(nil)
 }
 
 // NewPoller starts a watch of ids on the engine's shared budget.
@@ -162,15 +161,15 @@ func (c Campaign) TestTo(number string) Campaign {
 	return t
 }
 
-// WithJournal is the engine recording to j (an SSH session's journal, or
-// a TUI's own); nil when e is nil.
-func (e *Engine) WithJournal(j *Journal) *Engine {
+// WithStore is the engine recording to st, sharing e's poll budget; nil
+// when e is nil.
+func (e *Engine) WithStore(st Store) *Engine {
 	if e == nil {
 		return nil
 	}
 	c := *e
 	c.Budget = e.budget()
-	c.Journal, c.Store = j, nil
+	c.Store = st
 	return &c
 }
 

@@ -229,15 +229,6 @@ func (j *Journal) Append(e Event) error {
 	return nil
 }
 
-// RecordJobStatus journals a bulk job's status as a poll saw it. Counts
-// are nil when the API did not report them.
-func (j *Journal) RecordJobStatus(campaignID string, batch int, jobID, status string, total, sent, failed, pending *int) error {
-	return j.Append(Event{
-		Kind: EventJob, CampaignID: campaignID, Batch: &batch, JobID: jobID,
-		Status: Sanitize(status), Total: total, Sent: sent, Failed: failed, Pending: pending,
-	})
-}
-
 // CampaignRecord is one campaign as the journal tells it.
 type CampaignRecord struct {
 	CampaignID  string      `json:"campaignId"`

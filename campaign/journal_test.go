@@ -77,7 +77,7 @@ func TestJournalFold(t *testing.T) {
 		Event{Kind: EventAccepted, CampaignID: "cmp_b", Batch: ptr(0), Messages: []SentMessage{{"msg_1", "SENT"}, {"msg_2", "SENT"}}},
 		Event{Kind: EventPending, CampaignID: "cmp_b", Batch: ptr(1)},
 	)
-	if err := j.RecordJobStatus("cmp_a", 0, "job_1", "COMPLETED", ptr(11), ptr(10), ptr(1), ptr(0)); err != nil {
+	if err := RecordJobStatus(j, "cmp_a", 0, "job_1", "COMPLETED", ptr(11), ptr(10), ptr(1), ptr(0)); err != nil {
 		t.Fatal(err)
 	}
 	recs, warns, err := ReadJournal(j.Path())
@@ -320,7 +320,7 @@ func TestNilJournalRecordsNothing(t *testing.T) {
 	if err := j.Append(Event{Kind: EventCreated, CampaignID: "cmp_a"}); err != nil {
 		t.Error(err)
 	}
-	if err := j.RecordJobStatus("cmp_a", 0, "job", "DONE", nil, nil, nil, nil); err != nil {
+	if err := RecordJobStatus(j, "cmp_a", 0, "job", "DONE", nil, nil, nil, nil); err != nil {
 		t.Error(err)
 	}
 	if j.Path() != "" || j.Close() != nil {

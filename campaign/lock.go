@@ -11,10 +11,14 @@ import (
 // other send or resume of the same campaign holds its lock.
 var ErrCampaignBusy = errors.New("campaign is being sent by another spotcast process")
 
-type busyError struct{ id string }
+type busyError struct{ id, detail string }
 
 func (e busyError) Error() string {
-	return fmt.Sprintf("campaign %s is being sent by another spotcast process; wait for it or check `spotcast jobs`", e.id)
+	who := "another spotcast process"
+	if e.detail != "" {
+		who += " (" + e.detail + ")"
+	}
+	return fmt.Sprintf("campaign %s is being sent by %s; wait for it or check `spotcast jobs`", e.id, who)
 }
 
 func (e busyError) Is(target error) bool { return target == ErrCampaignBusy }
@@ -38,7 +42,7 @@ func lockCampaign(stateDir, campaignID string) (release func(), err error) {
 	}
 	unclaim, ok := claim(campaignID)
 	if !ok {
-		return nil, busyError{campaignID}
+		return nil, busyError{campaignID, ""}
 	}
 	if stateDir == "" {
 		return unclaim, nil
@@ -58,7 +62,7 @@ func lockCampaign(stateDir, campaignID string) (release func(), err error) {
 		f.Close()
 		unclaim()
 		if busy {
-			return nil, busyError{campaignID}
+			return nil, busyError{campaignID, ""}
 		}
 		return nil, fmt.Errorf("locking %s: %w", p, err)
 	}

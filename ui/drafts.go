@@ -3,7 +3,6 @@ package ui
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -44,7 +43,8 @@ type draftSavedMsg struct {
 // Each write carries the change generation it captured; an older one never
 // overwrites a newer one, nor resurrects a deleted draft.
 type draftStore struct {
-	dir, operator string
+	store    campaign.DraftStore
+	operator string
 
 	mu      sync.Mutex
 	written int // the newest generation written or deleted
@@ -59,7 +59,7 @@ func (s *draftStore) save(gen int, d campaign.Draft) error {
 	if gen <= s.written {
 		return nil
 	}
-	if err := campaign.SaveDraft(s.dir, d); err != nil {
+	if err := s.store.SaveDraft(d); err != nil {
 		return err
 	}
 	s.written, s.ours = gen, true
@@ -71,7 +71,7 @@ func (s *draftStore) delete(gen int) error {
 	defer s.mu.Unlock()
 	s.written = max(s.written, gen)
 	s.ours = false
-	return campaign.DeleteDraft(s.dir, s.operator)
+	return s.store.DeleteDraft(s.operator)
 }
 
 func (s *draftStore) isOurs() bool {
@@ -283,7 +283,7 @@ func (m *Model) draftState() (saved bool, err error) {
 			return false, nil
 		}
 	}
-	if _, err := os.Stat(campaign.DraftPath(m.drafts.dir, m.drafts.operator)); err != nil {
+	if d, err := m.drafts.store.LatestDraft(m.drafts.operator); err != nil || d == nil {
 		return false, nil // nothing was typed: there is no draft
 	}
 	return true, nil
@@ -450,3 +450,13 @@ func (m *Model) startFresh() tea.Cmd {
 	m.lastDraft = m.draftSnapshot()
 	return m.goTo(stepType)
 }
+
+// unusableDrafts is the draft store of a session whose database could not
+// be opened: every read and save says why.
+type unusableDrafts struct{ err error }
+
+func (u unusableDrafts) SaveDraft(campaign.Draft) error              { return u.err }
+func (u unusableDrafts) LatestDraft(string) (*campaign.Draft, error) { return nil, u.err }
+func (u unusableDrafts) DeleteDraft(string) error                    { return u.err }
+func (u unusableDrafts) TestNumber(string) string                    { return "" }
+func (u unusableDrafts) SaveTestNumber(string, string) error         { return u.err }

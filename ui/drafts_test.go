@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +14,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 	"spotcast/client"
 )
 
@@ -67,14 +70,21 @@ func runQuick(cmd tea.Cmd) []tea.Msg {
 	return fanOut(b, runQuick)
 }
 
-func draftFile(t *testing.T, opts Options) string {
+// testStore is another view of the database the model uses (as another
+// process, or a later session, would see it).
+func testStore(t *testing.T, opts Options) *store.DB {
 	t.Helper()
-	return campaign.DraftPath(opts.StateDir, opts.Operator)
+	s, err := store.Open(context.Background(), store.Options{StateDir: opts.StateDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func loadDraft(t *testing.T, opts Options) *campaign.Draft {
 	t.Helper()
-	d, err := campaign.LatestDraft(opts.StateDir, opts.Operator)
+	d, err := testStore(t, opts).LatestDraft(opts.Operator)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +102,8 @@ func TestDraftSavedAfterChange(t *testing.T) {
 	if len(ticks.msgs) != 4 { // the step change and three edits
 		t.Fatalf("%d draft ticks scheduled, want 4", len(ticks.msgs))
 	}
-	if _, err := os.Stat(draftFile(t, opts)); !os.IsNotExist(err) {
-		t.Fatalf("draft written before its tick: %v", err)
+	if d := loadDraft(t, opts); d != nil {
+		t.Fatalf("draft written before its tick")
 	}
 	// A tick of a change that is neither the first unsaved nor the latest
 	// saves nothing: the burst is saved once.
@@ -270,8 +280,8 @@ func TestDraftStartFreshDeletesIt(t *testing.T) {
 	if m.active != stepType || m.typ.Selected() != campaign.TypeText || m.content.Value() != "" {
 		t.Fatalf("n: active %s type %s content %q, want a fresh start", m.active, m.typ.Selected(), m.content.Value())
 	}
-	if _, err := os.Stat(draftFile(t, opts)); !os.IsNotExist(err) {
-		t.Fatalf("n kept the draft: %v", err)
+	if d := loadDraft(t, opts); d != nil {
+		t.Fatalf("n kept the draft")
 	}
 	if len(ticks.msgs) != 0 {
 		t.Fatal("starting fresh counted as a change")
@@ -286,20 +296,23 @@ func TestDraftStartFreshDeletesIt(t *testing.T) {
 
 func TestDraftDamagedStartsFresh(t *testing.T) {
 	opts := rootOptions(t)
-	p := draftFile(t, opts)
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+	// A draft the database holds but that cannot be decoded.
+	testStore(t, opts).Close()
+	raw, err := sql.Open("sqlite", filepath.Join(opts.StateDir, store.FileName))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(p, []byte("{not json"), 0o600); err != nil {
+	if _, err := raw.Exec(`INSERT INTO drafts (operator, saved_at, body) VALUES (?, 1, '{not json')`, opts.Operator); err != nil {
 		t.Fatal(err)
 	}
+	raw.Close()
 	m := rootModel(t, opts)
 	rootHas(t, m, "Your saved draft cannot be read", "is damaged")
 	rootPress(m, "enter")
 	if m.active != stepType {
 		t.Fatalf("active %s after enter on a damaged draft", m.active)
 	}
-	if _, err := os.Stat(p); !os.IsNotExist(err) {
+	if d, err := testStore(t, opts).LatestDraft(opts.Operator); d != nil || err != nil {
 		t.Fatalf("the damaged draft is still there: %v", err)
 	}
 }
@@ -353,13 +366,13 @@ func TestDraftDeletedOnceSent(t *testing.T) {
 		t.Fatalf("active %s, %d sends", m.active, srv.SendCount())
 	}
 	rootRun(m, late, 1)
-	if _, err := os.Stat(draftFile(t, opts)); !os.IsNotExist(err) {
-		t.Fatalf("the sent campaign's draft remains: %v", err)
+	if d := loadDraft(t, opts); d != nil {
+		t.Fatalf("the sent campaign's draft remains")
 	}
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(draftFile(t, opts)); !os.IsNotExist(err) {
+	if d := loadDraft(t, opts); d != nil {
 		t.Fatal("Close after a send wrote a draft")
 	}
 }
@@ -422,8 +435,8 @@ func TestDraftCloseSavesAndHoldsNoKey(t *testing.T) {
 		}
 		return nil
 	})
-	if st, err := os.Stat(draftFile(t, opts)); err != nil || st.Mode().Perm() != 0o600 {
-		t.Errorf("draft file mode %v, %v; want 0600", st.Mode().Perm(), err)
+	if st, err := os.Stat(filepath.Join(opts.StateDir, store.FileName)); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("database file mode %v, %v; want 0600", st.Mode().Perm(), err)
 	}
 }
 

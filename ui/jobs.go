@@ -3,7 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -27,6 +26,7 @@ type (
 		gen      int
 		path     string
 		records  []campaign.CampaignRecord
+		total    int // campaigns in all, beyond the page listed
 		warnings []string
 		err      error
 	}
@@ -102,19 +102,16 @@ type jobsModel struct {
 	// Seams for tests: the status request and the timer.
 	fetch func(ctx context.Context, id string) (*campaign.Job, error)
 	tick  func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// total: the campaigns the store holds (the list is a page of them);
+	// carried: warnings from importing the old files, shown once.
+	total   int
+	carried []string
 }
 
 var _ common.Component = (*jobsModel)(nil)
 
 func newJobs(c *common.Common) *jobsModel {
 	return &jobsModel{c: c, keys: newJobsKeys(), warned: map[string]bool{}, live: map[string]*liveJob{}, tick: tea.Tick}
-}
-
-func (m *jobsModel) journalPath() string {
-	if p := m.c.Journal.Path(); p != "" {
-		return p
-	}
-	return filepath.Join(m.c.StateDir, campaign.JournalFile)
 }
 
 // Open reads the journal afresh (off the UI goroutine) and starts polling.
@@ -124,34 +121,32 @@ func (m *jobsModel) Open() tea.Cmd {
 	m.live = map[string]*liveJob{}
 	m.polls.start(m.c.Engine)
 	m.notice = ""
-	gen, path := m.gen, m.journalPath()
-	m.path = path
-	if m.c.Journal == nil && m.c.StateDir == "" {
+	st := m.c.Store
+	if st == nil {
 		m.loading, m.records = false, nil
-		m.loadErr = fmt.Errorf("no state directory is configured (--state-dir), so there is no journal to list")
+		m.loadErr = m.c.StoreErr
+		if m.loadErr == nil {
+			m.loadErr = fmt.Errorf("no state directory is configured (--state-dir), so there are no campaigns to list")
+		}
 		return nil
 	}
-	own, operator := m.c.OwnCampaignsOnly, m.c.Operator
+	gen, path := m.gen, st.Where()
+	m.path = path
+	// Over SSH an operator sees (re-attaches to, exports, re-sends) only
+	// their own campaigns: other operators' recipients are not theirs.
+	q := campaign.CampaignQuery{Limit: jobsPage}
+	if m.c.OwnCampaignsOnly {
+		q.Operator = m.c.Operator
+	}
 	return func() tea.Msg {
-		recs, warns, err := campaign.ReadJournal(path)
-		if own {
-			recs = ownCampaigns(recs, operator)
-		}
-		return jobsLoadedMsg{gen: gen, path: path, records: recs, warnings: warns, err: err}
+		p, err := st.Campaigns(q)
+		return jobsLoadedMsg{gen: gen, path: path, records: p.Campaigns, total: p.Total, warnings: p.Warnings, err: err}
 	}
 }
 
-// ownCampaigns keeps the operator's own campaigns: over SSH one operator
-// must not see (or re-attach to, export, re-send) another's recipients.
-func ownCampaigns(recs []campaign.CampaignRecord, operator string) []campaign.CampaignRecord {
-	out := recs[:0:0]
-	for _, r := range recs {
-		if r.Operator == operator {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+// jobsPage is how many of the newest campaigns the Jobs screen lists;
+// `spotcast jobs --page` reaches the older ones.
+const jobsPage = 500
 
 // Close stops polling; replies still in flight are dropped.
 func (m *jobsModel) Close() {
@@ -175,7 +170,8 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.loading = false
 		m.records, m.loadErr = msg.records, msg.err
-		m.warnings = nil
+		m.warnings, m.total = nil, msg.total
+		msg.warnings = append(m.carried, msg.warnings...)
 		for _, w := range msg.warnings {
 			if !m.warned[w] {
 				m.warned[w] = true
@@ -214,14 +210,14 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // journalCmd records a status the journal has not seen (off the UI
 // goroutine: the journal fsyncs), so `spotcast jobs` shows it too.
 func (m *jobsModel) journalCmd(msg jobsStatusMsg, lj *liveJob) tea.Cmd {
-	jr := m.c.Journal
+	jr := m.c.Store
 	if jr == nil || msg.campaignID == "" || msg.batch < 0 || lj.journaled == msg.job.Status {
 		return nil
 	}
 	lj.journaled = msg.job.Status
 	cid, batch, id, job := msg.campaignID, msg.batch, msg.id, *msg.job
 	return func() tea.Msg {
-		_ = jr.RecordJobStatus(cid, batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending)
+		_ = campaign.RecordJobStatus(jr, cid, batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending)
 		return nil // best effort: the list shows the live status anyway
 	}
 }
@@ -423,17 +419,25 @@ func (m *jobsModel) View() string {
 	var lines []string
 	title := st.Title.Render("Campaigns")
 	if !m.loading && m.loadErr == nil {
-		title += st.Muted.Render(fmt.Sprintf(" (%s) · newest first", commas(len(m.records))))
+		if m.total > len(m.records) {
+			// The page listed; `spotcast jobs` pages through the rest.
+			title += st.Muted.Render(fmt.Sprintf(" (newest %s of %s; spotcast jobs lists the rest)", commas(len(m.records)), commas(m.total)))
+		} else {
+			title += st.Muted.Render(fmt.Sprintf(" (%s) · newest first", commas(len(m.records))))
+		}
 	}
 	lines = append(lines, title)
 	if len(m.warnings) > 0 {
-		lines = append(lines, st.Warning.Render(campaign.SanitizeLine(fmt.Sprintf("⚠ %d journal line(s) skipped:", len(m.warnings)), w)))
+		lines = append(lines, st.Warning.Render(campaign.SanitizeLine("⚠ "+campaign.Plural(len(m.warnings), "problem", "problems")+" reading the journal:", w)))
 		for i, wn := range m.warnings {
 			if i == 2 {
 				break
 			}
 			// The path is the journal's, said once above.
 			wn = strings.TrimPrefix(wn, m.path+" ")
+			if i := strings.Index(wn, campaign.JournalFile+" line "); i >= 0 {
+				wn = "journal" + wn[i+len(campaign.JournalFile):]
+			}
 			lines = append(lines, st.Warning.Render(campaign.SanitizeLine("  "+wn, w)))
 		}
 	}
@@ -446,7 +450,7 @@ func (m *jobsModel) View() string {
 	case m.loadErr != nil:
 		lines = append(lines, st.Error.Width(w).Render(campaign.Sanitize(m.loadErr.Error())))
 	case len(m.records) == 0:
-		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("No submissions yet: campaigns appear here once sent (journal "+m.path+").", w)))
+		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("No submissions yet: campaigns appear here once sent (kept in "+m.path+").", w)))
 	default:
 		from, to := m.table.Visible()
 		for i := from; i < to; i++ {

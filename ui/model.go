@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 	"spotcast/ui/common"
 	"spotcast/ui/components"
 )
@@ -116,9 +117,9 @@ type Model struct {
 	err         string
 	interrupted bool
 	// mode is what the session is for (compose, watch, jobs).
-	mode       mode
-	initCmds   []tea.Cmd
-	ownJournal bool
+	mode     mode
+	initCmds []tea.Cmd
+	ownStore *store.DB // opened by New, closed by Close
 	// progressFrom is the screen esc on Progress returns to: stepJobs when
 	// it was re-attached from the jobs list, else stepProgress (none).
 	progressFrom stepID
@@ -145,6 +146,10 @@ type Model struct {
 
 	closeOnce sync.Once
 	closeErr  error
+	// draftSaved, draftErr: the draft's state as Close left it.
+	finalDraftKnown bool
+	finalDraftSaved bool
+	finalDraftErr   error
 
 	// footSig and footView cache the footer (shortHelpView).
 	footSig, footView string

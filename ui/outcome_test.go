@@ -59,7 +59,7 @@ func TestPartialSendIsIncompleteAndResumes(t *testing.T) {
 	c := campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(200)}
 	m := reviewModel(t, opts, c)
 	virtualProgress(m)
-	eng := opts.Engine.WithJournal(m.c.Journal)
+	eng := opts.Engine.WithStore(m.c.Store)
 	sub, err := eng.Submit(context.Background(), c, campaign.SubmitOptions{BatchSize: 40, Operator: "tester"})
 	if !campaign.IsNotSent(err) || len(api.sent) != 1 {
 		t.Fatalf("want batch 1 sent and the rest not: %v, %d sends", err, len(api.sent))
@@ -153,8 +153,8 @@ func TestUnknownOutcomeOffersResumeAndGuardsANewSend(t *testing.T) {
 	if m.active != stepProgress || len(api.sent) != 1 {
 		t.Fatalf("after R, y: on %s with %d sends\n%s", m.active, len(api.sent), rootView(m))
 	}
-	recs, _, err := campaign.ReadJournal(m.c.Journal.Path())
-	if err != nil || len(recs) != 1 {
+	page, err := m.c.Store.Campaigns(campaign.CampaignQuery{})
+	if recs := page.Campaigns; err != nil || len(recs) != 1 {
 		t.Fatalf("resume made a new campaign instead of finishing the first: %v %+v", err, recs)
 	}
 }

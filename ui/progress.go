@@ -507,7 +507,7 @@ func (m *progressModel) handleStatus(j *watchedJob, msg jobStatusMsg) tea.Cmd {
 // journalCmd records a status change off the UI goroutine (the journal
 // fsyncs).
 func (m *progressModel) journalCmd(j *watchedJob) tea.Cmd {
-	jr := m.c.Journal
+	jr := m.c.Store
 	// A job watched without its campaign (spotcast watch) has nothing to
 	// be journaled against: an event without a campaign ID is damage.
 	if jr == nil || j.job == nil || m.campaignID == "" || j.batch < 0 {
@@ -515,7 +515,7 @@ func (m *progressModel) journalCmd(j *watchedJob) tea.Cmd {
 	}
 	cid, batch, id, job := m.campaignID, j.batch, j.id, *j.job
 	return func() tea.Msg {
-		if err := jr.RecordJobStatus(cid, batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
+		if err := campaign.RecordJobStatus(jr, cid, batch, id, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
 			return journalErrMsg{err: err}
 		}
 		return nil
@@ -599,7 +599,7 @@ func (m *progressModel) OutcomeLine() string {
 // resumeCmd sends what the campaign never sent (pending and refused
 // batches; never those whose outcome is unknown), through the engine.
 func (m *progressModel) resumeCmd() tea.Cmd {
-	eng := m.c.Engine.WithJournal(m.c.Journal)
+	eng := m.c.Engine.WithStore(m.c.Store)
 	id, gen, ctx := m.outcomeSub.CampaignID, m.gen, m.c.Ctx()
 	opts := campaign.SubmitOptions{Operator: m.c.Operator}
 	m.notice = "resuming " + id + "…"

@@ -161,7 +161,7 @@ func TestProgressSandboxRunningToCompleted(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { jr.Close() })
-	c.Journal = jr
+	c.Store = jr
 
 	sub := &campaign.Submission{CampaignID: "c_spring", Batches: []campaign.BatchResult{{
 		Index: 0, Recipients: 40, State: campaign.StateAccepted,

@@ -190,7 +190,7 @@ func TestReviewJournalUnavailable(t *testing.T) {
 	}
 	opts.StateDir = file
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(1)})
-	rootHas(t, m, "✗ journal:", "sending is refused")
+	rootHas(t, m, "✗ database:", "sending is refused")
 	rootPress(m, "enter")
 	rootLacks(t, m, "[y/N]")
 }
@@ -199,11 +199,12 @@ func TestReviewTestSend(t *testing.T) {
 	srv, cl := startSandbox(t)
 	opts := rootOptions(t)
 	opts.Engine = engineFor(cl)
-	if err := campaign.SaveTestNumber(opts.StateDir, opts.Operator, "+91 98765 00042"); err != nil {
+	st := testStore(t, opts)
+	if err := st.SaveTestNumber(opts.Operator, "+91 98765 00042"); err != nil {
 		t.Fatal(err)
 	}
 	// Another operator's number is theirs alone.
-	if err := campaign.SaveTestNumber(opts.StateDir, "someone-else", "+447700900001"); err != nil {
+	if err := st.SaveTestNumber("someone-else", "+447700900001"); err != nil {
 		t.Fatal(err)
 	}
 	m := reviewModel(t, opts, campaign.Campaign{Type: campaign.TypeText, Content: "Hi", Recipients: numbers(40)})
@@ -233,10 +234,10 @@ func TestReviewTestSend(t *testing.T) {
 	if len(sends) != 1 || len(sends[0].Recipients) != 1 || sends[0].Recipients[0] != "919876500043" {
 		t.Fatalf("test send requests: %+v", sends)
 	}
-	if got := campaign.LastTestNumber(opts.StateDir, opts.Operator); got != "919876500043" {
+	if got := st.TestNumber(opts.Operator); got != "919876500043" {
 		t.Fatalf("remembered test number %q", got)
 	}
-	if got := campaign.LastTestNumber(opts.StateDir, "someone-else"); got != "+447700900001" {
+	if got := st.TestNumber("someone-else"); got != "+447700900001" {
 		t.Fatalf("another operator's test number became %q", got)
 	}
 }

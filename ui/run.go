@@ -14,6 +14,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 	"spotcast/ui/common"
 )
 
@@ -59,9 +60,10 @@ type Options struct {
 	Ctx context.Context
 	// Loc is the operator's time zone for schedules (nil: time.Local).
 	Loc *time.Location
-	// Journal is shared when given (the SSH server has one for every
-	// session); nil: New opens STATE/journal.jsonl and Close closes it.
-	Journal *campaign.Journal
+	// Store is shared when given (the SSH server has one for every
+	// session), and keeps the drafts too when it can; nil: New opens the
+	// database of StateDir and Close closes it.
+	Store campaign.Store
 }
 
 // Result is how the TUI ended. The CLI turns it into an exit code.
@@ -121,25 +123,34 @@ func New(opts Options) (tea.Model, error) {
 		OperatorName:     opts.OperatorName,
 		OnSubmit:         opts.OnSubmit,
 		OwnCampaignsOnly: opts.OwnCampaignsOnly,
-		Journal:          opts.Journal,
 		Clock:            opts.Now,
 		Zone:             opts.Loc,
 		BatchSize:        opts.BatchSize,
 	}
-	ownJournal := false
-	if c.Journal == nil {
-		if opts.StateDir == "" {
-			c.JournalErr = errors.New("no state directory is configured (--state-dir)")
-		} else if j, err := campaign.OpenJournal(opts.StateDir); err != nil {
-			c.JournalErr = err
-		} else {
-			c.Journal, ownJournal = j, true
-		}
+	var own *store.DB
+	if opts.Store != nil {
+		c.Store = opts.Store
+	} else if opts.StateDir == "" {
+		c.StoreErr = errors.New("no state directory is configured (--state-dir)")
+	} else if db, err := store.Open(c.Ctx(), store.Options{StateDir: opts.StateDir}); err != nil {
+		c.StoreErr = err
+	} else {
+		c.Store, own = db, db
+	}
+	c.Drafts, _ = c.Store.(campaign.DraftStore)
+	if c.StoreErr != nil {
+		// Said where a draft would be read or saved, not silently lost.
+		c.Drafts = unusableDrafts{c.StoreErr}
 	}
 	m := newModel(c)
-	m.ownJournal = ownJournal
-	if opts.StateDir != "" && len(opts.WatchJobIDs) == 0 && opts.Submission == nil && !opts.JobsOnly {
-		m.drafts = &draftStore{dir: opts.StateDir, operator: opts.Operator}
+	if own != nil {
+		m.ownStore = own
+		if own.Imported != nil {
+			m.jobs.carried = own.Imported.Warnings
+		}
+	}
+	if c.Drafts != nil && len(opts.WatchJobIDs) == 0 && opts.Submission == nil && !opts.JobsOnly {
+		m.drafts = &draftStore{store: c.Drafts, operator: opts.Operator}
 	}
 	m.prefill(opts, t)
 	switch {
@@ -149,7 +160,7 @@ func New(opts Options) (tea.Model, error) {
 		m.initCmds = append(m.initCmds, m.jobs.Open())
 	case m.drafts != nil && !prefilled(opts):
 		// A draft of an earlier session: ask before anything is changed.
-		d, err := campaign.LatestDraft(opts.StateDir, opts.Operator)
+		d, err := c.Drafts.LatestDraft(opts.Operator)
 		if d != nil || err != nil {
 			m.resume.d, m.resume.err = d, err
 			m.active = stepResume
@@ -239,8 +250,11 @@ func (m *Model) Close() error {
 			errs = append(errs, err)
 		}
 		m.jobs.Close()
-		if m.ownJournal && m.c.Journal != nil {
-			errs = append(errs, m.c.Journal.Close())
+		// Known now, while the store is open: FinalResult reads it.
+		m.finalDraftSaved, m.finalDraftErr = m.draftState()
+		m.finalDraftKnown = true
+		if m.ownStore != nil {
+			errs = append(errs, m.ownStore.Close())
 		}
 		m.closeErr = errors.Join(errs...)
 	})
@@ -256,7 +270,11 @@ func FinalResult(tm tea.Model) Result {
 		return Result{Failed: true, Message: "spotcast: the interface ended unexpectedly"}
 	}
 	var r Result
-	r.DraftSaved, r.DraftErr = m.draftState()
+	if m.finalDraftKnown {
+		r.DraftSaved, r.DraftErr = m.finalDraftSaved, m.finalDraftErr
+	} else {
+		r.DraftSaved, r.DraftErr = m.draftState()
+	}
 	if m.active == stepProgress {
 		done := m.progress.Done()
 		fatal := m.progress.FatalErr()

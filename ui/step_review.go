@@ -147,9 +147,9 @@ func newReviewStep(c *common.Common) *reviewStep {
 	s.batchIn.Prompt = "Recipients per request › "
 	s.batchIn.Placeholder = "0 or empty: one request"
 	s.batchIn.CharLimit = 9
-	if c.StateDir != "" {
-		// Small and local; read once here rather than on every key.
-		s.testIn.SetValue(campaign.LastTestNumber(c.StateDir, c.Operator))
+	if c.Drafts != nil {
+		// Read once here rather than on every key.
+		s.testIn.SetValue(c.Drafts.TestNumber(c.Operator))
 	}
 	return s
 }
@@ -219,8 +219,8 @@ func (s *reviewStep) problems() []string {
 	if s.d.ScheduleErr != "" {
 		out = append(out, campaign.FieldSchedule+": "+campaign.Sanitize(s.d.ScheduleErr))
 	}
-	if s.c.JournalErr != nil {
-		out = append(out, "journal: "+campaign.Sanitize(s.c.JournalErr.Error())+" — sending is refused until the state directory is usable")
+	if s.c.StoreErr != nil {
+		out = append(out, "database: "+campaign.Sanitize(s.c.StoreErr.Error())+" — sending is refused until the database can be opened")
 	}
 	for _, f := range s.mediaBlocking() {
 		out = append(out, "media: "+campaign.Sanitize(f.Text)+". Press o to send anyway, or fix it on the Media URL step")
@@ -393,8 +393,8 @@ func (s *reviewStep) startTest() tea.Cmd {
 			return nil
 		}
 	}
-	if s.c.JournalErr != nil {
-		s.testErr = "Cannot test: the journal is unavailable"
+	if s.c.StoreErr != nil {
+		s.testErr = "Cannot test: the database is unavailable"
 		return nil
 	}
 	s.testIn.Blur()
@@ -407,8 +407,8 @@ func (s *reviewStep) startTest() tea.Cmd {
 func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.Cmd {
 	s.sendID++
 	id := s.sendID
-	ctx, stateDir, operator := s.c.Ctx(), s.c.StateDir, s.c.Operator
-	eng := s.c.Engine.WithJournal(s.c.Journal)
+	ctx, drafts, operator := s.c.Ctx(), s.c.Drafts, s.c.Operator
+	eng := s.c.Engine.WithStore(s.c.Store)
 	onSubmit := s.c.OnSubmit
 	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.batchSize, Now: s.c.Clock}
 	if test {
@@ -423,9 +423,9 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 		if eng == nil {
 			return submitDoneMsg{id: id, test: test, number: number, err: errors.New("no API configured")}
 		}
-		if test && stateDir != "" {
+		if test && drafts != nil {
 			// Best effort: failing to remember the number must not stop the test.
-			_ = campaign.SaveTestNumber(stateDir, operator, number)
+			_ = drafts.SaveTestNumber(operator, number)
 		}
 		sub, err := eng.Submit(ctx, c, opts)
 		if onSubmit != nil && sub != nil {
@@ -502,7 +502,7 @@ func (s *reviewStep) unsureHint() string {
 func (s *reviewStep) resumeUnsure() tea.Cmd {
 	s.sendID++
 	id, ctx, sub := s.sendID, s.c.Ctx(), s.unsure
-	eng := s.c.Engine.WithJournal(s.c.Journal)
+	eng := s.c.Engine.WithStore(s.c.Store)
 	o := campaign.Summarize(sub, nil)
 	includeUnknown := !o.Resumable() && o.Unknown > 0
 	opts := campaign.SubmitOptions{Operator: s.c.Operator}

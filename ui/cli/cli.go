@@ -24,6 +24,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 )
 
 // Exit codes (SPEC section 3). They are part of the contract with scripts.
@@ -102,7 +103,8 @@ func stopSignals() []os.Signal {
 }
 
 func run(ctx context.Context, args []string, s streams) int {
-	a := &app{streams: s}
+	a := &app{streams: s, runCtx: ctx}
+	defer a.closeStore()
 	root := a.rootCmd()
 	root.SetArgs(args)
 	root.SetIn(s.in)
@@ -160,6 +162,17 @@ func isUsageError(err error) bool {
 type app struct {
 	streams
 	g globals
+	// db is the store, opened by the first command that needs it.
+	db *store.DB
+	// runCtx is the command's context (signals end it).
+	runCtx context.Context
+}
+
+func (a *app) ctx() context.Context {
+	if a.runCtx != nil {
+		return a.runCtx
+	}
+	return context.Background()
 }
 
 // globals are the settings of SPEC section 2. Environment variables are
@@ -174,6 +187,7 @@ type globals struct {
 	sandbox        bool
 	pollRate       float64
 	pollRateText   string
+	database       string
 }
 
 const (
@@ -214,6 +228,7 @@ Try it without an account:  spotcast --sandbox`,
 	pf.StringVar(&a.g.defaultCountry, "default-country", "", "ISO region for numbers without a country code, e.g. IN, GB, US (env "+envDefaultCountry+")")
 	pf.StringVar(&a.g.jobPath, "job-path", "", "bulk job status path template (env "+envJobPath+"; default /bulk-jobs/{id})")
 	pf.StringVar(&a.g.pollRateText, "poll-rate", "", "status requests per second for all watched jobs together (env "+envPollRate+"; default 5)")
+	pf.StringVar(&a.g.database, "database", "", "postgres://… to share campaigns, drafts and uploads with a team (env "+envDatabase+"; default SQLite at STATE/spotcast.db)")
 	pf.BoolVar(&a.g.sandbox, "sandbox", false, "use a built-in fake WhatsSpot API on 127.0.0.1: nothing leaves the machine")
 	tf.register(root)
 
@@ -238,6 +253,7 @@ func (a *app) resolveGlobals() error {
 		return flag
 	}
 	fill(&a.g.apiKey, envAPIKey)
+	fill(&a.g.database, envDatabase)
 	fill(&a.g.baseURL, envBaseURL)
 	fill(&a.g.stateDir, envStateDir)
 	fill(&a.g.defaultCountry, envDefaultCountry)

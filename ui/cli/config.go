@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 	"spotcast/client"
 	"spotcast/client/sandbox"
 )
@@ -18,7 +19,9 @@ func validRegion(cc string) bool { return campaign.ValidRegion(cc) }
 type conn struct {
 	client *client.Client
 	// engine decides everything about campaigns; the faces present it.
-	engine  *campaign.Engine
+	engine *campaign.Engine
+	// store is the database the engine records to.
+	store   *store.DB
 	sandbox bool
 	url     string // the sandbox's URL, when sandboxed
 	key     string
@@ -60,7 +63,14 @@ func (a *app) connect(needKey bool) (*conn, error) {
 		opts = append(opts, client.WithJobPath(a.g.jobPath))
 	}
 	c.client = client.New(opts...)
+	db, err := a.store()
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	c.store = db
 	c.engine = &campaign.Engine{
+		Store:   db,
 		API:     c.client,
 		Target:  campaign.NewTarget(c.client.BaseURL(), c.sandbox),
 		KeyHint: maskKey(key),

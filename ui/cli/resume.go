@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -44,20 +43,16 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 	if err := campaign.CheckCampaignID(id); err != nil {
 		return exitf(ExitInvalid, "%v", err)
 	}
-	dir := a.stateDir()
-	journalPath := filepath.Join(dir, campaign.JournalFile)
-	records, warnings, err := campaign.ReadJournal(journalPath)
-	// What the journal could not read may be this campaign's: say so
-	// before anything is sent.
-	for _, w := range warnings {
-		fmt.Fprintln(a.errOut, "warning: "+campaign.Sanitize(w))
+	db, err := a.store()
+	if err != nil {
+		return err
 	}
+	rec, err := db.Campaign(id)
 	if err != nil {
 		return exitf(ExitError, "%v", err)
 	}
-	rec := campaign.FindCampaign(records, id)
 	if rec == nil {
-		return exitf(ExitInvalid, "campaign %s is not in the journal %s (see `spotcast jobs`)", id, journalPath)
+		return exitf(ExitInvalid, "campaign %s is not in %s (see `spotcast jobs`)", id, db.Where())
 	}
 	todo, unknown, recipients := 0, 0, 0
 	for _, b := range rec.Batches {
@@ -74,7 +69,8 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		}
 	}
 	if unknown > 0 && !f.includeUnknown {
-		fmt.Fprintf(a.errOut, "%d request(s) have an unknown outcome and are skipped: they may already have been delivered (--include-unknown resends them).\n", unknown)
+		fmt.Fprintf(a.errOut, "%s skipped: %s may already have been delivered (--include-unknown resends them).\n",
+			campaign.Plural(unknown, "request with an unknown outcome is", "requests with an unknown outcome are"), map[bool]string{true: "it", false: "they"}[unknown == 1])
 	}
 	if todo == 0 {
 		fmt.Fprintf(a.errOut, "Campaign %s has nothing left to send.\n", id)
@@ -102,12 +98,7 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		}
 	}
 	a.sandboxNotice(c)
-	j, err := campaign.OpenJournal(dir)
-	if err != nil {
-		return exitf(ExitError, "cannot open the journal in %s: %v", dir, err)
-	}
-	defer j.Close()
-	sub, sendErr := c.engine.WithJournal(j).Resume(ctx, id, f.includeUnknown, f.allowAPIChange, campaign.SubmitOptions{Operator: operator(a.getenv)})
+	sub, sendErr := c.engine.Resume(ctx, id, f.includeUnknown, f.allowAPIChange, campaign.SubmitOptions{Operator: operator(a.getenv)})
 	if sub == nil {
 		var tm *campaign.TargetMismatchError
 		switch {
@@ -119,5 +110,5 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		return a.sendFailure(sendErr, nil, c)
 	}
 	p := &plan{c: campaign.Campaign{Type: rec.Type}, loc: time.Local}
-	return a.finishSubmission(ctx, c, j, sub, sendErr, p, f.watch, f.json)
+	return a.finishSubmission(ctx, c, sub, sendErr, p, f.watch, f.json)
 }

@@ -347,34 +347,26 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 		}
 	}
 
-	dir := a.stateDir()
-	j, err := campaign.OpenJournal(dir)
-	if err != nil {
-		return exitf(ExitError, "cannot open the journal in %s: %v", dir, err)
-	}
-	defer j.Close()
-
-	eng := c.engine.WithJournal(j)
-	sub, sendErr := eng.Submit(ctx, p.c, campaign.SubmitOptions{BatchSize: f.batchSize, Operator: operator(a.getenv)})
+	sub, sendErr := c.engine.Submit(ctx, p.c, campaign.SubmitOptions{BatchSize: f.batchSize, Operator: operator(a.getenv)})
 	if sub == nil && sendErr != nil {
 		if ctx.Err() != nil {
 			return exitf(ExitInterrupted, "interrupted before anything was sent")
 		}
 		return a.sendFailure(sendErr, nil, c)
 	}
-	return a.finishSubmission(ctx, c, j, sub, sendErr, p, f.watch, f.json)
+	return a.finishSubmission(ctx, c, sub, sendErr, p, f.watch, f.json)
 }
 
 // finishSubmission is the end of send and resume: follow the jobs when
 // asked, print what happened (lines or --json), and exit by the outcome.
-func (a *app) finishSubmission(ctx context.Context, c *conn, j *campaign.Journal, sub *campaign.Submission, sendErr error, p *plan, watch, asJSON bool) error {
+func (a *app) finishSubmission(ctx context.Context, c *conn, sub *campaign.Submission, sendErr error, p *plan, watch, asJSON bool) error {
 	var results []campaign.JobResult
 	var watchErr error
 	watched := sendErr == nil && watch && len(jobIDs(sub)) > 0
 	if watched {
 		a.printSent(sub, p, asJSON, false, c.sandbox)
 		var done bool
-		if results, done, watchErr = a.watchSubmission(ctx, c, j, sub, asJSON); done {
+		if results, done, watchErr = a.watchSubmission(ctx, c, sub, asJSON); done {
 			return watchErr
 		}
 	}

@@ -63,7 +63,7 @@ func (a *app) runServe(ctx context.Context, f serveFlags) error {
 	srv, err := sshd.New(sshd.Config{
 		Addr: f.addr, AuthorizedKeys: f.authorizedKeys, HostKey: f.hostKey, ImportDir: f.importDir,
 		IdleTimeout: f.idleTimeout, MaxSessions: f.maxSessions, StateDir: a.stateDir(),
-		Engine: c.engine, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry,
+		Engine: c.engine, Sandbox: c.sandbox, DefaultCountry: a.g.defaultCountry, Store: c.store,
 	})
 	if err != nil {
 		return exitf(ExitError, "cannot start the SSH server: %v", err)

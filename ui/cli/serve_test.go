@@ -166,11 +166,7 @@ func TestServeStopsOnSIGHUPSavingDrafts(t *testing.T) {
 	}
 	_ = sess.Wait()
 	waitOut("server shutting down — your draft is saved")
-	drafts, _ := filepath.Glob(filepath.Join(state, "drafts", "*.json"))
-	if len(drafts) != 1 {
-		t.Fatalf("drafts after SIGHUP: %v, want one", drafts)
-	}
-	if b, err := os.ReadFile(drafts[0]); err != nil || !strings.Contains(string(b), "Typed over SSH") {
-		t.Fatalf("draft %s = %s (%v)", drafts[0], b, err)
+	if drafts := storedDrafts(t, state); len(drafts) != 1 || !strings.Contains(drafts[0].Content, "Typed over SSH") {
+		t.Fatalf("drafts after SIGHUP: %+v, want one", drafts)
 	}
 }

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+
+	"spotcast/campaign"
+	"spotcast/campaign/store"
 )
 
 // signalExit is how long a signalled program may take to save and go.
@@ -56,14 +60,26 @@ func (p *onPTY) typeDraft(content string) {
 // draftHolds fails unless the state's one draft holds content.
 func draftHolds(t *testing.T, state, content string) {
 	t.Helper()
-	drafts, _ := filepath.Glob(filepath.Join(state, "drafts", "*.json"))
-	if len(drafts) != 1 {
-		t.Fatalf("drafts in %s: %v, want one", state, drafts)
+	drafts := storedDrafts(t, state)
+	if len(drafts) != 1 || drafts[0].Content != content {
+		t.Fatalf("drafts in %s: %+v, want one holding %q", state, drafts, content)
 	}
-	b, err := os.ReadFile(drafts[0])
-	if err != nil || !strings.Contains(string(b), content) {
-		t.Fatalf("draft %s = %s (%v), want it to hold %q", drafts[0], b, err, content)
+}
+
+// storedDrafts are the drafts a command left in the state directory's
+// database (as the next run will read them).
+func storedDrafts(t *testing.T, state string) []campaign.Draft {
+	t.Helper()
+	db, err := store.Open(context.Background(), store.Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer db.Close()
+	ds, err := db.AllDrafts()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
 }
 
 // The composer ends on SIGTERM every time, wherever the signal finds it:
@@ -113,32 +129,19 @@ func TestComposerSavesTheDraftOnSIGHUP(t *testing.T) {
 	draftHolds(t, state, "Closed the lid")
 }
 
-// "Your draft is saved" is said only when it was: a state directory where
-// drafts cannot be written gets the truth, and why.
-func TestUnsavedDraftIsNotCalledSaved(t *testing.T) {
+// A database that cannot be opened is said at once, naming it, before
+// anything is typed that could not be kept (whoever runs the test: root
+// ignores permissions, so a directory stands where the file should be).
+// That the TUI claims only a real save is TestDraftSaveErrorShown's.
+func TestUnopenableDatabaseIsSaidAtOnce(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state")
-	if err := os.MkdirAll(state, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Join(state, store.FileName), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	// A file where the drafts folder should be: no draft can be written,
-	// whoever runs the test (root ignores permissions).
-	if err := os.WriteFile(filepath.Join(state, "drafts"), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, 0} {
-		p := startOnPTY(t, []string{"SPOTCAST_STATE_DIR=" + state}, "--sandbox")
-		p.waitFor("Your saved draft cannot be read")
-		_, _ = p.ptmx.Write([]byte("n")) // start fresh
-		p.typeDraft("Nowhere to go")
-		if sig != 0 {
-			p.stopWith(sig)
-		} else {
-			p.quit() // ctrl+c
-		}
-		p.waitFor("Nothing was sent. Your draft was NOT saved: saving draft:")
-		if out := p.text(); strings.Contains(out, "Your draft is saved") || !strings.Contains(out, "not a directory") {
-			t.Fatalf("signal %v: want the operator told the draft was not saved, and why; the screen:\n%s", sig, out)
-		}
+	p := startOnPTY(t, []string{"SPOTCAST_STATE_DIR=" + state}, "--sandbox")
+	p.waitFor("cannot open the database")
+	if out := p.text(); !strings.Contains(out, store.FileName) || strings.Contains(out, "What kind of message?") {
+		t.Fatalf("want the database named and no composer; the screen:\n%s", out)
 	}
 }
 

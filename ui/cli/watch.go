@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -66,9 +65,9 @@ func (a *app) runWatch(ctx context.Context, ids []string, asJSON, allowAPIChange
 		return err
 	}
 	defer c.close()
-	refs, records := a.journaledJobs(ids)
+	refs := a.storedJobs(c.store, ids)
 	if !allowAPIChange {
-		if err := checkTargets(c, ids, refs, records); err != nil {
+		if err := checkTargets(c, ids, refs); err != nil {
 			return err
 		}
 	}
@@ -81,19 +80,19 @@ func (a *app) runWatch(ctx context.Context, ids []string, asJSON, allowAPIChange
 	}
 	a.sandboxNotice(c)
 	results, err := a.watchJobs(ctx, c, ids, a.out, asJSON)
-	a.recordWatched(refs, results)
+	a.recordJobs(c.store, refs, results)
 	return err
 }
 
 // checkTargets refuses jobs journaled against another API than the one
 // configured: asking the wrong API about them can only mislead.
-func checkTargets(c *conn, ids []string, refs map[string]jobRef, records []campaign.CampaignRecord) error {
+func checkTargets(c *conn, ids []string, refs map[string]campaign.JobRef) error {
 	for _, id := range ids {
 		ref, ok := refs[id]
 		if !ok {
 			continue
 		}
-		rec := campaign.FindCampaign(records, ref.campaignID)
+		rec, _ := c.store.Campaign(ref.CampaignID)
 		if rec != nil && !rec.Target().Same(c.engine.Target) {
 			return targetMismatch(&campaign.TargetMismatchError{CampaignID: rec.CampaignID, Recorded: rec.Target(), Current: c.engine.Target}, "job "+campaign.Sanitize(id)+" of ")
 		}
@@ -280,71 +279,39 @@ func writeJSONLine(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// jobRef places a bulk job in the journal.
-type jobRef struct {
-	campaignID string
-	batch      int
-}
-
-func submissionRefs(sub *campaign.Submission) map[string]jobRef {
-	refs := map[string]jobRef{}
+// submissionRefs places a submission's bulk jobs in the store.
+func submissionRefs(sub *campaign.Submission) map[string]campaign.JobRef {
+	refs := map[string]campaign.JobRef{}
 	for _, b := range sub.Batches {
 		if b.Outcome.JobID != "" {
-			refs[b.Outcome.JobID] = jobRef{sub.CampaignID, b.Index}
+			refs[b.Outcome.JobID] = campaign.JobRef{CampaignID: sub.CampaignID, Batch: b.Index}
 		}
 	}
 	return refs
 }
 
-// recordJobs journals the last known state of watched jobs, so `spotcast
-// jobs` shows how they ended. A journal failure only warns: the jobs ran.
-func (a *app) recordJobs(j *campaign.Journal, refs map[string]jobRef, results []campaign.JobResult) {
+// recordJobs stores the last known state of watched jobs, so `spotcast
+// jobs` shows how they ended. A store failure only warns: the jobs ran.
+func (a *app) recordJobs(st campaign.Store, refs map[string]campaign.JobRef, results []campaign.JobResult) {
 	for _, r := range results {
 		ref, ok := refs[r.JobID]
 		if r.Job == nil || !ok {
 			continue
 		}
 		job := r.Job
-		if err := j.RecordJobStatus(ref.campaignID, ref.batch, r.JobID, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
-			fmt.Fprintf(a.errOut, "warning: could not journal the status of %s: %v\n", r.JobID, err)
+		if err := campaign.RecordJobStatus(st, ref.CampaignID, ref.Batch, r.JobID, job.Status, job.Total, job.Sent, job.Failed, job.Pending); err != nil {
+			fmt.Fprintf(a.errOut, "warning: could not record the status of %s: %v\n", r.JobID, err)
 			return
 		}
 	}
 }
 
-// journaledJobs finds which of ids this machine's journal knows.
-func (a *app) journaledJobs(ids []string) (map[string]jobRef, []campaign.CampaignRecord) {
-	records, _, err := campaign.ReadJournal(filepath.Join(a.stateDir(), campaign.JournalFile))
-	if err != nil || len(records) == 0 {
-		return nil, nil
-	}
-	want := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		want[id] = true
-	}
-	refs := map[string]jobRef{}
-	for _, r := range records {
-		for _, b := range r.Batches {
-			if b.JobID != "" && want[b.JobID] {
-				if _, seen := refs[b.JobID]; !seen { // newest first
-					refs[b.JobID] = jobRef{r.CampaignID, b.Index}
-				}
-			}
-		}
-	}
-	return refs, records
-}
-
-// recordWatched journals the outcome of `spotcast watch` for jobs that this
-// machine submitted; jobs from elsewhere are not in the journal and skipped.
-func (a *app) recordWatched(refs map[string]jobRef, results []campaign.JobResult) {
-	if len(refs) == 0 {
-		return
-	}
-	j, err := campaign.OpenJournal(a.stateDir())
+// storedJobs finds which of ids the store knows (sent from here, or by
+// the team); jobs from elsewhere are watched but not recorded.
+func (a *app) storedJobs(st campaign.Store, ids []string) map[string]campaign.JobRef {
+	refs, err := st.JobRefs(ids)
 	if err != nil {
-		return
+		fmt.Fprintf(a.errOut, "warning: %v\n", err)
 	}
-	defer j.Close()
-	a.recordJobs(j, refs, results)
+	return refs
 }

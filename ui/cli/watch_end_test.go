@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"spotcast/campaign"
 )
 
 // Six garbled poll answers in a row end the watch with exit 4 (the API is
@@ -36,27 +39,45 @@ func TestGarbledPollsEndWithExit4(t *testing.T) {
 	t.Logf("ended after %s", time.Since(start).Round(time.Second))
 }
 
-// resume says what the journal could not read before it asks or sends: a
-// damaged line may be this campaign's.
-func TestResumeShowsJournalWarningsFirst(t *testing.T) {
+// A state directory from before the database: the first command imports
+// its journal, says so and names a damaged line by number before it asks
+// or sends; resume then sends what the journal left pending, from the
+// database; the old journal is kept aside.
+func TestOldJournalIsImportedThenResumed(t *testing.T) {
 	f := startSandbox(t)
 	dir := t.TempDir()
-	state := "SPOTCAST_STATE_DIR=" + dir
-	r := run(t, runOpts{env: f.env(state)}, "send", "--to", "+919876500001", "--content", "hi", "--yes")
-	if r.code != 0 {
-		t.Fatalf("send\n%s", r)
-	}
-	id := readJobs(t, []string{state})[0].CampaignID
-	jf, err := os.OpenFile(filepath.Join(dir, "journal.jsonl"), os.O_APPEND|os.O_WRONLY, 0o600)
+	j, err := campaign.OpenJournal(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	io.WriteString(jf, "{\"event\":\"pending\",\"campaignId\":\""+id+"\",\"batch\":\n")
+	c := campaign.Campaign{Type: campaign.TypeText, Content: "hi", Recipients: numbers(4)}
+	sub, _ := campaign.Submit(context.Background(), j, c, campaign.SubmitOptions{BatchSize: 2, Target: campaign.Target{Sandbox: true}},
+		func(context.Context, campaign.Request) (campaign.SendOutcome, error) {
+			return campaign.SendOutcome{}, neverSent{}
+		})
+	j.Close()
+	jf, err := os.OpenFile(filepath.Join(dir, campaign.JournalFile), os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(jf, "{\"event\":\"pending\",\"campaignId\":\""+sub.CampaignID+"\",\"batch\":\n")
 	jf.Close()
-	r = run(t, runOpts{env: f.env(state)}, "resume", id, "--yes")
+	r := run(t, runOpts{env: f.env("SPOTCAST_STATE_DIR=" + dir)}, "resume", sub.CampaignID, "--yes", "--watch=false", "--allow-api-change")
+	imported := strings.Index(r.stderr, "imported the files from before the database: 1 campaign")
 	warn := strings.Index(r.stderr, "warning: ")
-	if r.code != 0 || warn < 0 || !strings.Contains(r.stderr, "line ") || !strings.Contains(r.stderr, "nothing left to send") ||
-		warn > strings.Index(r.stderr, "nothing left to send") {
-		t.Fatalf("want the journal warning first\n%s", r)
+	if r.code != 0 || imported < 0 || warn < imported || !strings.Contains(r.stderr, "line 4") || len(f.srv.Sends()) != 2 {
+		t.Fatalf("want the import reported, then the damaged line, then 2 sends (got %d)\n%s", len(f.srv.Sends()), r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, campaign.JournalFile)); !os.IsNotExist(err) {
+		t.Fatalf("the old journal is still in place: %v", err)
+	}
+	if kept, _ := filepath.Glob(filepath.Join(dir, "before-database-*", campaign.JournalFile)); len(kept) != 1 {
+		t.Fatalf("the old journal was not kept aside: %v", kept)
 	}
 }
+
+// neverSent is a send error that says the request never left.
+type neverSent struct{}
+
+func (neverSent) Error() string { return "connection refused" }
+func (neverSent) NotSent() bool { return true }

@@ -42,11 +42,13 @@ type Common struct {
 	// OwnCampaignsOnly limits the Jobs screen to the operator's campaigns
 	// and keeps exports per operator (SSH, where operators share a journal).
 	OwnCampaignsOnly bool
-	// Journal records submissions (nil: none, e.g. in some tests).
-	Journal *campaign.Journal
-	// JournalErr says why the journal could not be opened; sending is then
-	// refused (an unjournaled send could not be resumed or audited).
-	JournalErr error
+	// Store records submissions (nil: none, e.g. in some tests).
+	Store campaign.Store
+	// StoreErr says why the store could not be opened; sending is then
+	// refused (an unrecorded send could not be resumed or audited).
+	StoreErr error
+	// Drafts keeps the operator's draft and test number (nil: none).
+	Drafts campaign.DraftStore
 	// Clock is the clock; tests freeze it.
 	Clock func() time.Time
 	// Zone is the operator's time zone for schedules (nil: time.Local).

@@ -2,6 +2,7 @@ package flowtest
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/creack/pty"
+
+	"spotcast/campaign/store"
 )
 
 // ptyProc is the real spotcast binary on a pseudo-terminal.
@@ -112,13 +115,14 @@ func TestDraftSurvivesSIGKILL(t *testing.T) {
 	}
 	_ = p.cmd.Wait()
 
-	drafts, _ := filepath.Glob(filepath.Join(state, "drafts", "*.json"))
-	if len(drafts) != 1 {
-		t.Fatalf("drafts after SIGKILL: %v", drafts)
+	db, err := store.Open(context.Background(), store.Options{StateDir: state})
+	if err != nil {
+		t.Fatal(err)
 	}
-	b, err := os.ReadFile(drafts[0])
-	if err != nil || !strings.Contains(string(b), content) || !strings.Contains(string(b), `"step":"content"`) {
-		t.Fatalf("draft %s = %s (%v)", drafts[0], b, err)
+	drafts, err := db.AllDrafts()
+	db.Close()
+	if err != nil || len(drafts) != 1 || drafts[0].Content != content || drafts[0].Step != "content" {
+		t.Fatalf("drafts after SIGKILL: %+v (%v)", drafts, err)
 	}
 
 	p2 := startPTY(t, bin, state)

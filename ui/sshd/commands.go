@@ -407,13 +407,13 @@ func (s *Server) runExport(sess ssh.Session, st *sessionState, args []string) in
 		fmt.Fprintf(stderr, "spotcast: %q is not a campaign ID (they look like cmp_20260301T090000Z_ab12cd)\n", campaign.SanitizeLine(id, 60))
 		return 2
 	}
-	recs, _, err := campaign.ReadJournal(s.journal.Path())
+	rec, err := s.store.Campaign(id)
 	if err != nil {
-		s.log.Error("cannot read the journal for an export", "operator", st.id.Name(), "err", err)
-		fmt.Fprintln(stderr, "spotcast: the server cannot read its journal; tell its administrator")
+		s.log.Error("cannot read the database for an export", "operator", st.id.Name(), "err", err)
+		fmt.Fprintln(stderr, "spotcast: the server cannot read its database; tell its administrator")
 		return 1
 	}
-	if rec := campaign.FindCampaign(recs, id); rec == nil || rec.Operator != st.id.Operator() {
+	if rec == nil || rec.Operator != st.id.Operator() {
 		fmt.Fprintf(stderr, "spotcast: you have no campaign %s (the Jobs screen lists yours)\n", id)
 		return 1
 	}

@@ -164,7 +164,7 @@ func TestExportStreamsTheNewestFailedCSV(t *testing.T) {
 		{Kind: campaign.EventCreated, At: now, CampaignID: mine, CreatedAt: now, Operator: aliceID.Operator(), Recipients: 2},
 		{Kind: campaign.EventCreated, At: now, CampaignID: other, CreatedAt: now, Operator: "SHA256:someone-else", Recipients: 2},
 	} {
-		if err := h.srv.journal.Append(e); err != nil {
+		if err := h.srv.store.CreateCampaign(campaign.CampaignFile{CampaignID: e.CampaignID, CreatedAt: e.CreatedAt, Operator: e.Operator}, e); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -199,7 +199,8 @@ func TestExportStreamsTheNewestFailedCSV(t *testing.T) {
 	// Bob has no export of his own campaign yet.
 	bobID := identity{Fingerprint: gossh.FingerprintSHA256(bob.signer.PublicKey()), Comment: "bob"}
 	bobs := campaign.NewCampaignID(now.Add(2 * time.Second))
-	if err := h.srv.journal.Append(campaign.Event{Kind: campaign.EventCreated, At: now, CampaignID: bobs, CreatedAt: now, Operator: bobID.Operator()}); err != nil {
+	if err := h.srv.store.CreateCampaign(campaign.CampaignFile{CampaignID: bobs, CreatedAt: now, Operator: bobID.Operator()},
+		campaign.Event{Kind: campaign.EventCreated, At: now, CampaignID: bobs, CreatedAt: now, Operator: bobID.Operator()}); err != nil {
 		t.Fatal(err)
 	}
 	runBob := runner(t, h.mustDial(bob))

@@ -24,6 +24,7 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 )
 
 // Defaults for zero Config fields.
@@ -52,6 +53,10 @@ const GoodbyeMessage = "server shutting down — your draft is saved"
 
 // Config configures the server. AuthorizedKeys is required.
 type Config struct {
+	// Store is the database every session shares (nil: the server opens
+	// the SQLite one of StateDir, and closes it with itself). A team's
+	// hosts share one PostgreSQL database here.
+	Store          *store.DB
 	Addr           string // listen address; "" = DefaultAddr
 	AuthorizedKeys string // authorized_keys file: the only way in
 	HostKey        string // ed25519 host key; "" = STATE/ssh_host_ed25519
@@ -83,11 +88,12 @@ type Config struct {
 
 // Server is a configured SSH server. Build it with New.
 type Server struct {
-	cfg     Config
-	log     *log.Logger
-	keys    *authorizedKeys
-	srv     *ssh.Server
-	journal *campaign.Journal
+	cfg        Config
+	log        *log.Logger
+	keys       *authorizedKeys
+	srv        *ssh.Server
+	store      *store.DB // shared by every session
+	closeStore func() error
 
 	// closing is cancelled when shutdown begins; sessions watch it.
 	closing    context.Context
@@ -173,12 +179,24 @@ func New(cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.ImportDir, 0o700); err != nil {
 		return nil, fmt.Errorf("import directory %s: %w", cfg.ImportDir, err)
 	}
-	journal, err := campaign.OpenJournal(cfg.StateDir)
-	if err != nil {
-		return nil, fmt.Errorf("opening the journal in %s: %w", cfg.StateDir, err)
+	db, ownDB := cfg.Store, false
+	if db == nil {
+		if db, err = store.Open(context.Background(), store.Options{StateDir: cfg.StateDir}); err != nil {
+			return nil, err
+		}
+		ownDB = true
+		if db.Imported != nil {
+			logger.Info(db.Imported.String(), "warnings", len(db.Imported.Warnings))
+		}
+	}
+	closeDB := func() error {
+		if ownDB {
+			return db.Close()
+		}
+		return nil
 	}
 
-	s := &Server{cfg: cfg, log: logger, keys: keys, journal: journal, importBase: cfg.ImportDir,
+	s := &Server{cfg: cfg, log: logger, keys: keys, store: db, closeStore: closeDB, importBase: cfg.ImportDir,
 		listeners: map[net.Listener]struct{}{}, unauth: map[*trackedConn]struct{}{}}
 	s.maxImport.Store(MaxImportBytes)
 	s.closing, s.stopAll = context.WithCancel(context.Background())
@@ -221,7 +239,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	srv, err := wish.NewServer(opts...)
 	if err != nil {
-		journal.Close()
+		closeDB()
 		return nil, fmt.Errorf("configuring the SSH server: %w", err)
 	}
 	s.srv = srv
@@ -461,7 +479,7 @@ func (s *Server) unauthenticated() int {
 }
 
 // Close closes the listener and every connection at once, and the shared
-// journal. It is safe to call more than once and after Shutdown.
+// store (when it opened it). It is safe to call more than once and after Shutdown.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		for _, ln := range s.drain() {
@@ -472,7 +490,7 @@ func (s *Server) Close() error {
 		if errors.Is(err, net.ErrClosed) {
 			err = nil
 		}
-		s.closeErr = errors.Join(err, s.journal.Close())
+		s.closeErr = errors.Join(err, s.closeStore())
 	})
 	return s.closeErr
 }

@@ -275,7 +275,7 @@ func (s *Server) programHandler(sess ssh.Session) *tea.Program {
 		Input:            st.input,
 		Output:           sess,
 		Ctx:              st.ctx,
-		Journal:          s.journal,
+		Store:            s.store,
 	})
 	if err != nil {
 		s.log.Error("cannot start the interface", "operator", st.id.Name(), "err", err)

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	gossh "golang.org/x/crypto/ssh"
-
-	"spotcast/campaign"
 )
 
 // TestSoakSessionsOpenAndDrop opens 60 sessions in waves of 10 with a real
@@ -199,7 +197,7 @@ func TestSoakSessionsOpenAndDrop(t *testing.T) {
 	for i := range waves * perWave {
 		if i%5 == 2 {
 			id := identity{Fingerprint: gossh.FingerprintSHA256(ops[i].signer.PublicKey()), Comment: ops[i].comment}
-			if d, err := campaign.LatestDraft(h.cfg.StateDir, id.Operator()); err != nil || d == nil || d.Content != "soak" {
+			if d, err := h.srv.store.LatestDraft(id.Operator()); err != nil || d == nil || d.Content != "soak" {
 				t.Errorf("session %d was cut on the Recipients step: draft %+v, %v; want its content saved", i, d, err)
 			}
 		}

@@ -587,7 +587,7 @@ func TestShutdownTellsOperatorsAndEndsQuickly(t *testing.T) {
 		t.Fatal(err)
 	}
 	aliceID := identity{Fingerprint: gossh.FingerprintSHA256(alice.signer.PublicKey()), Comment: "alice"}
-	if err := campaign.SaveDraft(h.cfg.StateDir, campaign.Draft{Operator: aliceID.Operator()}); err != nil {
+	if err := h.srv.store.SaveDraft(campaign.Draft{Operator: aliceID.Operator()}); err != nil {
 		t.Fatal(err)
 	}
 	tm := openTerm(t, h.mustDial(alice), 100, 30)
@@ -731,8 +731,8 @@ func TestOperatorsHaveSeparateDraftsAndJournaledSends(t *testing.T) {
 	bobFP := gossh.FingerprintSHA256(bob.signer.PublicKey())
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		da, _ := campaign.LatestDraft(h.cfg.StateDir, aliceFP)
-		db, _ := campaign.LatestDraft(h.cfg.StateDir, bobFP)
+		da, _ := h.srv.store.LatestDraft(aliceFP)
+		db, _ := h.srv.store.LatestDraft(bobFP)
 		if da != nil && db != nil && da.Content == "Alice's secret offer" && db.Content == "Bob's note" {
 			break
 		}
@@ -757,7 +757,8 @@ func TestOperatorsHaveSeparateDraftsAndJournaledSends(t *testing.T) {
 		{"y", "Bulk job"},
 	})
 	h.waitLog("INFO send ")
-	records, _, err := campaign.ReadJournal(filepath.Join(h.cfg.StateDir, campaign.JournalFile))
+	page, err := h.srv.store.Campaigns(campaign.CampaignQuery{})
+	records := page.Campaigns
 	if err != nil || len(records) != 1 {
 		t.Fatalf("journal: %d records, %v", len(records), err)
 	}
@@ -776,7 +777,7 @@ func TestOperatorsHaveSeparateDraftsAndJournaledSends(t *testing.T) {
 		}
 	}
 	// Bob's draft is untouched by Alice's send (hers is removed).
-	if d, _ := campaign.LatestDraft(h.cfg.StateDir, bobFP); d == nil || d.Content != "Bob's note" {
+	if d, _ := h.srv.store.LatestDraft(bobFP); d == nil || d.Content != "Bob's note" {
 		t.Errorf("bob's draft after alice's send: %+v", d)
 	}
 }
