@@ -16,7 +16,6 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
 	"spotcast/ui/common"
@@ -89,8 +88,8 @@ func newRecipientsKeys() recipientsKeys {
 		Drop:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
 		Remove:  key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "remove typed number")),
 		ScrollKeys: components.ScrollKeys{
-			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+			Up:     common.KeyUp(),
+			Down:   common.KeyDown(),
 			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 			PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 			Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
@@ -150,8 +149,11 @@ type recipientsModel struct {
 	draftCheck     *draftCSV
 	draftChangeMsg string
 
-	columns   *columnPicker
-	columnsID int
+	// The phone column picker open, and the columns it lists of which file.
+	columns     *components.ColumnPicker
+	columnsOf   *campaign.Columns
+	columnsPath string
+	columnsID   int
 
 	// The report tables.
 	showProblems bool
@@ -328,7 +330,7 @@ func (m *recipientsModel) SetSize(width, height int) {
 	m.bar.Width = min(40, max(10, w-50))
 	m.picker.SetHeight(max(3, height-pickerChrome))
 	if m.columns != nil {
-		m.columns.setHeight(height)
+		m.columns.SetHeight(height)
 	}
 	m.layoutTables()
 }
@@ -418,17 +420,17 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case focusPath, focusNumbers, focusGroups, focusCountry:
 		return m.updateInput(msg)
 	case focusColumns:
-		chose, closed := m.columns.update(msg)
+		chose, closed := m.columns.Update(msg)
 		if !closed {
 			return nil
 		}
-		path := m.columns.path
-		m.columns = nil
+		path, cols := m.columnsPath, m.columnsOf
+		m.columns, m.columnsOf, m.columnsPath = nil, nil, ""
 		m.setFocus(focusTable)
-		if chose == "" {
+		if chose < 0 {
 			return nil
 		}
-		return m.importWith(path, chose)
+		return m.importWith(path, cols.Option(chose))
 	case focusConfirm:
 		m.setFocus(focusTable)
 		if key.Matches(msg, m.keys.Yes) {
@@ -1046,7 +1048,8 @@ func (m *recipientsModel) openColumns(msg columnsReadMsg) {
 		m.layoutTables()
 		return
 	}
-	m.columns = newColumnPicker(msg, m.height, m.width)
+	m.columns = components.NewColumnPicker(columnPickerOptions(msg), m.height)
+	m.columnsOf, m.columnsPath = msg.cols, msg.path
 	m.setFocus(focusColumns)
 }
 
@@ -1126,7 +1129,7 @@ func (m *recipientsModel) View() string {
 	case focusPicker:
 		return clampView(m.pickerView(), m.width, m.height)
 	case focusColumns:
-		return clampView(m.columns.view(m.c.Styles, m.width), m.width, m.height)
+		return clampView(m.columns.View(m.c.Styles, m.width), m.width, m.height)
 	}
 	// The input goes above the table: on a short screen the table's last
 	// rows are what gets cut, never the line being typed.
@@ -1139,12 +1142,6 @@ func (m *recipientsModel) View() string {
 	b.WriteString("\n\n")
 	b.WriteString(m.tableView())
 	return clampView(b.String(), m.width, m.height)
-}
-
-// wrapLine wraps s to w cells at spaces, or inside a path after a /,
-// never cutting a word short.
-func wrapLine(s string, w int) string {
-	return ansi.Wrap(s, max(10, w), "/")
 }
 
 func (m *recipientsModel) pickerView() string {
@@ -1160,7 +1157,7 @@ func (m *recipientsModel) pickerView() string {
 		dir = abs
 	}
 	title := st.Header.Render("Pick a contact list (.csv, .txt)")
-	lines := []string{title, wrapLine(st.Muted.Render(campaign.SanitizeLine(dir, 0)), m.width)}
+	lines := []string{title, components.WrapLine(st.Muted.Render(campaign.SanitizeLine(dir, 0)), m.width)}
 	if m.notice != "" {
 		lines = append(lines, st.Warning.Render(campaign.SanitizeLine(m.notice, m.width)))
 	}
@@ -1189,7 +1186,7 @@ func (m *recipientsModel) summaryView() string {
 		}
 		var out []string
 		for _, l := range strings.Split(msg, "\n") {
-			out = append(out, wrapLine(campaign.SanitizeLine(l, 0), w-4))
+			out = append(out, components.WrapLine(campaign.SanitizeLine(l, 0), w-4))
 		}
 		lines = append(lines, st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n")))
 	}
@@ -1206,7 +1203,7 @@ func (m *recipientsModel) summaryView() string {
 		if r.HasNames {
 			src += ", with names"
 		}
-		lines = append(lines, wrapLine(st.Header.Render("CSV ")+campaign.SanitizeLine(src, 0), w))
+		lines = append(lines, components.WrapLine(st.Header.Render("CSV ")+campaign.SanitizeLine(src, 0), w))
 		lines = append(lines, fmt.Sprintf("%s valid · %s invalid · %s · %s",
 			st.Success.Render(commas(r.Valid)), errOrPlain(st, r.Invalid, commas(r.Invalid)),
 			campaign.Plural(r.Duplicates, "duplicate", "duplicates"), campaign.Plural(r.Rows, "row", "rows")))
@@ -1219,7 +1216,7 @@ func (m *recipientsModel) summaryView() string {
 	if m.international {
 		typed += " · digits are country code + number"
 	}
-	lines = append(lines, wrapLine(campaign.SanitizeLine(typed, 0), w))
+	lines = append(lines, components.WrapLine(campaign.SanitizeLine(typed, 0), w))
 	if len(m.groupIDs) > 0 {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("groups: "+strings.Join(m.groupIDs, ", "), w)))
 	}
@@ -1237,7 +1234,7 @@ func (m *recipientsModel) summaryView() string {
 	if m.focus == focusConfirm {
 		q := "Clear " + campaign.Plural(len(m.typed)+len(m.rejects), "typed number", "typed numbers") + " and " +
 			campaign.Plural(len(m.groupIDs), "group ID", "group IDs") + "? y clears, any other key keeps them"
-		lines = append(lines, st.Warning.Render(wrapLine(q, w)))
+		lines = append(lines, st.Warning.Render(components.WrapLine(q, w)))
 	} else if m.notice != "" {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine(m.notice, w)))
 	}
@@ -1370,7 +1367,7 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	case focusNumbers, focusGroups, focusCountry:
 		return []key.Binding{k.Submit, k.Close}
 	case focusColumns:
-		return m.columns.shortHelp()
+		return m.columns.ShortHelp()
 	case focusConfirm:
 		return []key.Binding{k.Yes}
 	}
