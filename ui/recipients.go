@@ -70,7 +70,7 @@ type recipientsKeys struct {
 	Browse, Path, Numbers, Groups, Country, Intl, Column, Toggle, Cancel, Clear key.Binding
 	Drop, Remove                                                                key.Binding
 	components.ScrollKeys
-	Submit, Close, Complete, PickerBack, PickerOpen, Yes key.Binding
+	Submit, Close, PickerBack, PickerOpen, Yes key.Binding
 }
 
 func newRecipientsKeys() recipientsKeys {
@@ -97,7 +97,6 @@ func newRecipientsKeys() recipientsKeys {
 		},
 		Submit:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Close:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		Complete:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 		PickerBack: key.NewBinding(key.WithKeys("backspace", "left", "h"), key.WithHelp("←", "parent dir")),
 		PickerOpen: key.NewBinding(key.WithKeys("enter", "right", "l"), key.WithHelp("enter", "open/select")),
 		Yes:        key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, clear")),
@@ -114,7 +113,7 @@ type recipientsModel struct {
 
 	focus   recipientsFocus
 	picker  filepicker.Model
-	path    textinput.Model
+	path    components.PathInput
 	numbers textinput.Model
 	groups  textinput.Model
 	country textinput.Model
@@ -196,7 +195,7 @@ func newRecipients(c *common.Common) *recipientsModel {
 		defaultCountry: c.DefaultCountry,
 		c:              c,
 		keys:           newRecipientsKeys(),
-		path:           newInput("CSV path: ", "contacts.csv (tab completes)", 4096),
+		path:           components.NewPathInput(newInput("CSV path: ", "contacts.csv (tab completes)", 4096), c.ImportDir),
 		numbers:        newInput("Numbers: ", "+91 99999 99999, 447700900123; …", 0),
 		groups:         newInput("Group IDs: ", "grp_sales grp_support", 0),
 		country:        newInput("Default country: ", "IN, GB, US … (empty: none)", 2),
@@ -324,7 +323,7 @@ func (m *recipientsModel) Init() tea.Cmd { return nil }
 func (m *recipientsModel) SetSize(width, height int) {
 	m.width, m.height = width, height
 	w := max(10, width)
-	for _, ti := range []*textinput.Model{&m.path, &m.numbers, &m.groups, &m.country} {
+	for _, ti := range []*textinput.Model{&m.path.Model, &m.numbers, &m.groups, &m.country} {
 		ti.Width = max(4, w-lipgloss.Width(ti.Prompt)-1)
 	}
 	m.bar.Width = min(40, max(10, w-50))
@@ -381,11 +380,9 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.openColumns(msg)
 		return m, nil
-	case pathCompletedMsg:
-		if m.focus == focusPath && m.path.Value() == msg.asked {
-			m.path.SetValue(msg.value)
-			m.path.CursorEnd()
-			m.notice = completionNotice(msg.matches, m.width)
+	case components.PathCompletedMsg:
+		if m.focus == focusPath && m.path.Apply(msg) {
+			m.notice = msg.Notice(m.width)
 			m.layoutTables()
 		}
 		return m, nil
@@ -397,16 +394,6 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.updatePicker(msg)
 	}
 	return m, nil
-}
-
-func completionNotice(matches []string, w int) string {
-	switch len(matches) {
-	case 0:
-		return "nothing to complete: no file starts so"
-	case 1:
-		return ""
-	}
-	return campaign.SanitizeLine(fmt.Sprintf("%d matches: %s", len(matches), strings.Join(matches, "  ")), max(20, w))
 }
 
 func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
@@ -528,7 +515,7 @@ func (m *recipientsModel) table() *components.Table {
 func (m *recipientsModel) input() *textinput.Model {
 	switch m.focus {
 	case focusPath:
-		return &m.path
+		return &m.path.Model
 	case focusNumbers:
 		return &m.numbers
 	case focusGroups:
@@ -567,8 +554,6 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 		m.inputRejects = nil
 		m.setFocus(focusTable)
 		return nil
-	case m.focus == focusPath && key.Matches(msg, m.keys.Complete):
-		return completePathCmd(m.c.ImportDir, in.Value())
 	case key.Matches(msg, m.keys.Submit):
 		v := in.Value()
 		in.SetValue("")
@@ -579,7 +564,7 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 			if strings.TrimSpace(v) == "" {
 				return nil
 			}
-			return m.importPath(resolveTyped(v, m.c.ImportDir))
+			return m.importPath(components.ResolvePath(v, m.c.ImportDir))
 		case focusNumbers:
 			if left := m.addTypedNumbers(v); left != "" {
 				// What was refused stays in the input, to be fixed.
@@ -594,6 +579,9 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.layoutTables()
 		return nil
+	}
+	if m.focus == focusPath {
+		return m.path.Update(msg) // tab completes
 	}
 	var cmd tea.Cmd
 	*in, cmd = in.Update(msg)
@@ -831,7 +819,7 @@ func confinePath(dir, p string) (string, error) {
 		full = filepath.Join(root, p)
 	}
 	full = filepath.Clean(full)
-	if !within(root, full) {
+	if !components.Within(root, full) {
 		return "", fmt.Errorf("%s is outside the import directory: pick a file in it (o)", p)
 	}
 	realRoot, err := filepath.EvalSymlinks(root)
@@ -845,15 +833,10 @@ func confinePath(dir, p string) (string, error) {
 		}
 		return "", fmt.Errorf("%s: %w", p, err)
 	}
-	if !within(realRoot, realFull) {
+	if !components.Within(realRoot, realFull) {
 		return "", fmt.Errorf("%s leads outside the import directory (a symlink): pick a file in it (o)", p)
 	}
 	return full, nil
-}
-
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // importPath starts importing a file (the phone column detected, or the
@@ -1015,9 +998,9 @@ func sidecarWords(sc *campaign.UploadMeta) string {
 	return strings.Join(parts, ", ")
 }
 
-// shown is a path for the operator's eyes (see shownPath).
+// shown is a path for the operator's eyes (see components.ShownPath).
 func (m *recipientsModel) shown(p string) string {
-	return campaign.SanitizeLine(shownPath(m.c.ImportDir, p), 0)
+	return campaign.SanitizeLine(components.ShownPath(m.c.ImportDir, p), 0)
 }
 
 // askColumn opens the column picker for the failed file, else the list in
@@ -1150,7 +1133,7 @@ func (m *recipientsModel) pickerView() string {
 	if m.c.ImportDir != "" {
 		// Over SSH the server's folders are not the operator's business.
 		dir = "your import folder"
-		if rel := shownPath(m.c.ImportDir, m.picker.CurrentDirectory); rel != "." && rel != "" {
+		if rel := components.ShownPath(m.c.ImportDir, m.picker.CurrentDirectory); rel != "." && rel != "" {
 			dir += "/" + rel
 		}
 	} else if abs, err := filepath.Abs(dir); err == nil {
@@ -1363,7 +1346,7 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	case focusPicker:
 		return []key.Binding{k.Up, k.Down, k.PickerOpen, k.PickerBack, k.Close}
 	case focusPath:
-		return []key.Binding{k.Submit, k.Complete, k.Close}
+		return []key.Binding{k.Submit, m.path.Complete, k.Close}
 	case focusNumbers, focusGroups, focusCountry:
 		return []key.Binding{k.Submit, k.Close}
 	case focusColumns:
