@@ -390,7 +390,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.deleteDraft()
 		}
 		cmd := m.goTo(stepProgress)
-		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.d.Campaign, m.review.BatchSize()))
+		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.Campaign(), m.review.BatchSize()))
 	case watchCampaignMsg:
 		m.jobs.Close()
 		m.progressFrom = stepJobs
