@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"spotcast/campaign"
 	"spotcast/ui/common"
@@ -1160,18 +1162,9 @@ func (m *recipientsModel) summaryView() string {
 		lines = append(lines, st.Header.Render("Importing ")+name)
 		lines = append(lines, m.importProgressView())
 	}
+	panelAt := -1 // where the failed import's panel goes, sized last
 	if m.importErr != nil && !m.importing {
-		// Wrapped, not cut: the file name, where it was looked for and
-		// the "what to do" part of a long message must all stay visible.
-		msg := fmt.Sprintf("Cannot import %s\n%s", m.shown(m.errPath), keyWords(m.importErr.Error()))
-		if m.report != nil {
-			msg += "\nStill using " + filepath.Base(m.csvPath) + " (" + campaign.Plural(len(m.report.Recipients), "recipient", "recipients") + ")."
-		}
-		var out []string
-		for _, l := range strings.Split(msg, "\n") {
-			out = append(out, components.WrapLine(campaign.SanitizeLine(l, 0), w-4))
-		}
-		lines = append(lines, st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n")))
+		panelAt = len(lines)
 	}
 	switch {
 	case m.report != nil:
@@ -1221,7 +1214,54 @@ func (m *recipientsModel) summaryView() string {
 	} else if m.notice != "" {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine(m.notice, w)))
 	}
+	if panelAt >= 0 {
+		// The panel may take what leaves the table a few rows.
+		room := m.height - lipgloss.Height(strings.Join(lines, "\n")) - 3 - minTableRows // blank line, title, header
+		if m.input() != nil {
+			room--
+		}
+		lines = slices.Insert(lines, panelAt, m.failedPanel(w, room))
+	}
 	return strings.Join(lines, "\n")
+}
+
+// minTableRows is how many table rows the failed import's panel leaves.
+const minTableRows = 3
+
+// failedPanel says why the last import failed in at most room lines when
+// it can. Wrapped, not cut, while there is room: the file name, where it
+// was looked for and the "what to do" part of a long message stay
+// visible. Short of room (60×16), the border goes first, then "Still
+// using" (the CSV line below says it too), then the message is cut.
+func (m *recipientsModel) failedPanel(w, room int) string {
+	st := m.c.Styles
+	msg := []string{"Cannot import " + m.shown(m.errPath), keyWords(m.importErr.Error())}
+	still := ""
+	if m.report != nil {
+		still = "Still using " + filepath.Base(m.csvPath) + " (" + campaign.Plural(len(m.report.Recipients), "recipient", "recipients") + ")."
+	}
+	wrapped := func(texts []string, w int) []string {
+		var out []string
+		for _, l := range texts {
+			if l != "" {
+				out = append(out, strings.Split(components.WrapLine(campaign.SanitizeLine(l, 0), w), "\n")...)
+			}
+		}
+		return out
+	}
+	if out := wrapped(append(msg, still), w-4); len(out)+2 <= room {
+		return st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n"))
+	}
+	msg[0] = "✗ " + msg[0] // no border to set it apart
+	out := wrapped(append(msg, still), w)
+	if len(out) > room {
+		out = wrapped(msg, w)
+	}
+	if n := max(room, 2); len(out) > n {
+		out = out[:n]
+		out[n-1] = ansi.Truncate(out[n-1], w-1, "") + "…"
+	}
+	return st.Error.Render(strings.Join(out, "\n"))
 }
 
 func errOrPlain(st *common.Styles, n int, s string) string {
