@@ -415,26 +415,47 @@ func (s *resumeScreen) ShortHelp() []key.Binding {
 }
 func (s *resumeScreen) FullHelp() [][]key.Binding { return [][]key.Binding{s.ShortHelp()} }
 
-// answerResume handles a key on the resume prompt.
-func (m *Model) answerResume(msg tea.KeyMsg) tea.Cmd {
-	p := m.resume
-	if p.confirming {
-		p.confirming = false
-		if p.err != nil || !key.Matches(msg, p.yes) {
-			return nil // kept: back to the question
+// Offer asks about draft d, or says why the draft could not be read.
+func (s *resumeScreen) Offer(d *campaign.Draft, err error) { s.d, s.err = d, err }
+
+// resumeAnswer is what a key on the resume prompt decided.
+type resumeAnswer int
+
+const (
+	resumeUndecided resumeAnswer = iota
+	resumeDraft                  // restore the draft given
+	resumeFresh                  // discard it and start fresh
+)
+
+// Answer handles a key: n asks first, y then discards; enter resumes.
+func (s *resumeScreen) Answer(msg tea.KeyMsg) (resumeAnswer, *campaign.Draft) {
+	if s.confirming {
+		s.confirming = false
+		if s.err != nil || !key.Matches(msg, s.yes) {
+			return resumeUndecided, nil // kept: back to the question
 		}
-		return m.startFresh()
+		return resumeFresh, nil
 	}
 	switch {
-	case p.err == nil && key.Matches(msg, p.fresh):
-		p.confirming = true
-		return nil
-	case p.err == nil && key.Matches(msg, p.resume):
-		d := p.d
-		p.d = nil
-		return m.restoreDraft(d)
-	case p.err != nil && (key.Matches(msg, p.fresh) || key.Matches(msg, p.resume)):
+	case s.err == nil && key.Matches(msg, s.fresh):
+		s.confirming = true
+	case s.err == nil && key.Matches(msg, s.resume):
+		d := s.d
+		s.d = nil
+		return resumeDraft, d
+	case s.err != nil && (key.Matches(msg, s.fresh) || key.Matches(msg, s.resume)):
 		// A damaged draft cannot be resumed: nothing to ask.
+		return resumeFresh, nil
+	}
+	return resumeUndecided, nil
+}
+
+// answerResume handles a key on the resume prompt.
+func (m *Model) answerResume(msg tea.KeyMsg) tea.Cmd {
+	switch a, d := m.resume.Answer(msg); a {
+	case resumeDraft:
+		return m.restoreDraft(d)
+	case resumeFresh:
 		return m.startFresh()
 	}
 	return nil
@@ -442,8 +463,7 @@ func (m *Model) answerResume(msg tea.KeyMsg) tea.Cmd {
 
 // startFresh deletes the saved draft and opens the first step.
 func (m *Model) startFresh() tea.Cmd {
-	p := m.resume
-	p.d, p.err = nil, nil
+	m.resume.Offer(nil, nil)
 	m.active = stepType
 	m.deleteDraft()
 	m.lastStep = stepType

@@ -144,6 +144,10 @@ func (m *jobsModel) Open() tea.Cmd {
 	}
 }
 
+// Carry shows warnings found before the list was read (importing the
+// old files) once, with the list's own.
+func (m *jobsModel) Carry(warnings []string) { m.carried = warnings }
+
 // jobsPage is how many of the newest campaigns the Jobs screen lists;
 // `spotcast jobs --page` reaches the older ones.
 const jobsPage = 500

@@ -45,16 +45,3 @@ func (h helpKeys) ShortHelp() []key.Binding {
 func (h helpKeys) FullHelp() [][]key.Binding {
 	return append(append([][]key.Binding{}, h.full...), h.globals)
 }
-
-// Bindings shared by the list-like steps (type, schedule).
-func keyUp() key.Binding {
-	return key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up"))
-}
-
-func keyDown() key.Binding {
-	return key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down"))
-}
-
-func keyChoose() key.Binding {
-	return key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose"))
-}

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
@@ -96,7 +95,7 @@ const (
 type Model struct {
 	c        *common.Common
 	keys     globalKeys
-	help     help.Model
+	help     components.Help
 	fullHelp bool
 	active   stepID
 
@@ -146,20 +145,17 @@ type Model struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	// draftSaved, draftErr: the draft's state as Close left it.
+	// finalDraft*: the draft's state as Close left it.
 	finalDraftKnown bool
 	finalDraftSaved bool
 	finalDraftErr   error
-
-	// footSig and footView cache the footer (shortHelpView).
-	footSig, footView string
 }
 
 func newModel(c *common.Common) *Model {
 	m := &Model{
 		c:          c,
 		keys:       newGlobalKeys(),
-		help:       c.NewHelp(),
+		help:       components.NewHelp(c.NewHelp()),
 		typ:        newTypeStep(c),
 		content:    newContentStep(c),
 		media:      newMediaStep(c),
@@ -399,7 +395,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 			m.deleteDraft()
 		}
 		cmd := m.goTo(stepProgress)
-		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.d.Campaign, m.review.BatchSize()))
+		return tea.Batch(cmd, m.progress.StartSubmissionOf(msg.sub, m.review.Campaign(), m.review.BatchSize()))
 	case watchCampaignMsg:
 		m.jobs.Close()
 		m.progressFrom = stepJobs
@@ -509,57 +505,13 @@ func (m *Model) helpKeys() helpKeys {
 
 func (m *Model) helpView() string {
 	if m.fullHelp {
-		return clampView(m.help.FullHelpView(m.helpKeys().FullHelp()), m.bodyWidth(), 0)
+		return clampView(m.help.FullView(m.helpKeys().FullHelp(), m.bodyWidth()), m.bodyWidth(), 0)
 	}
-	return clampView(m.shortHelpView(), m.bodyWidth(), 0)
-}
-
-// shortHelpView is the footer: every key that works now, or, when they do
-// not fit, the first ones and "? more" (f1 while typing) — never a bare
-// ellipsis that hides how to see the rest.
-func (m *Model) shortHelpView() string {
-	keys := m.helpKeys().ShortHelp()
-	w := m.bodyWidth()
-	// The footer changes with the keys that work, not with every frame:
-	// render it once per set of keys and width.
-	var sig strings.Builder
-	fmt.Fprintf(&sig, "%d", w)
-	for _, k := range keys {
-		if k.Enabled() {
-			sig.WriteString("\x00" + k.Help().Key + "\x01" + k.Help().Desc)
-		}
-	}
-	if sig.String() == m.footSig {
-		return m.footView
-	}
-	m.footSig, m.footView = sig.String(), m.renderShortHelp(keys, w)
-	return m.footView
-}
-
-func (m *Model) renderShortHelp(keys []key.Binding, w int) string {
-	h := m.help
-	h.Width = 0 // measure whole; the cut is ours
-	if v := h.ShortHelpView(keys); lipgloss.Width(v) <= w {
-		return v
-	}
-	more, quit := m.keys.Help, m.keys.Quit
+	more := m.keys.Help
 	if m.capturing() || m.isModal() {
 		more = m.keys.HelpTyping
 	}
-	more.SetHelp(more.Help().Key, "more")
-	var rest []key.Binding
-	for _, k := range keys {
-		if k.Help() != m.keys.Help.Help() && k.Help() != m.keys.HelpTyping.Help() && k.Help() != quit.Help() {
-			rest = append(rest, k)
-		}
-	}
-	for n := len(rest); n > 0; n-- {
-		try := append(append([]key.Binding{}, rest[:n]...), more, quit)
-		if v := h.ShortHelpView(try); lipgloss.Width(v) <= w {
-			return v
-		}
-	}
-	return h.ShortHelpView([]key.Binding{more, quit})
+	return clampView(m.help.ShortView(m.helpKeys().ShortHelp(), more, m.keys.Quit, m.bodyWidth()), m.bodyWidth(), 0)
 }
 
 func (m *Model) bodyWidth() int { return max(m.c.Width-2, 1) } // App padding
@@ -571,7 +523,6 @@ func (m *Model) bodyHeight() int {
 // layout sizes every screen, visible or not, so a screen is right when it
 // appears.
 func (m *Model) layout() {
-	m.help.Width = m.bodyWidth()
 	w, h := m.bodyWidth(), m.bodyHeight()
 	for _, s := range m.screens() {
 		s.SetSize(w, h)

@@ -276,6 +276,21 @@ func (m *progressModel) StartWatchCampaign(r campaign.CampaignRecord) tea.Cmd {
 // moves on).
 func (m *progressModel) stop() { m.reset() }
 
+// CampaignID is the campaign watched ("": jobs watched by ID).
+func (m *progressModel) CampaignID() string { return m.campaignID }
+
+// SetNotice shows a one-line notice (why a key did nothing, say).
+func (m *progressModel) SetNotice(s string) { m.notice = s }
+
+// successor is a fresh view whose generation continues this one's, so
+// this one's late poll replies are dropped, with the same fetch and clock.
+func (m *progressModel) successor() *progressModel {
+	np := newProgress(m.c)
+	np.gen = m.gen
+	np.fetch, np.tick = m.fetch, m.tick
+	return np
+}
+
 // StartWatch watches existing jobs (spotcast watch, the jobs list).
 func (m *progressModel) StartWatch(jobIDs []string) tea.Cmd {
 	m.reset()

@@ -32,15 +32,15 @@ func (m *Model) resendFailed(msg resendFailedMsg) tea.Cmd {
 	switch {
 	case msg.Message != nil:
 		m.setMessage(*msg.Message)
-	case fromElsewhere && m.progress.campaignID != "":
+	case fromElsewhere && m.progress.CampaignID() != "":
 		// The composer may hold another message, or none: take the campaign's.
-		if err := m.loadMessageOf(m.progress.campaignID); err != nil {
-			m.progress.notice = err.Error()
+		if err := m.loadMessageOf(m.progress.CampaignID()); err != nil {
+			m.progress.SetNotice(err.Error())
 			return nil
 		}
 	case fromElsewhere:
-		m.progress.notice = "cannot re-send: these jobs were watched by job ID, so their message is not known here; " +
-			"open their campaign from the jobs list (spotcast jobs) and press r there"
+		m.progress.SetNotice("cannot re-send: these jobs were watched by job ID, so their message is not known here; " +
+			"open their campaign from the jobs list (spotcast jobs) and press r there")
 		return nil
 	}
 	if m.mode == modeWatch && m.watchEnd == nil {
@@ -49,12 +49,7 @@ func (m *Model) resendFailed(msg resendFailedMsg) tea.Cmd {
 	// A new campaign: same message, the failed recipients, sent now.
 	m.sent, m.progressFrom = false, stepProgress
 	m.recipients = newRecipients(m.c)
-	// A fresh view whose generation continues the old one's, so the old
-	// polls' late replies are dropped.
-	np := newProgress(m.c)
-	np.gen = m.progress.gen
-	np.fetch, np.tick = m.progress.fetch, m.progress.tick
-	m.progress = np
+	m.progress = m.progress.successor()
 	m.schedule.SendNow()
 	cmd := m.recipients.Prefill("", internationalInput(msg.Recipients), nil)
 	return tea.Batch(cmd, m.goTo(stepReview))

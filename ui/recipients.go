@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ type recipientsKeys struct {
 	Browse, Path, Numbers, Groups, Country, Intl, Column, Toggle, Cancel, Clear key.Binding
 	Drop, Remove                                                                key.Binding
 	components.ScrollKeys
-	Submit, Close, Complete, PickerBack, PickerOpen, Yes key.Binding
+	Submit, Close, PickerBack, PickerOpen, Yes key.Binding
 }
 
 func newRecipientsKeys() recipientsKeys {
@@ -89,8 +90,8 @@ func newRecipientsKeys() recipientsKeys {
 		Drop:    key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "drop the failed CSV")),
 		Remove:  key.NewBinding(key.WithKeys("d", "delete"), key.WithHelp("d", "remove typed number")),
 		ScrollKeys: components.ScrollKeys{
-			Up:     key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-			Down:   key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+			Up:     common.KeyUp(),
+			Down:   common.KeyDown(),
 			PgUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
 			PgDown: key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
 			Home:   key.NewBinding(key.WithKeys("home"), key.WithHelp("home", "first")),
@@ -98,7 +99,6 @@ func newRecipientsKeys() recipientsKeys {
 		},
 		Submit:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
 		Close:      key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "close")),
-		Complete:   key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete")),
 		PickerBack: key.NewBinding(key.WithKeys("backspace", "left", "h"), key.WithHelp("←", "parent dir")),
 		PickerOpen: key.NewBinding(key.WithKeys("enter", "right", "l"), key.WithHelp("enter", "open/select")),
 		Yes:        key.NewBinding(key.WithKeys("y", "Y"), key.WithHelp("y", "yes, clear")),
@@ -115,7 +115,7 @@ type recipientsModel struct {
 
 	focus   recipientsFocus
 	picker  filepicker.Model
-	path    textinput.Model
+	path    components.PathInput
 	numbers textinput.Model
 	groups  textinput.Model
 	country textinput.Model
@@ -150,8 +150,11 @@ type recipientsModel struct {
 	draftCheck     *draftCSV
 	draftChangeMsg string
 
-	columns   *columnPicker
-	columnsID int
+	// The phone column picker open, and the columns it lists of which file.
+	columns     *components.ColumnPicker
+	columnsOf   *campaign.Columns
+	columnsPath string
+	columnsID   int
 
 	// The report tables.
 	showProblems bool
@@ -194,7 +197,7 @@ func newRecipients(c *common.Common) *recipientsModel {
 		defaultCountry: c.DefaultCountry,
 		c:              c,
 		keys:           newRecipientsKeys(),
-		path:           newInput("CSV path: ", "contacts.csv (tab completes)", 4096),
+		path:           components.NewPathInput(newInput("CSV path: ", "contacts.csv (tab completes)", 4096), c.ImportDir),
 		numbers:        newInput("Numbers: ", "+91 99999 99999, 447700900123; …", 0),
 		groups:         newInput("Group IDs: ", "grp_sales grp_support", 0),
 		country:        newInput("Default country: ", "IN, GB, US … (empty: none)", 2),
@@ -322,13 +325,13 @@ func (m *recipientsModel) Init() tea.Cmd { return nil }
 func (m *recipientsModel) SetSize(width, height int) {
 	m.width, m.height = width, height
 	w := max(10, width)
-	for _, ti := range []*textinput.Model{&m.path, &m.numbers, &m.groups, &m.country} {
+	for _, ti := range []*textinput.Model{&m.path.Model, &m.numbers, &m.groups, &m.country} {
 		ti.Width = max(4, w-lipgloss.Width(ti.Prompt)-1)
 	}
 	m.bar.Width = min(40, max(10, w-50))
 	m.picker.SetHeight(max(3, height-pickerChrome))
 	if m.columns != nil {
-		m.columns.setHeight(height)
+		m.columns.SetHeight(height)
 	}
 	m.layoutTables()
 }
@@ -379,11 +382,9 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.openColumns(msg)
 		return m, nil
-	case pathCompletedMsg:
-		if m.focus == focusPath && m.path.Value() == msg.asked {
-			m.path.SetValue(msg.value)
-			m.path.CursorEnd()
-			m.notice = completionNotice(msg.matches, m.width)
+	case components.PathCompletedMsg:
+		if m.focus == focusPath && m.path.Apply(msg) {
+			m.notice = msg.Notice(m.width)
 			m.layoutTables()
 		}
 		return m, nil
@@ -397,16 +398,6 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-func completionNotice(matches []string, w int) string {
-	switch len(matches) {
-	case 0:
-		return "nothing to complete: no file starts so"
-	case 1:
-		return ""
-	}
-	return campaign.SanitizeLine(fmt.Sprintf("%d matches: %s", len(matches), strings.Join(matches, "  ")), max(20, w))
-}
-
 func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	switch m.focus {
 	case focusPicker:
@@ -418,17 +409,17 @@ func (m *recipientsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	case focusPath, focusNumbers, focusGroups, focusCountry:
 		return m.updateInput(msg)
 	case focusColumns:
-		chose, closed := m.columns.update(msg)
+		chose, closed := m.columns.Update(msg)
 		if !closed {
 			return nil
 		}
-		path := m.columns.path
-		m.columns = nil
+		path, cols := m.columnsPath, m.columnsOf
+		m.columns, m.columnsOf, m.columnsPath = nil, nil, ""
 		m.setFocus(focusTable)
-		if chose == "" {
+		if chose < 0 {
 			return nil
 		}
-		return m.importWith(path, chose)
+		return m.importWith(path, cols.Option(chose))
 	case focusConfirm:
 		m.setFocus(focusTable)
 		if key.Matches(msg, m.keys.Yes) {
@@ -526,7 +517,7 @@ func (m *recipientsModel) table() *components.Table {
 func (m *recipientsModel) input() *textinput.Model {
 	switch m.focus {
 	case focusPath:
-		return &m.path
+		return &m.path.Model
 	case focusNumbers:
 		return &m.numbers
 	case focusGroups:
@@ -565,8 +556,6 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 		m.inputRejects = nil
 		m.setFocus(focusTable)
 		return nil
-	case m.focus == focusPath && key.Matches(msg, m.keys.Complete):
-		return completePathCmd(m.c.ImportDir, in.Value())
 	case key.Matches(msg, m.keys.Submit):
 		v := in.Value()
 		in.SetValue("")
@@ -577,7 +566,7 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 			if strings.TrimSpace(v) == "" {
 				return nil
 			}
-			return m.importPath(resolveTyped(v, m.c.ImportDir))
+			return m.importPath(components.ResolvePath(v, m.c.ImportDir))
 		case focusNumbers:
 			if left := m.addTypedNumbers(v); left != "" {
 				// What was refused stays in the input, to be fixed.
@@ -592,6 +581,9 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 		}
 		m.layoutTables()
 		return nil
+	}
+	if m.focus == focusPath {
+		return m.path.Update(msg) // tab completes
 	}
 	var cmd tea.Cmd
 	*in, cmd = in.Update(msg)
@@ -829,7 +821,7 @@ func confinePath(dir, p string) (string, error) {
 		full = filepath.Join(root, p)
 	}
 	full = filepath.Clean(full)
-	if !within(root, full) {
+	if !components.Within(root, full) {
 		return "", fmt.Errorf("%s is outside the import directory: pick a file in it (o)", p)
 	}
 	realRoot, err := filepath.EvalSymlinks(root)
@@ -843,15 +835,10 @@ func confinePath(dir, p string) (string, error) {
 		}
 		return "", fmt.Errorf("%s: %w", p, err)
 	}
-	if !within(realRoot, realFull) {
+	if !components.Within(realRoot, realFull) {
 		return "", fmt.Errorf("%s leads outside the import directory (a symlink): pick a file in it (o)", p)
 	}
 	return full, nil
-}
-
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 // importPath starts importing a file (the phone column detected, or the
@@ -1013,9 +1000,9 @@ func sidecarWords(sc *campaign.UploadMeta) string {
 	return strings.Join(parts, ", ")
 }
 
-// shown is a path for the operator's eyes (see shownPath).
+// shown is a path for the operator's eyes (see components.ShownPath).
 func (m *recipientsModel) shown(p string) string {
-	return campaign.SanitizeLine(shownPath(m.c.ImportDir, p), 0)
+	return campaign.SanitizeLine(components.ShownPath(m.c.ImportDir, p), 0)
 }
 
 // askColumn opens the column picker for the failed file, else the list in
@@ -1046,7 +1033,8 @@ func (m *recipientsModel) openColumns(msg columnsReadMsg) {
 		m.layoutTables()
 		return
 	}
-	m.columns = newColumnPicker(msg, m.height, m.width)
+	m.columns = components.NewColumnPicker(columnPickerOptions(msg), m.height)
+	m.columnsOf, m.columnsPath = msg.cols, msg.path
 	m.setFocus(focusColumns)
 }
 
@@ -1126,7 +1114,7 @@ func (m *recipientsModel) View() string {
 	case focusPicker:
 		return clampView(m.pickerView(), m.width, m.height)
 	case focusColumns:
-		return clampView(m.columns.view(m.c.Styles, m.width), m.width, m.height)
+		return clampView(m.columns.View(m.c.Styles, m.width), m.width, m.height)
 	}
 	// The input goes above the table: on a short screen the table's last
 	// rows are what gets cut, never the line being typed.
@@ -1141,26 +1129,20 @@ func (m *recipientsModel) View() string {
 	return clampView(b.String(), m.width, m.height)
 }
 
-// wrapLine wraps s to w cells at spaces, or inside a path after a /,
-// never cutting a word short.
-func wrapLine(s string, w int) string {
-	return ansi.Wrap(s, max(10, w), "/")
-}
-
 func (m *recipientsModel) pickerView() string {
 	st := m.c.Styles
 	dir := m.picker.CurrentDirectory
 	if m.c.ImportDir != "" {
 		// Over SSH the server's folders are not the operator's business.
 		dir = "your import folder"
-		if rel := shownPath(m.c.ImportDir, m.picker.CurrentDirectory); rel != "." && rel != "" {
+		if rel := components.ShownPath(m.c.ImportDir, m.picker.CurrentDirectory); rel != "." && rel != "" {
 			dir += "/" + rel
 		}
 	} else if abs, err := filepath.Abs(dir); err == nil {
 		dir = abs
 	}
 	title := st.Header.Render("Pick a contact list (.csv, .txt)")
-	lines := []string{title, wrapLine(st.Muted.Render(campaign.SanitizeLine(dir, 0)), m.width)}
+	lines := []string{title, components.WrapLine(st.Muted.Render(campaign.SanitizeLine(dir, 0)), m.width)}
 	if m.notice != "" {
 		lines = append(lines, st.Warning.Render(campaign.SanitizeLine(m.notice, m.width)))
 	}
@@ -1180,18 +1162,9 @@ func (m *recipientsModel) summaryView() string {
 		lines = append(lines, st.Header.Render("Importing ")+name)
 		lines = append(lines, m.importProgressView())
 	}
+	panelAt := -1 // where the failed import's panel goes, sized last
 	if m.importErr != nil && !m.importing {
-		// Wrapped, not cut: the file name, where it was looked for and
-		// the "what to do" part of a long message must all stay visible.
-		msg := fmt.Sprintf("Cannot import %s\n%s", m.shown(m.errPath), keyWords(m.importErr.Error()))
-		if m.report != nil {
-			msg += "\nStill using " + filepath.Base(m.csvPath) + " (" + campaign.Plural(len(m.report.Recipients), "recipient", "recipients") + ")."
-		}
-		var out []string
-		for _, l := range strings.Split(msg, "\n") {
-			out = append(out, wrapLine(campaign.SanitizeLine(l, 0), w-4))
-		}
-		lines = append(lines, st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n")))
+		panelAt = len(lines)
 	}
 	switch {
 	case m.report != nil:
@@ -1206,7 +1179,7 @@ func (m *recipientsModel) summaryView() string {
 		if r.HasNames {
 			src += ", with names"
 		}
-		lines = append(lines, wrapLine(st.Header.Render("CSV ")+campaign.SanitizeLine(src, 0), w))
+		lines = append(lines, components.WrapLine(st.Header.Render("CSV ")+campaign.SanitizeLine(src, 0), w))
 		lines = append(lines, fmt.Sprintf("%s valid · %s invalid · %s · %s",
 			st.Success.Render(commas(r.Valid)), errOrPlain(st, r.Invalid, commas(r.Invalid)),
 			campaign.Plural(r.Duplicates, "duplicate", "duplicates"), campaign.Plural(r.Rows, "row", "rows")))
@@ -1219,7 +1192,7 @@ func (m *recipientsModel) summaryView() string {
 	if m.international {
 		typed += " · digits are country code + number"
 	}
-	lines = append(lines, wrapLine(campaign.SanitizeLine(typed, 0), w))
+	lines = append(lines, components.WrapLine(campaign.SanitizeLine(typed, 0), w))
 	if len(m.groupIDs) > 0 {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("groups: "+strings.Join(m.groupIDs, ", "), w)))
 	}
@@ -1237,11 +1210,58 @@ func (m *recipientsModel) summaryView() string {
 	if m.focus == focusConfirm {
 		q := "Clear " + campaign.Plural(len(m.typed)+len(m.rejects), "typed number", "typed numbers") + " and " +
 			campaign.Plural(len(m.groupIDs), "group ID", "group IDs") + "? y clears, any other key keeps them"
-		lines = append(lines, st.Warning.Render(wrapLine(q, w)))
+		lines = append(lines, st.Warning.Render(components.WrapLine(q, w)))
 	} else if m.notice != "" {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine(m.notice, w)))
 	}
+	if panelAt >= 0 {
+		// The panel may take what leaves the table a few rows.
+		room := m.height - lipgloss.Height(strings.Join(lines, "\n")) - 3 - minTableRows // blank line, title, header
+		if m.input() != nil {
+			room--
+		}
+		lines = slices.Insert(lines, panelAt, m.failedPanel(w, room))
+	}
 	return strings.Join(lines, "\n")
+}
+
+// minTableRows is how many table rows the failed import's panel leaves.
+const minTableRows = 3
+
+// failedPanel says why the last import failed in at most room lines when
+// it can. Wrapped, not cut, while there is room: the file name, where it
+// was looked for and the "what to do" part of a long message stay
+// visible. Short of room (60×16), the border goes first, then "Still
+// using" (the CSV line below says it too), then the message is cut.
+func (m *recipientsModel) failedPanel(w, room int) string {
+	st := m.c.Styles
+	msg := []string{"Cannot import " + m.shown(m.errPath), keyWords(m.importErr.Error())}
+	still := ""
+	if m.report != nil {
+		still = "Still using " + filepath.Base(m.csvPath) + " (" + campaign.Plural(len(m.report.Recipients), "recipient", "recipients") + ")."
+	}
+	wrapped := func(texts []string, w int) []string {
+		var out []string
+		for _, l := range texts {
+			if l != "" {
+				out = append(out, strings.Split(components.WrapLine(campaign.SanitizeLine(l, 0), w), "\n")...)
+			}
+		}
+		return out
+	}
+	if out := wrapped(append(msg, still), w-4); len(out)+2 <= room {
+		return st.Error.Border(lipgloss.NormalBorder()).Padding(0, 1).Render(strings.Join(out, "\n"))
+	}
+	msg[0] = "✗ " + msg[0] // no border to set it apart
+	out := wrapped(append(msg, still), w)
+	if len(out) > room {
+		out = wrapped(msg, w)
+	}
+	if n := max(room, 2); len(out) > n {
+		out = out[:n]
+		out[n-1] = ansi.Truncate(out[n-1], w-1, "") + "…"
+	}
+	return st.Error.Render(strings.Join(out, "\n"))
 }
 
 func errOrPlain(st *common.Styles, n int, s string) string {
@@ -1366,11 +1386,11 @@ func (m *recipientsModel) ShortHelp() []key.Binding {
 	case focusPicker:
 		return []key.Binding{k.Up, k.Down, k.PickerOpen, k.PickerBack, k.Close}
 	case focusPath:
-		return []key.Binding{k.Submit, k.Complete, k.Close}
+		return []key.Binding{k.Submit, m.path.Complete, k.Close}
 	case focusNumbers, focusGroups, focusCountry:
 		return []key.Binding{k.Submit, k.Close}
 	case focusColumns:
-		return m.columns.shortHelp()
+		return m.columns.ShortHelp()
 	case focusConfirm:
 		return []key.Binding{k.Yes}
 	}

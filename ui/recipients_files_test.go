@@ -433,3 +433,21 @@ func TestRecipientsClearAsksFirst(t *testing.T) {
 		t.Fatal("X y did not clear")
 	}
 }
+
+// At 60×16 the failed import's panel leaves the table a few rows: short of
+// room it loses its border and, for a long message, is cut with "…".
+func TestRecipientsFailedPanelLeavesTableRows(t *testing.T) {
+	dir := t.TempDir()
+	good := writeFile(t, dir, "contacts.csv", contactsCSV)
+	opts := rootOptions(t)
+	opts.ImportDir = dir
+	m := rootModel(t, opts)
+	toRecipients(t, m)
+	typePath(m, filepath.Base(good))
+	typePath(m, strings.Repeat("a-very-long-name-", 12)+".csv")
+	m.Update(tea.WindowSizeMsg{Width: 60, Height: 16})
+	assertScreenFits(t, m, 60, 16)
+	rootHas(t, m, "✗ Cannot import", "…", "+919876543210", "+447911123456", "+14155552671")
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
+	rootHas(t, m, "┌", "Still using contacts.csv (3 recipients).")
+}

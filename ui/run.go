@@ -146,7 +146,7 @@ func New(opts Options) (tea.Model, error) {
 	if own != nil {
 		m.ownStore = own
 		if own.Imported != nil {
-			m.jobs.carried = own.Imported.Warnings
+			m.jobs.Carry(own.Imported.Warnings)
 		}
 	}
 	if c.Drafts != nil && len(opts.WatchJobIDs) == 0 && opts.Submission == nil && !opts.JobsOnly {
@@ -162,7 +162,7 @@ func New(opts Options) (tea.Model, error) {
 		// A draft of an earlier session: ask before anything is changed.
 		d, err := c.Drafts.LatestDraft(opts.Operator)
 		if d != nil || err != nil {
-			m.resume.d, m.resume.err = d, err
+			m.resume.Offer(d, err)
 			m.active = stepResume
 		}
 	}
@@ -300,14 +300,14 @@ func FinalResult(tm tea.Model) Result {
 		}
 		return r
 	}
-	if m.watchEnd != nil && m.review.mode != reviewSending {
+	if m.watchEnd != nil && !m.review.Sending() {
 		r.Watched, r.Verdict, r.Message = true, m.watchEnd.verdict, m.watchEnd.message()
 		return r
 	}
 	// ctrl+c is how the composer is left: a normal end (exit 0), the draft
 	// kept. Only a send cut short is an interruption worth 130.
 	switch {
-	case m.interrupted && m.review.mode == reviewSending:
+	case m.interrupted && m.review.Sending():
 		r.Interrupted = true
 		r.Message = "A send was in progress when you quit: its outcome may be unknown — check with `spotcast jobs` before sending again."
 	case m.interrupted && m.mode != modeJobs:

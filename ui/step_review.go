@@ -860,5 +860,11 @@ func (s *reviewStep) FullHelp() [][]key.Binding {
 // BatchSize is how many recipients a request carries at most (0: all).
 func (s *reviewStep) BatchSize() int { return s.batchSize }
 
+// Campaign is the campaign under review.
+func (s *reviewStep) Campaign() campaign.Campaign { return s.d.Campaign }
+
+// Sending: a send has been asked for and its answer is not in.
+func (s *reviewStep) Sending() bool { return s.mode == reviewSending }
+
 // SetBatchSize restores a draft's batch size.
 func (s *reviewStep) SetBatchSize(n int) { s.batchSize = max(n, 0) }

@@ -29,7 +29,7 @@ type scheduleStep struct {
 }
 
 func newScheduleStep(c *common.Common) *scheduleStep {
-	s := &scheduleStep{c: c, in: c.NewTextInput(), up: keyUp(), down: keyDown(), choose: keyChoose()}
+	s := &scheduleStep{c: c, in: c.NewTextInput(), up: common.KeyUp(), down: common.KeyDown(), choose: common.KeyChoose()}
 	s.in.Prompt = "› "
 	s.in.Placeholder = "2026-12-25 10:00, +2h, or 2026-12-25T10:00:00+05:30"
 	s.refreshPresets()

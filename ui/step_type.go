@@ -22,7 +22,7 @@ type typeStep struct {
 }
 
 func newTypeStep(c *common.Common) *typeStep {
-	return &typeStep{c: c, up: keyUp(), down: keyDown(), choose: keyChoose()}
+	return &typeStep{c: c, up: common.KeyUp(), down: common.KeyDown(), choose: common.KeyChoose()}
 }
 
 // Selected is the highlighted type.

@@ -2,6 +2,7 @@ package common
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -29,5 +30,16 @@ func TestStylesFollowTheSessionsRenderer(t *testing.T) {
 	r.SetColorProfile(termenv.Ascii)
 	if got := DefaultStyles(r).Error.Render("x"); got != "x" {
 		t.Fatalf("an Ascii session's error style drew %q", got)
+	}
+}
+
+// j/k move every list, with the arrows, and say so in help.
+func TestListKeys(t *testing.T) {
+	up, down := KeyUp(), KeyDown()
+	if !slices.Equal(up.Keys(), []string{"up", "k"}) || !slices.Equal(down.Keys(), []string{"down", "j"}) {
+		t.Fatalf("up %v, down %v", up.Keys(), down.Keys())
+	}
+	if up.Help().Key != "↑/k" || down.Help().Key != "↓/j" || KeyChoose().Help().Key != "enter" {
+		t.Fatal("the help of the list keys changed")
 	}
 }

@@ -1,7 +1,9 @@
 // Package components holds the composer's reusable widgets: the
-// virtualised table every long list uses, its columns and rows, and the
-// frame composition the root draws with. They know nothing of campaigns
-// beyond making text inert.
+// virtualised table every long list uses with its columns and rows, the
+// column picker, the path input with tab completion, the header, the help
+// footer and the frame composition the root draws with. Each takes what
+// it shows as options or arguments and answers with values; none reaches
+// into a screen. They know nothing of campaigns beyond making text inert.
 package components
 
 import (
