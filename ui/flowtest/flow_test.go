@@ -91,6 +91,13 @@ func startSandbox(t *testing.T, failRate float64) (*sandbox.Server, *client.Clie
 
 func newTestModel(t *testing.T, opts ui.Options) *teatest.TestModel {
 	t.Helper()
+	return runModel(t, newModel(t, opts))
+}
+
+// newModel is the composer for opts, drawn in plain text, closed when the
+// test ends.
+func newModel(t *testing.T, opts ui.Options) tea.Model {
+	t.Helper()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
 	opts.Renderer, opts.Ctx, opts.Sandbox, opts.Operator = r, context.Background(), true, "flow"
@@ -102,6 +109,12 @@ func newTestModel(t *testing.T, opts ui.Options) *teatest.TestModel {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.(*ui.Model).Close() })
+	return m
+}
+
+// runModel runs m in an 80×24 teatest program, quit when the test ends.
+func runModel(t *testing.T, m tea.Model) *teatest.TestModel {
+	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	t.Cleanup(func() { _ = tm.Quit() })
 	return tm

@@ -1,0 +1,201 @@
+package flowtest
+
+// Issue 10's operator problems, each as the operator meets it: keys into a
+// real Bubble Tea program, the sandbox behind it over HTTP, and what the
+// screen says asserted. Item 11 (SSH) is covered by ui/sshd's tests over
+// real ssh connections.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"spotcast/campaign"
+	"spotcast/client/sandbox"
+	"spotcast/ui"
+)
+
+// contacts is a list with three valid numbers and names.
+const contacts = "Name,Phone Number\n" +
+	"Asha Rao,+91 98765 43210\n" +
+	"Ben Okafor,+44 7911 123456\n" +
+	"Chen Wei,+1 415 555 2671\n"
+
+// noPhone has its numbers under a header the detector does not know.
+const noPhone = "name,city,contact no\nAsha,Pune,+91 98765 00001\nBen,Leeds,+44 7911 000002\n"
+
+// flagName is a CLI flag as the TUI must never word it.
+var flagName = regexp.MustCompile(`--[a-z][a-z-]+`)
+
+// Item 1: a mistyped path and a file with no phone column leave the list
+// already imported in place and say what failed; the wizard goes on with
+// the list.
+func TestFlowFailedImportKeepsTheList(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writeFile(t, dir, "contacts.csv", contacts)
+	writeFile(t, dir, "no-phone.csv", noPhone)
+	s := newSession(t, ui.Options{ImportDir: dir})
+	s.toRecipients("Item one")
+	s.importPath("contacts.csv")
+	s.wait("Asha Rao", "+919876543210", "Recipients (3)")
+
+	s.importPath("contacts-typo.csv")
+	s.wait("Cannot import contacts-typo.csv", "Still using contacts.csv (3 recipients).")
+
+	s.press("x") // put the error away
+	s.importPath("no-phone.csv")
+	s.wait("No phone column found in no-phone.csv", "contact no")
+	s.press("esc") // the picker: no choice
+	s.wait("press p")
+
+	// The kept list carries the wizard on to Review.
+	s.press("tab")
+	s.wait("When should it be sent?")
+	s.press("enter")
+	s.wait("step 5 of 5 · Review", "3 recipients")
+	screen, _ := s.quit()
+	s.never(flagName)
+	if !strings.Contains(screen, "3 recipients") {
+		t.Fatalf("Review lost the kept list:\n%s", screen)
+	}
+	_ = good
+}
+
+// Item 2: p opens the column picker with the detected column selected,
+// and a file with no phone column opens it by itself; the column chosen
+// is the one imported, and the one sent to.
+func TestFlowColumnPicker(t *testing.T) {
+	t.Parallel()
+	srv, cl := startSandbox(t, 0)
+	dir := t.TempDir()
+	two := writeFile(t, dir, "two.csv", "Name,Mobile,Office phone\n"+
+		"Asha,+91 98765 00001,+44 7911 000001\nBen,+91 98765 00002,+44 7911 000002\n")
+	writeFile(t, dir, "no-phone.csv", noPhone)
+	s := newSession(t, ui.Options{Engine: engineFor(cl)})
+	s.toRecipients("Item two")
+	s.importPath(two)
+	s.wait(`two.csv — column "Mobile"`, "+919876500001")
+
+	s.press("p")
+	s.wait("> Mobile ✓", "Office phone")
+	s.press("j")
+	s.wait("> Office phone")
+	s.press("enter")
+	s.wait(`two.csv — column "Office phone" (chosen)`, "+447911000001", "+447911000002")
+
+	// No phone column: the picker opens on its own; k/j move, enter reads.
+	s.importPath(dir + "/no-phone.csv")
+	s.wait("No phone column found in no-phone.csv", "> name")
+	s.press("j", "j")
+	s.wait("> contact no")
+	s.press("enter")
+	s.wait(`no-phone.csv — column "contact no" (chosen)`, "+919876500001", "+447911000002")
+
+	s.press("tab")
+	s.wait("When should it be sent?")
+	s.press("enter")
+	s.wait("step 5 of 5 · Review", "2 recipients")
+	s.press("enter")
+	s.wait("Send to 2 recipients? [y/N]")
+	s.press("y")
+	s.wait("msg_")
+	sends := srv.Sends()
+	if len(sends) != 1 || strings.Join(sends[0].Recipients, " ") != "919876500001 447911000002" {
+		t.Fatalf("sent %+v, want the chosen column's numbers", sends)
+	}
+	s.quit("q")
+	s.never(flagName)
+}
+
+// watchedWithFailures is `send --watch` of an IMAGE campaign to 20
+// numbers, half of which the sandbox fails, watched to the end. It returns
+// the failed numbers that may succeed if sent again and those that never
+// will (blocked, not on WhatsApp), as the sandbox decided them.
+func watchedWithFailures(t *testing.T) (s *session, srv *sandbox.Server, c campaign.Campaign, again, never []string) {
+	t.Helper()
+	srv, cl := startSandbox(t, 0.5)
+	for i := range 20 {
+		c.Recipients = append(c.Recipients, fmt.Sprintf("9198765001%02d", i))
+	}
+	c.Type, c.Content, c.MediaURL = campaign.TypeImage, "Sale today", "https://example.com/sale.jpg"
+	state := t.TempDir()
+	j, err := campaign.OpenJournal(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = j.Close() })
+	eng := engineFor(cl)
+	sub, err := eng.WithJournal(j).Submit(context.Background(), c, campaign.SubmitOptions{Operator: "flow"})
+	if err != nil || len(sub.Batches) != 1 || sub.Batches[0].Outcome.JobID == "" {
+		t.Fatalf("send: %+v, %v", sub, err)
+	}
+	s = newSession(t, ui.Options{Engine: eng, StateDir: state, Journal: j, Submission: sub})
+	s.wait("COMPLETED")
+	job, err := cl.GetJob(context.Background(), sub.Batches[0].Outcome.JobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range job.Failures {
+		if strings.Contains(f.Error, "device offline") {
+			again = append(again, f.Recipient)
+		} else {
+			never = append(never, f.Recipient)
+		}
+	}
+	if len(again) == 0 || len(never) == 0 {
+		t.Fatalf("the sandbox's failures %+v are not of both kinds: choose another seed", job.Failures)
+	}
+	return s, srv, c, again, never
+}
+
+// Item 3: r on the progress view of `send --watch` opens Review with the
+// whole message (type, caption, media URL), to the failures that may
+// succeed again only; the permanent ones are listed apart. Sent, the
+// re-send is that message to those numbers.
+func TestFlowResendFailedCarriesTheMessage(t *testing.T) {
+	t.Parallel()
+	s, srv, c, again, never := watchedWithFailures(t)
+	// Both lists, each number as E.164 with its "+" (as on Recipients).
+	lists := []string{campaign.Plural(len(again), "recipient", "recipients") + " failed — may succeed if sent again (r):",
+		campaign.Plural(len(never), "recipient", "recipients") + " failed for good (not re-sent):"}
+	for _, n := range append(append([]string{}, again...), never...) {
+		lists = append(lists, "  +"+n+" ")
+	}
+	screen := s.wait(lists...)
+	if strings.Index(screen, "+"+never[0]) < strings.Index(screen, "failed for good") {
+		t.Fatalf("a permanent failure is listed with those to re-send:\n%s", screen)
+	}
+	s.press("r")
+	s.wait("Review", "Sale today", "IMAGE", campaign.Plural(len(again), "recipient", "recipients")+" · 0 groups")
+	s.press("enter")
+	s.wait(fmt.Sprintf("Send to %s? [y/N]", campaign.Plural(len(again), "recipient", "recipients")))
+	s.press("y")
+	s.waitCond(func(string) bool { return srv.SendCount() == 2 })
+	re := srv.Sends()[1]
+	if re.Type != c.Type || re.Content != c.Content || re.MediaURL != c.MediaURL ||
+		strings.Join(re.Recipients, " ") != strings.Join(again, " ") {
+		t.Fatalf("the re-send was %+v; want %s %q %s to %v", re, c.Type, c.Content, c.MediaURL, again)
+	}
+	s.quit()
+}
+
+// Item 3: leaving the re-send's Review unsent keeps the watch's exit code
+// (5: messages failed) and says the re-send was not sent.
+func TestFlowResendLeftUnsentKeepsTheExitCode(t *testing.T) {
+	t.Parallel()
+	s, srv, _, again, _ := watchedWithFailures(t)
+	s.wait("failed — may succeed if sent again (r):")
+	s.press("r")
+	s.wait("Sale today", campaign.Plural(len(again), "recipient", "recipients")+" · 0 groups")
+	_, res := s.quit()
+	if !res.Watched || res.Verdict != campaign.VerdictFailed || strings.Contains(res.Message, "Nothing was sent") ||
+		!strings.Contains(res.Message, "re-send of the failed recipients was not sent") {
+		t.Fatalf("result %+v, want the watch's exit 5 and that the re-send was not sent", res)
+	}
+	if n := srv.SendCount(); n != 1 {
+		t.Fatalf("%d sends, want only the first", n)
+	}
+}
