@@ -77,6 +77,12 @@ func TestComposeSendWatch(t *testing.T) {
 func startSandbox(t *testing.T, failRate float64) (*sandbox.Server, *client.Client) {
 	t.Helper()
 	srv := sandbox.New(sandbox.WithFailRate(failRate), sandbox.WithSeed(3), sandbox.WithRate(1000))
+	return srv, serve(t, srv)
+}
+
+// serve runs srv on loopback until the test ends; the client speaks to it.
+func serve(t *testing.T, srv *sandbox.Server) *client.Client {
+	t.Helper()
 	run, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +92,7 @@ func startSandbox(t *testing.T, failRate float64) (*sandbox.Server, *client.Clie
 		defer cancel()
 		_ = run.Close(ctx)
 	})
-	return srv, client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key))
+	return client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key))
 }
 
 func newTestModel(t *testing.T, opts ui.Options) *teatest.TestModel {

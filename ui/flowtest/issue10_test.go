@@ -8,9 +8,13 @@ package flowtest
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"spotcast/campaign"
 	"spotcast/client/sandbox"
@@ -198,4 +202,162 @@ func TestFlowResendLeftUnsentKeepsTheExitCode(t *testing.T) {
 	if n := srv.SendCount(); n != 1 {
 		t.Fatalf("%d sends, want only the first", n)
 	}
+}
+
+// Item 4: Review says whether the media was checked; a check answered
+// 404 (over real HTTP) blocks the send until o overrides it, and the
+// question then says so. The loopback URL is warned about too.
+func TestFlowMediaProblemBlocksUntilOverridden(t *testing.T) {
+	t.Parallel()
+	var heads atomic.Int32
+	media := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		heads.Add(1)
+		http.NotFound(w, r)
+	}))
+	t.Cleanup(media.Close)
+	srv, cl := startSandbox(t, 0)
+	s := newSession(t, ui.Options{Engine: engineFor(cl), Prefill: campaign.Campaign{Type: campaign.TypeImage,
+		Content: "Our new menu", MediaURL: media.URL + "/gone.jpg", Recipients: []string{"919876500001", "919876500002"}}})
+	s.wait("Review", "Media  not checked — ctrl+r on the Media URL step checks it", "is a loopback address")
+	s.lacks("o send anyway")
+
+	s.press("esc", "esc", "esc")
+	s.wait("Media URL")
+	s.press("ctrl+r")
+	s.wait("HTTP 404", "✗ the media URL answered HTTP 404", "press o on Review")
+	if heads.Load() == 0 {
+		t.Fatal("the check made no request")
+	}
+	s.press("tab", "tab", "tab")
+	s.wait("step 6 of 6 · Review", "✗ media: the media URL answered HTTP 404", "Press o to send anyway", "o send anyway")
+	s.press("enter")
+	s.wait("Not sent: fix the problems listed above first.")
+	s.lacks("[y/N]")
+
+	s.press("o")
+	s.wait("⚠ sending anyway despite the problem (o takes it back)", "o undo send anyway")
+	s.lacks("✗ media")
+	s.press("enter")
+	s.wait("Send to 2 recipients despite the media problem? [y/N]")
+	if n := srv.SendCount(); n != 0 {
+		t.Fatalf("%d sends before the answer", n)
+	}
+	s.press("y")
+	s.wait("msg_")
+	if n := srv.SendCount(); n != 1 {
+		t.Fatalf("%d sends after o, enter, y; want 1", n)
+	}
+	s.quit("q")
+}
+
+// Item 5: at 60×16 Review's long message and Progress's batches, summary
+// and failures scroll with j/k and pgdn, each cut saying how much more
+// there is, and the footer ends in "? more", not an ellipsis.
+func TestFlowSmallTerminalScrolls(t *testing.T) {
+	t.Parallel()
+	_, cl := startSandbox(t, 0.25)
+	var lines, to []string
+	for i := range 20 {
+		lines = append(lines, fmt.Sprintf("Line %02d of the menu", i+1))
+	}
+	for i := range 132 { // 12 bulk jobs of 11
+		to = append(to, fmt.Sprintf("919876502%03d", i))
+	}
+	s := newSession(t, ui.Options{Engine: engineFor(cl), BatchSize: 11,
+		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: strings.Join(lines, "\n"), Recipients: to}})
+	s.wait("step 5 of 5 · Review")
+	s.resize(60, 16)
+	screen := s.wait("Line 01 of the menu", "more lines · j/k scroll")
+	footer(t, screen, "? more") // Review's keys do not fit in 60 columns
+	s.lacks("Line 20 of the menu")
+	s.press("j")
+	s.wait("↑ 2 more lines · j/k scroll")
+	s.press("pgdown", "pgdown", "pgdown", "pgdown")
+	s.wait("Line 20 of the menu")
+	s.lacks("Line 01 of the menu")
+
+	s.press("enter")
+	s.wait("Send to 132 recipients")
+	s.press("y")
+	screen = s.wait("Finished: 12 COMPLETED", "recipients failed", "more lines (↑/↓ j/k pgup/pgdn)")
+	footer(t, screen, "? help") // Progress's do
+	s.lacks("batch 12 ")
+	s.press("j")
+	s.wait("↑ 1 above")
+	for range 10 {
+		s.press("pgdown")
+	}
+	s.wait("batch 12 ")
+	s.lacks("more lines")
+	s.press("home")
+	s.wait("Finished: 12 COMPLETED")
+	s.quit("q")
+}
+
+// footer fails unless the screen's last line names how to see every key
+// (help: "? more" when they do not all fit), and quit, with no ellipsis.
+func footer(t *testing.T, screen, help string) {
+	t.Helper()
+	rows := strings.Split(strings.TrimRight(screen, "\n "), "\n")
+	last := rows[len(rows)-1]
+	if strings.Contains(last, "…") || !strings.Contains(last, help+" • ctrl+c quit") {
+		t.Fatalf("footer %q, want it to end in %q • ctrl+c quit", last, help)
+	}
+}
+
+// twelve is a bulk job's worth of numbers (more than 10: one job).
+func twelve() []string {
+	var to []string
+	for i := range 12 {
+		to = append(to, fmt.Sprintf("9198765003%02d", i))
+	}
+	return to
+}
+
+// Item 6: a SCHEDULED job says when it starts, in the operator's zone by
+// name, and counts down.
+func TestFlowScheduledJobCountsDown(t *testing.T) {
+	t.Parallel()
+	_, cl := startSandbox(t, 0)
+	ist := time.FixedZone("IST", 5*3600+1800)
+	at := time.Now().Add(40 * time.Minute).Truncate(time.Minute)
+	s := newSession(t, ui.Options{Engine: engineFor(cl), Loc: ist,
+		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: "Later", Recipients: twelve(), ScheduledAt: at}})
+	s.wait("step 5 of 5 · Review")
+	s.press("enter")
+	s.wait("[y/N]")
+	s.press("y")
+	countdown := regexp.MustCompile(`scheduled: starts ` + regexp.QuoteMeta(at.In(ist).Format("Mon 2 Jan 15:04")) + ` IST, in 3\dm\d\ds`)
+	first := s.waitRE(countdown)
+	s.wait("SCHEDULED")
+	s.waitCond(func(screen string) bool { m := countdown.FindString(screen); return m != "" && m != first })
+	s.quit("q")
+}
+
+// Item 6: a slow API reads as slow, not stuck: the Sending line names the
+// request and how long it has waited. Every send answers 3 s late.
+func TestFlowSlowAPISaysWhatItWaitsFor(t *testing.T) {
+	t.Parallel()
+	srv := sandbox.New(sandbox.WithFailRate(0), sandbox.WithSeed(3), sandbox.WithRate(1000),
+		sandbox.WithChaos(1), sandbox.WithChaosFaults(sandbox.FaultSlow), sandbox.WithChaosOn(sandbox.ChaosOnSends),
+		sandbox.WithChaosTimeout(3*time.Second))
+	cl := serve(t, srv)
+	to := append(twelve(), twelve()...)
+	for i := 12; i < 24; i++ {
+		to[i] = fmt.Sprintf("9198765004%02d", i)
+	}
+	s := newSession(t, ui.Options{Engine: engineFor(cl), BatchSize: 12,
+		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: "Slowly", Recipients: to}})
+	s.wait("step 5 of 5 · Review")
+	s.press("enter")
+	s.wait("Send to 24 recipients")
+	s.press("y")
+	s.wait("Sending request 1 of 2…")
+	// Redrawn each second: one of the two says how long it has waited.
+	s.waitRE(regexp.MustCompile(`Sending request [12] of 2, waiting [2-9]s for the API…`))
+	s.wait("2 bulk jobs  2 COMPLETED")
+	if n := srv.SendCount(); n != 2 {
+		t.Fatalf("%d sends, want 2", n)
+	}
+	s.quit("q")
 }
