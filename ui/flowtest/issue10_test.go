@@ -289,6 +289,7 @@ func TestFlowSmallTerminalScrolls(t *testing.T) {
 	}
 	s.wait("batch 12 ")
 	s.lacks("more lines")
+	s.lacks("Finished: 12 COMPLETED")
 	s.press("home")
 	s.wait("Finished: 12 COMPLETED")
 	s.quit("q")
@@ -360,4 +361,147 @@ func TestFlowSlowAPISaysWhatItWaitsFor(t *testing.T) {
 		t.Fatalf("%d sends, want 2", n)
 	}
 	s.quit("q")
+}
+
+// fullHelp is the help panel: each key on a row of its own, help last in
+// its column (the footer says "? help • ctrl+c quit" on one line).
+var fullHelp = regexp.MustCompile(`(?m)(?:\?|f1) +help *$`)
+
+// help opens the full help with key, checks it lists want, and closes it
+// with the same key.
+func (s *session) help(key string, want ...string) {
+	s.t.Helper()
+	s.press(key)
+	s.waitRE(fullHelp)
+	s.wait(want...)
+	s.press(key)
+	s.waitCond(func(screen string) bool { return !fullHelp.MatchString(screen) })
+}
+
+// Item 7: help on every screen — ? where it is not text, f1 while typing
+// and on a question —, shift+tab and esc go back and are named, and no
+// error is shown before any input.
+func TestFlowHelpOnEveryScreen(t *testing.T) {
+	t.Parallel()
+	_, cl := startSandbox(t, 0)
+	s := newSession(t, ui.Options{Engine: engineFor(cl)})
+	s.wait("What kind of message?")
+	s.lacks("✗")
+	s.help("?", "J      jobs", "enter choose")
+
+	s.press("J")
+	s.wait("No submissions yet")
+	s.help("?", "esc")
+	s.press("esc")
+	s.wait("What kind of message?")
+
+	s.press("enter")
+	s.wait("step 2 of 5 · Content", "f1 help")
+	s.press("Why?") // ? is text here
+	s.wait("Why?")
+	s.lacks("✗")
+	s.help("f1", "shift+tab/esc back", "enter         new line")
+
+	s.press("tab")
+	s.wait("step 3 of 5 · Recipients", "No contact list imported yet", "? more")
+	s.lacks("✗")
+	s.help("?", "a add numbers", "shift+tab/esc back")
+	s.press("a", "+919876500001", "enter") // all taken: the input closes
+	s.wait("1 number added")
+
+	s.press("tab")
+	s.wait("step 4 of 5 · Schedule")
+	s.help("?", "shift+tab/esc back", "enter choose")
+	s.press("enter")
+	s.wait("step 5 of 5 · Review", "1 recipient")
+	s.help("?", "shift+tab/esc back", "enter send")
+
+	// Back with shift+tab, then esc; forward again with tab.
+	s.press("shift+tab")
+	s.wait("step 4 of 5 · Schedule")
+	s.press("esc")
+	s.wait("step 3 of 5 · Recipients")
+	s.press("tab", "tab")
+	s.wait("step 5 of 5 · Review")
+
+	s.press("enter")
+	s.wait("Send to 1 recipient? [y/N]", "f1 help")
+	s.help("f1", "y yes, send")
+	s.press("y")
+	s.wait("msg_")
+	s.help("?", "q quit")
+	s.quit("q")
+	s.never(regexp.MustCompile(`\(s\)`))
+}
+
+// Item 8: words. A {name}-like placeholder is flagged as sent as written
+// (and does not block); the time zone is named; no screen of the way
+// names a CLI flag or says "(s)".
+func TestFlowWords(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "no-phone.csv", noPhone)
+	opts := ui.Options{ImportDir: dir}
+	if loc, err := time.LoadLocation("Asia/Kolkata"); err == nil {
+		opts.Loc = loc
+	}
+	s := newSession(t, opts)
+	s.wait("What kind of message?")
+	s.press("enter")
+	s.wait("step 2 of 5 · Content")
+	s.press("Hi {name}, your table for {guests} is booked.")
+	s.wait("⚠ {name}, {guests}: they are sent as written", "45 / 4,096")
+	s.press("tab")
+	s.wait("step 3 of 5 · Recipients")
+	s.importPath("no-phone.csv")
+	s.wait("No phone column found in no-phone.csv")
+	s.press("esc")
+	s.wait("the phone column (press p)") // wrapped after "name"
+	s.press("c", "ctrl+u", "IN", "enter", "a", "98765 00001", "enter")
+	s.wait("default country IN", "+919876500001")
+	s.press("tab")
+	if opts.Loc != nil {
+		s.wait("Times are in Asia/Kolkata (IST, UTC+05:30)")
+	} else {
+		s.wait("Times are in")
+	}
+	s.quit()
+	s.never(flagName)
+	s.never(regexp.MustCompile(`\(s\)|Bummer`))
+}
+
+// Item 9: typed numbers are table rows with their source, d removes one,
+// a rejected entry stays in the input, X asks first, tab completes a path.
+func TestFlowTypedNumbersAndPaths(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writeFile(t, dir, "contacts-2024.csv", contacts)
+	writeFile(t, dir, "contacts-2025.csv", contacts)
+	s := newSession(t, ui.Options{})
+	s.toRecipients("Item nine")
+
+	s.press("i", dir+"/co", "tab")
+	s.wait("2 matches: contacts-2024.csv  contacts-2025.csv", "CSV path: "+dir+"/contacts-202")
+	s.press("4", "tab")
+	s.wait("CSV path: " + dir + "/contacts-2024.csv")
+	s.press("enter")
+	s.wait(`contacts-2024.csv — column "Phone Number"`, "Recipients (3)")
+
+	s.press("a", "+447911123457, +919876543210, 12", "enter")
+	s.wait("2 numbers added; 1 entry is not a number and stays in the input", "✗ 12 — no country code", "Numbers: 12")
+	s.press("esc")
+	s.wait("4       +447911123457", "typed", "5       +919876543210", "typed, in CSV", "2 typed numbers")
+	s.press("end", "d")
+	s.wait("+919876543210 removed", "1 typed number ·")
+	s.press("home", "d")
+	s.wait("this number comes from contacts-2024.csv: remove it from the file")
+
+	s.press("X")
+	s.wait("Clear 1 typed number and 0 group IDs? y clears, any other key keeps them")
+	s.press("n") // any key but y keeps them
+	s.waitCond(func(screen string) bool { return !strings.Contains(screen, "Clear 1 typed number") })
+	s.wait("1 typed number ·", "4       +447911123457")
+	s.press("X", "y")
+	s.wait("0 typed numbers ·", "Recipients (3)")
+	s.quit()
 }
