@@ -505,3 +505,50 @@ func TestFlowTypedNumbersAndPaths(t *testing.T) {
 	s.wait("0 typed numbers ·", "Recipients (3)")
 	s.quit()
 }
+
+// Item 10: a draft is claimed saved only once it is; restored, it says
+// the CSV changed since (200 → 50 rows); "start fresh" asks before it
+// deletes the draft.
+func TestFlowDrafts(t *testing.T) {
+	t.Parallel()
+	state, dir := t.TempDir(), t.TempDir()
+	rows := make([]string, 200)
+	for i := range rows {
+		rows[i] = fmt.Sprintf("+9198765%05d", i)
+	}
+	csv := writeFile(t, dir, "contacts.csv", "phone\n"+strings.Join(rows, "\n")+"\n")
+
+	s := newSession(t, ui.Options{StateDir: state})
+	s.toRecipients("Drafted text")
+	s.importPath(csv)
+	s.wait("Recipients (200)")
+	if _, res := s.quit(); !res.DraftSaved || !strings.Contains(res.Message, "Your draft is saved") {
+		t.Fatalf("quit with a campaign composed: %+v", res)
+	}
+	writeFile(t, dir, "contacts.csv", "phone\n"+strings.Join(rows[:50], "\n")+"\n")
+
+	s = newSession(t, ui.Options{StateDir: state})
+	s.wait("Resume your draft from", "'Drafted text'", "enter resume · n start fresh")
+	s.press("n")
+	s.wait("Start fresh and delete this draft?", "y delete it and start fresh")
+	s.press("x") // not y: the draft stays
+	s.waitCond(func(screen string) bool { return !strings.Contains(screen, "Start fresh and delete") })
+	s.wait("enter resume · n start fresh")
+	s.press("enter")
+	s.wait("step 3 of 5 · Recipients", "contacts.csv changed since the draft: 200 → 50 rows")
+	s.quit()
+
+	s = newSession(t, ui.Options{StateDir: state})
+	s.wait("Resume your draft from")
+	s.press("n", "y")
+	s.wait("What kind of message?")
+	if _, res := s.quit(); res.DraftSaved || strings.Contains(res.Message, "saved") {
+		t.Fatalf("quit after starting fresh claims a draft: %+v", res)
+	}
+
+	s = newSession(t, ui.Options{StateDir: state})
+	s.wait("What kind of message?")
+	if screen, _ := s.quit(); strings.Contains(screen, "Resume your draft") {
+		t.Fatalf("the draft deleted on starting fresh came back:\n%s", screen)
+	}
+}
