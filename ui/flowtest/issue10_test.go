@@ -30,6 +30,14 @@ const contacts = "Name,Phone Number\n" +
 // noPhone has its numbers under a header the detector does not know.
 const noPhone = "name,city,contact no\nAsha,Pune,+91 98765 00001\nBen,Leeds,+44 7911 000002\n"
 
+// wantSends fails unless the sandbox accepted n send requests.
+func wantSends(t *testing.T, srv *sandbox.Server, n int, when string) {
+	t.Helper()
+	if got := srv.SendCount(); got != n {
+		t.Fatalf("%d send requests %s, want %d", got, when, n)
+	}
+}
+
 // flagName is a CLI flag as the TUI must never word it.
 var flagName = regexp.MustCompile(`--[a-z][a-z-]+`)
 
@@ -39,7 +47,7 @@ var flagName = regexp.MustCompile(`--[a-z][a-z-]+`)
 func TestFlowFailedImportKeepsTheList(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	good := writeFile(t, dir, "contacts.csv", contacts)
+	writeFile(t, dir, "contacts.csv", contacts)
 	writeFile(t, dir, "no-phone.csv", noPhone)
 	s := newSession(t, ui.Options{ImportDir: dir})
 	s.toRecipients("Item one")
@@ -53,7 +61,7 @@ func TestFlowFailedImportKeepsTheList(t *testing.T) {
 	s.importPath("no-phone.csv")
 	s.wait("No phone column found in no-phone.csv", "contact no")
 	s.press("esc") // the picker: no choice
-	s.wait("press p")
+	s.wait("Cannot import no-phone.csv", "(press p)", "Still using contacts.csv (3 recipients).")
 
 	// The kept list carries the wizard on to Review.
 	s.press("tab")
@@ -65,7 +73,6 @@ func TestFlowFailedImportKeepsTheList(t *testing.T) {
 	if !strings.Contains(screen, "3 recipients") {
 		t.Fatalf("Review lost the kept list:\n%s", screen)
 	}
-	_ = good
 }
 
 // Item 2: p opens the column picker with the detected column selected,
@@ -102,9 +109,7 @@ func TestFlowColumnPicker(t *testing.T) {
 	s.wait("When should it be sent?")
 	s.press("enter")
 	s.wait("step 5 of 5 · Review", "2 recipients")
-	s.press("enter")
-	s.wait("Send to 2 recipients? [y/N]")
-	s.press("y")
+	s.send("Send to 2 recipients? [y/N]")
 	s.wait("msg_")
 	sends := srv.Sends()
 	if len(sends) != 1 || strings.Join(sends[0].Recipients, " ") != "919876500001 447911000002" {
@@ -169,14 +174,15 @@ func TestFlowResendFailedCarriesTheMessage(t *testing.T) {
 		lists = append(lists, "  +"+n+" ")
 	}
 	screen := s.wait(lists...)
-	if strings.Index(screen, "+"+never[0]) < strings.Index(screen, "failed for good") {
-		t.Fatalf("a permanent failure is listed with those to re-send:\n%s", screen)
+	apart := strings.Index(screen, "failed for good")
+	for i, n := range append(append([]string{}, again...), never...) {
+		if (strings.Index(screen, "+"+n) > apart) != (i >= len(again)) {
+			t.Fatalf("+%s is listed on the wrong side:\n%s", n, screen)
+		}
 	}
 	s.press("r")
 	s.wait("Review", "Sale today", "IMAGE", campaign.Plural(len(again), "recipient", "recipients")+" · 0 groups")
-	s.press("enter")
-	s.wait(fmt.Sprintf("Send to %s? [y/N]", campaign.Plural(len(again), "recipient", "recipients")))
-	s.press("y")
+	s.send(fmt.Sprintf("Send to %s? [y/N]", campaign.Plural(len(again), "recipient", "recipients")))
 	s.waitCond(func(string) bool { return srv.SendCount() == 2 })
 	re := srv.Sends()[1]
 	if re.Type != c.Type || re.Content != c.Content || re.MediaURL != c.MediaURL ||
@@ -199,9 +205,7 @@ func TestFlowResendLeftUnsentKeepsTheExitCode(t *testing.T) {
 		!strings.Contains(res.Message, "re-send of the failed recipients was not sent") {
 		t.Fatalf("result %+v, want the watch's exit 5 and that the re-send was not sent", res)
 	}
-	if n := srv.SendCount(); n != 1 {
-		t.Fatalf("%d sends, want only the first", n)
-	}
+	wantSends(t, srv, 1, "after leaving the re-send unsent")
 }
 
 // Item 4: Review says whether the media was checked; a check answered
@@ -233,20 +237,14 @@ func TestFlowMediaProblemBlocksUntilOverridden(t *testing.T) {
 	s.press("enter")
 	s.wait("Not sent: fix the problems listed above first.")
 	s.lacks("[y/N]")
+	wantSends(t, srv, 0, "while blocked")
 
 	s.press("o")
 	s.wait("⚠ sending anyway despite the problem (o takes it back)", "o undo send anyway")
 	s.lacks("✗ media")
-	s.press("enter")
-	s.wait("Send to 2 recipients despite the media problem? [y/N]")
-	if n := srv.SendCount(); n != 0 {
-		t.Fatalf("%d sends before the answer", n)
-	}
-	s.press("y")
+	s.send("Send to 2 recipients despite the media problem? [y/N]")
 	s.wait("msg_")
-	if n := srv.SendCount(); n != 1 {
-		t.Fatalf("%d sends after o, enter, y; want 1", n)
-	}
+	wantSends(t, srv, 1, "after o, enter, y")
 	s.quit("q")
 }
 
@@ -276,9 +274,7 @@ func TestFlowSmallTerminalScrolls(t *testing.T) {
 	s.wait("Line 20 of the menu")
 	s.lacks("Line 01 of the menu")
 
-	s.press("enter")
-	s.wait("Send to 132 recipients")
-	s.press("y")
+	s.send("Send to 132 recipients")
 	screen = s.wait("Finished: 12 COMPLETED", "recipients failed", "more lines (↑/↓ j/k pgup/pgdn)")
 	footer(t, screen, "? help") // Progress's do
 	s.lacks("batch 12 ")
@@ -325,9 +321,7 @@ func TestFlowScheduledJobCountsDown(t *testing.T) {
 	s := newSession(t, ui.Options{Engine: engineFor(cl), Loc: ist,
 		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: "Later", Recipients: twelve(), ScheduledAt: at}})
 	s.wait("step 5 of 5 · Review")
-	s.press("enter")
-	s.wait("[y/N]")
-	s.press("y")
+	s.send("[y/N]")
 	countdown := regexp.MustCompile(`scheduled: starts ` + regexp.QuoteMeta(at.In(ist).Format("Mon 2 Jan 15:04")) + ` IST, in 3\dm\d\ds`)
 	first := s.waitRE(countdown)
 	s.wait("SCHEDULED")
@@ -350,16 +344,12 @@ func TestFlowSlowAPISaysWhatItWaitsFor(t *testing.T) {
 	s := newSession(t, ui.Options{Engine: engineFor(cl), BatchSize: 12,
 		Prefill: campaign.Campaign{Type: campaign.TypeText, Content: "Slowly", Recipients: to}})
 	s.wait("step 5 of 5 · Review")
-	s.press("enter")
-	s.wait("Send to 24 recipients")
-	s.press("y")
+	s.send("Send to 24 recipients")
 	s.wait("Sending request 1 of 2…")
 	// Redrawn each second: one of the two says how long it has waited.
 	s.waitRE(regexp.MustCompile(`Sending request [12] of 2, waiting [2-9]s for the API…`))
 	s.wait("2 bulk jobs  2 COMPLETED")
-	if n := srv.SendCount(); n != 2 {
-		t.Fatalf("%d sends, want 2", n)
-	}
+	wantSends(t, srv, 2, "for two batches")
 	s.quit("q")
 }
 
@@ -435,8 +425,9 @@ func TestFlowHelpOnEveryScreen(t *testing.T) {
 }
 
 // Item 8: words. A {name}-like placeholder is flagged as sent as written
-// (and does not block); the time zone is named; no screen of the way
-// names a CLI flag or says "(s)".
+// (and does not block); an error points at a key; the time zone is named;
+// no screen of the way names a CLI flag or says "(s)"; an empty SSH
+// picker says how to upload.
 func TestFlowWords(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -467,7 +458,17 @@ func TestFlowWords(t *testing.T) {
 	}
 	s.quit()
 	s.never(flagName)
-	s.never(regexp.MustCompile(`\(s\)|Bummer`))
+	s.never(regexp.MustCompile(`\(s\)`))
+
+	// An empty import folder (SSH) says how to upload, not bubbles'
+	// "Bummer. No Files Found.", and shows no server path.
+	empty := t.TempDir()
+	s = newSession(t, ui.Options{ImportDir: empty})
+	s.toRecipients("Upload first")
+	s.press("o")
+	s.wait("No contact lists uploaded yet", "ssh <this server> import < file.csv")
+	s.quit()
+	s.never(regexp.MustCompile(`Bummer|` + regexp.QuoteMeta(empty)))
 }
 
 // Item 9: typed numbers are table rows with their source, d removes one,

@@ -167,6 +167,14 @@ func (s *session) toRecipients(text string) {
 	s.wait("step 3 of 5 · Recipients")
 }
 
+// send presses enter on Review, waits for the question and answers y.
+func (s *session) send(question string) {
+	s.t.Helper()
+	s.press("enter")
+	s.wait(question)
+	s.press("y")
+}
+
 // importPath types a path on Recipients and starts its import.
 func (s *session) importPath(p string) { s.press("i", p, "enter") }
 
