@@ -461,7 +461,7 @@ func (m *progressModel) summarySections(w int) []section {
 	row := func(rows []failedRow) section {
 		return section{n: len(rows), line: func(i int) string {
 			f := rows[i]
-			return fmt.Sprintf("  %-18s %s", campaign.SanitizeLine(f.recipient, 18), campaign.SanitizeLine(f.err, max(10, w-22)))
+			return fmt.Sprintf("  %-18s %s", campaign.SanitizeLine(shownRecipient(f.recipient), 18), campaign.SanitizeLine(f.err, max(10, w-22)))
 		}}
 	}
 	if len(retry) > 0 {
@@ -479,6 +479,16 @@ func (m *progressModel) summarySections(w int) []section {
 		secs = append(secs, fixed(st.Success.Render("exported to ")+campaign.SanitizeLine(m.exportedShown(), w-12)))
 	}
 	return secs
+}
+
+// shownRecipient is a failed recipient as every other screen shows a
+// number: E.164 with its "+" (the API reports digits); anything else (a
+// group member) as reported.
+func shownRecipient(r string) string {
+	if r != "" && strings.Trim(r, "0123456789") == "" {
+		return "+" + r
+	}
+	return r
 }
 
 // fmtDuration is a compact h/m/s duration ("1h02m", "3m05s", "12s").

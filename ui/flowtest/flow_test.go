@@ -77,6 +77,12 @@ func TestComposeSendWatch(t *testing.T) {
 func startSandbox(t *testing.T, failRate float64) (*sandbox.Server, *client.Client) {
 	t.Helper()
 	srv := sandbox.New(sandbox.WithFailRate(failRate), sandbox.WithSeed(3), sandbox.WithRate(1000))
+	return srv, serve(t, srv)
+}
+
+// serve runs srv on loopback until the test ends; the client speaks to it.
+func serve(t *testing.T, srv *sandbox.Server) *client.Client {
+	t.Helper()
 	run, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,10 +92,17 @@ func startSandbox(t *testing.T, failRate float64) (*sandbox.Server, *client.Clie
 		defer cancel()
 		_ = run.Close(ctx)
 	})
-	return srv, client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key))
+	return client.New(client.WithBaseURL(run.URL), client.WithAPIKey(sandbox.Key))
 }
 
 func newTestModel(t *testing.T, opts ui.Options) *teatest.TestModel {
+	t.Helper()
+	return runModel(t, newModel(t, opts))
+}
+
+// newModel is the composer for opts, drawn in plain text, closed when the
+// test ends.
+func newModel(t *testing.T, opts ui.Options) tea.Model {
 	t.Helper()
 	r := lipgloss.NewRenderer(io.Discard)
 	r.SetColorProfile(termenv.Ascii)
@@ -102,6 +115,12 @@ func newTestModel(t *testing.T, opts ui.Options) *teatest.TestModel {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = m.(*ui.Model).Close() })
+	return m
+}
+
+// runModel runs m in an 80×24 teatest program, quit when the test ends.
+func runModel(t *testing.T, m tea.Model) *teatest.TestModel {
+	t.Helper()
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	t.Cleanup(func() { _ = tm.Quit() })
 	return tm
