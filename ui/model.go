@@ -443,9 +443,12 @@ func (m *Model) openJobs() tea.Cmd {
 	return tea.Batch(cmd, m.jobs.Open())
 }
 
-// loadMessageOf puts a journaled campaign's message into the composer.
+// loadMessageOf puts a stored campaign's message into the composer.
 func (m *Model) loadMessageOf(campaignID string) error {
-	cf, err := campaign.LoadCampaignFile(m.c.StateDir, campaignID)
+	if m.c.Store == nil {
+		return fmt.Errorf("cannot re-send: %w", m.c.StoreErr)
+	}
+	cf, _, err := m.c.Store.LoadCampaign(campaignID)
 	if err != nil {
 		return fmt.Errorf("cannot re-send: %w", err)
 	}

@@ -74,7 +74,9 @@ func TestResendAfterSendWatchCarriesMessageAndExitCode(t *testing.T) {
 	c := campaign.Campaign{Type: campaign.TypeImage, Content: "Sale today", MediaURL: "https://example.com/sale.jpg",
 		Recipients: numbers(12), ScheduledAt: rootNow.Add(-time.Hour)}
 	cf := campaign.CampaignFile{CampaignID: "c_watched", CreatedAt: rootNow, Campaign: c}
-	if err := campaign.SaveCampaignFile(opts.StateDir, cf); err != nil {
+	created := campaign.Event{Kind: campaign.EventCreated, CampaignID: "c_watched", CreatedAt: rootNow, Type: c.Type,
+		Recipients: 12, Plan: []campaign.BatchPlan{{Index: 0, Recipients: 12}}}
+	if err := testStore(t, opts).CreateCampaign(cf, created); err != nil {
 		t.Fatal(err)
 	}
 	opts.Submission = &campaign.Submission{CampaignID: "c_watched", Batches: []campaign.BatchResult{{

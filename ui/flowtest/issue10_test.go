@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store"
 	"spotcast/client/sandbox"
 	"spotcast/ui"
 )
@@ -131,17 +132,17 @@ func watchedWithFailures(t *testing.T) (s *session, srv *sandbox.Server, c campa
 	}
 	c.Type, c.Content, c.MediaURL = campaign.TypeImage, "Sale today", "https://example.com/sale.jpg"
 	state := t.TempDir()
-	j, err := campaign.OpenJournal(state)
+	db, err := store.Open(context.Background(), store.Options{StateDir: state})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = j.Close() })
+	t.Cleanup(func() { _ = db.Close() })
 	eng := engineFor(cl)
-	sub, err := eng.WithJournal(j).Submit(context.Background(), c, campaign.SubmitOptions{Operator: "flow"})
+	sub, err := eng.WithStore(db).Submit(context.Background(), c, campaign.SubmitOptions{Operator: "flow"})
 	if err != nil || len(sub.Batches) != 1 || sub.Batches[0].Outcome.JobID == "" {
 		t.Fatalf("send: %+v, %v", sub, err)
 	}
-	s = newSession(t, ui.Options{Engine: eng, StateDir: state, Journal: j, Submission: sub})
+	s = newSession(t, ui.Options{Engine: eng, StateDir: state, Store: db, Submission: sub})
 	s.wait("COMPLETED")
 	job, err := cl.GetJob(context.Background(), sub.Batches[0].Outcome.JobID)
 	if err != nil {
