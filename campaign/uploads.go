@@ -21,6 +21,9 @@ type UploadMeta struct {
 	Rows           int       `json:"rows"`
 	Valid          int       `json:"valid"`
 	CheckedAt      time.Time `json:"checkedAt"`
+	// Shared: the upload is in the database, so every host of a team
+	// serves it; a shared file whose row is gone was removed elsewhere.
+	Shared bool `json:"shared,omitempty"`
 }
 
 // UploadMetaPath is the sidecar's path for the upload at csvPath.

@@ -52,7 +52,7 @@ func (s *DB) importFiles(ctx context.Context, stateDir string) (*FileImport, err
 	journal := filepath.Join(abs, campaign.JournalFile)
 	draftsDir := filepath.Join(abs, "drafts")
 	importsDir := filepath.Join(abs, "imports")
-	if !exists(journal) && !exists(draftsDir) && !hasCSV(importsDir) {
+	if !exists(journal) && !exists(draftsDir) && !hasFiles(importsDir) {
 		return nil, nil
 	}
 	key := "files imported from " + abs
@@ -104,10 +104,11 @@ func (s *DB) importFiles(ctx context.Context, stateDir string) (*FileImport, err
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }
 
-func hasCSV(dir string) bool {
+// hasFiles: the folder holds a file, or a folder (an operator's uploads).
+func hasFiles(dir string) bool {
 	ents, _ := os.ReadDir(dir)
 	for _, e := range ents {
-		if e.Type().IsRegular() && !strings.HasPrefix(e.Name(), ".") {
+		if !strings.HasPrefix(e.Name(), ".") && (e.Type().IsRegular() || e.IsDir()) {
 			return true
 		}
 	}
@@ -257,12 +258,26 @@ func (s *DB) importDrafts(ctx context.Context, tx *sql.Tx, dir, draftsDir string
 // importLists stores the SSH import folder's lists with their sidecar's
 // options and their recipients as those options read them.
 func (s *DB) importLists(ctx context.Context, tx *sql.Tx, dir string, imp *FileImport) error {
+	// The SSH server keeps each operator's uploads in a folder of their
+	// own: "FOLDER/NAME" is the key it shares them by.
+	var names []string
 	ents, _ := os.ReadDir(dir)
 	for _, ent := range ents {
-		if !ent.Type().IsRegular() || strings.HasPrefix(ent.Name(), ".") {
-			continue
+		switch {
+		case strings.HasPrefix(ent.Name(), "."):
+		case ent.Type().IsRegular():
+			names = append(names, ent.Name())
+		case ent.IsDir():
+			sub, _ := os.ReadDir(filepath.Join(dir, ent.Name()))
+			for _, f := range sub {
+				if f.Type().IsRegular() && !strings.HasPrefix(f.Name(), ".") {
+					names = append(names, ent.Name()+"/"+f.Name())
+				}
+			}
 		}
-		p := filepath.Join(dir, ent.Name())
+	}
+	for _, name := range names {
+		p := filepath.Join(dir, filepath.FromSlash(name))
 		data, err := os.ReadFile(p)
 		if err != nil {
 			imp.Warnings = append(imp.Warnings, fmt.Sprintf("%s: %v; skipped", p, err))
@@ -282,7 +297,7 @@ func (s *DB) importLists(ctx context.Context, tx *sql.Tx, dir string, imp *FileI
 		}
 		m := *meta
 		if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO uploads (name, operator, csv, phone_column, default_country, international, rows_n, valid, checked_at, recipients)
-			VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`), ent.Name(), data, m.PhoneColumn, m.DefaultCountry,
+			VALUES (?, '', ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`), name, data, m.PhoneColumn, m.DefaultCountry,
 			boolInt(m.International), m.Rows, m.Valid, unixNano(m.CheckedAt), strings.Join(rep.Phones(), "\n")); err != nil {
 			return err
 		}

@@ -142,6 +142,7 @@ func (s *Server) runImport(sess ssh.Session, st *sessionState, args []string) in
 	if dir == "" {
 		return 1
 	}
+	s.syncUploads(st, dir)
 	if name != "" && !replace {
 		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
 			fmt.Fprintf(stderr, "spotcast: %s is already in your import folder; add --replace, or remove it first: ssh HOST rm %s\n", name, name)
@@ -223,10 +224,16 @@ func (s *Server) runImport(sess ssh.Session, st *sessionState, args []string) in
 		fmt.Fprintln(stderr, "spotcast: the server cannot store the file; tell its administrator")
 		return 1
 	}
+	if err := s.shareUpload(st, final, meta, rep.Phones()); err != nil {
+		// Still usable here; the other hosts do not have it yet (the next
+		// session here shares it again).
+		s.log.Error("cannot share an upload", "operator", st.id.Name(), "file", name, "err", err)
+	}
 	s.log.Info("import", "operator", st.id.Name(), "file", name, "bytes", n, "rows", rep.Rows, "valid", rep.Valid)
 	if _, err := fmt.Fprintf(stderr, "Saved as %s in your import folder: pick it in the Recipients step.\n", name); err != nil || ctx.Err() != nil {
 		os.Remove(final)
 		os.Remove(campaign.UploadMetaPath(final))
+		s.unshareUpload(st, name)
 		s.log.Info("import dropped: the connection ended", "operator", st.id.Name(), "bytes", n)
 		return 2
 	}
@@ -319,6 +326,7 @@ func (s *Server) runList(sess ssh.Session, st *sessionState, args []string, pty 
 	if dir == "" {
 		return 1
 	}
+	s.syncUploads(st, dir)
 	ups, err := listUploads(dir)
 	if err != nil {
 		s.log.Error("cannot list an import folder", "operator", st.id.Name(), "err", err)
@@ -361,6 +369,7 @@ func (s *Server) runRemove(sess ssh.Session, st *sessionState, args []string, pt
 	if dir == "" {
 		return 1
 	}
+	s.syncUploads(st, dir)
 	p := filepath.Join(dir, name)
 	fi, err := os.Lstat(p)
 	if err != nil && name != args[0] {
@@ -387,6 +396,7 @@ func (s *Server) runRemove(sess ssh.Session, st *sessionState, args []string, pt
 		return 1
 	}
 	os.Remove(campaign.UploadMetaPath(p))
+	s.unshareUpload(st, name)
 	s.log.Info("upload removed", "operator", st.id.Name(), "file", name)
 	say(sess, pty, "Removed %s.\n", name)
 	return 0

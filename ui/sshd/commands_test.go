@@ -39,8 +39,12 @@ func runner(t *testing.T, c *gossh.Client) func(cmd, stdin string) (string, stri
 }
 
 func folderOf(h *harness, k testKey) string {
-	id := identity{Fingerprint: gossh.FingerprintSHA256(k.signer.PublicKey()), Comment: k.comment}
-	return filepath.Join(h.cfg.StateDir, "imports", id.dirName())
+	return filepath.Join(h.cfg.StateDir, "imports", identityOf(k).dirName())
+}
+
+// identityOf is the identity the server gives k's holder.
+func identityOf(k testKey) identity {
+	return identity{Fingerprint: gossh.FingerprintSHA256(k.signer.PublicKey()), Comment: k.comment}
 }
 
 // TestNamedUploadsAreListedAndRemoved: `import NAME` with options after the

@@ -198,6 +198,11 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 			_ = sess.Exit(1)
 			return
 		}
+		if len(sess.Command()) == 0 {
+			// The composer's picker reads the folder: uploads made on the
+			// team's other hosts are put there first.
+			s.syncUploads(st, st.importDir)
+		}
 
 		next(sess)
 
