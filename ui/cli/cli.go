@@ -224,7 +224,7 @@ Try it without an account:  spotcast --sandbox`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.g.apiKey, "api-key", "", "WhatsSpot API key (env "+envAPIKey+"; prefer the env var: flags show up in ps)")
 	pf.StringVar(&a.g.baseURL, "base-url", "", "API base URL, may include a path prefix (env "+envBaseURL+"; default https://api.whatsspot.in)")
-	pf.StringVar(&a.g.stateDir, "state-dir", "", "where the journal and drafts live (env "+envStateDir+"; default $XDG_STATE_HOME/spotcast)")
+	pf.StringVar(&a.g.stateDir, "state-dir", "", "where the SQLite database and SSH uploads live (env "+envStateDir+"; default $XDG_STATE_HOME/spotcast)")
 	pf.StringVar(&a.g.defaultCountry, "default-country", "", "ISO region for numbers without a country code, e.g. IN, GB, US (env "+envDefaultCountry+")")
 	pf.StringVar(&a.g.jobPath, "job-path", "", "bulk job status path template (env "+envJobPath+"; default /bulk-jobs/{id})")
 	pf.StringVar(&a.g.pollRateText, "poll-rate", "", "status requests per second for all watched jobs together (env "+envPollRate+"; default 5)")

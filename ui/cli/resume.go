@@ -110,5 +110,8 @@ func (a *app) runResume(ctx context.Context, id string, f resumeFlags) error {
 		return a.sendFailure(sendErr, nil, c)
 	}
 	p := &plan{c: campaign.Campaign{Type: rec.Type}, loc: time.Local}
+	if cf, _, err := c.store.LoadCampaign(id); err == nil {
+		p.c = cf.Campaign // the summary line names its audience and schedule
+	}
 	return a.finishSubmission(ctx, c, sub, sendErr, p, f.watch, f.json)
 }
