@@ -53,14 +53,16 @@ type Event struct {
 	CampaignID string    `json:"campaignId"`
 
 	// created
-	CreatedAt   time.Time   `json:"createdAt,omitzero"`
-	Operator    string      `json:"operator,omitempty"`
-	Type        MessageType `json:"type,omitempty"`
-	Recipients  int         `json:"recipients,omitempty"`
-	Groups      int         `json:"groups,omitempty"`
-	BatchSize   int         `json:"batchSize,omitempty"`
-	Plan        []BatchPlan `json:"batches,omitempty"`
-	ScheduledAt time.Time   `json:"scheduledAt,omitzero"`
+	CreatedAt  time.Time   `json:"createdAt,omitzero"`
+	Operator   string      `json:"operator,omitempty"`
+	Type       MessageType `json:"type,omitempty"`
+	Recipients int         `json:"recipients,omitempty"`
+	Groups     int         `json:"groups,omitempty"`
+	BatchSize  int         `json:"batchSize,omitempty"`
+	Plan       []BatchPlan `json:"batches,omitempty"`
+	// Suppressed counts the numbers left out because they opted out.
+	Suppressed  int       `json:"suppressed,omitempty"`
+	ScheduledAt time.Time `json:"scheduledAt,omitzero"`
 	// API is the target's base URL without credentials; Sandbox marks the
 	// built-in fake API (journals from before targets lack both).
 	API     string `json:"api,omitempty"`

@@ -55,6 +55,9 @@ func (s *DB) CreateCampaign(cf campaign.CampaignFile, e campaign.Event) error {
 		if err := s.insertCampaign(tx, e, string(file), false); err != nil {
 			return err
 		}
+		if err := s.insertRecipients(tx, cf); err != nil {
+			return err
+		}
 		return s.insertEvent(tx, e)
 	})
 }
@@ -70,10 +73,10 @@ func (s *DB) insertCampaign(tx *sql.Tx, e campaign.Event, file string, incomplet
 	if file != "" {
 		fileArg = file
 	}
-	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO campaigns (id, created_at, operator, type, recipients, groups_n, batch_size, scheduled_at, api, sandbox, incomplete, file)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := tx.ExecContext(ctx, s.q(`INSERT INTO campaigns (id, created_at, operator, type, recipients, groups_n, batch_size, scheduled_at, api, sandbox, incomplete, file, suppressed)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		e.CampaignID, unixNano(created), e.Operator, string(e.Type), e.Recipients, e.Groups, e.BatchSize,
-		unixNano(e.ScheduledAt), e.API, boolInt(e.Sandbox), boolInt(incomplete), fileArg)
+		unixNano(e.ScheduledAt), e.API, boolInt(e.Sandbox), boolInt(incomplete), fileArg, e.Suppressed)
 	if err != nil {
 		return fmt.Errorf("storing campaign %s: %w", e.CampaignID, err)
 	}
@@ -95,6 +98,36 @@ func (s *DB) insertCampaign(tx *sql.Tx, e campaign.Event, file string, incomplet
 		}
 		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
 			return fmt.Errorf("storing the batches of campaign %s: %w", e.CampaignID, err)
+		}
+	}
+	return nil
+}
+
+// insertRecipients adds a row per recipient (its batch, no delivery news
+// yet): what webhooks are attributed to and the funnel counts.
+func (s *DB) insertRecipients(tx *sql.Tx, cf campaign.CampaignFile) error {
+	rs := cf.Campaign.Recipients
+	size := cf.BatchSize
+	if size <= 0 || size >= len(rs) {
+		size = max(len(rs), 1)
+	}
+	const chunk = 300
+	for lo := 0; lo < len(rs); lo += chunk {
+		part := rs[lo:min(lo+chunk, len(rs))]
+		var b strings.Builder
+		args := make([]any, 0, len(part)*3)
+		b.WriteString(`INSERT INTO recipients (campaign_id, recipient, batch) VALUES `)
+		for i, r := range part {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?)")
+			args = append(args, cf.CampaignID, r, (lo+i)/size)
+		}
+		// A number listed twice is one recipient.
+		b.WriteString(" ON CONFLICT (campaign_id, recipient) DO NOTHING")
+		if _, err := tx.ExecContext(ctx, s.q(b.String()), args...); err != nil {
+			return fmt.Errorf("storing the recipients of campaign %s: %w", cf.CampaignID, err)
 		}
 	}
 	return nil
@@ -182,7 +215,7 @@ func (s *DB) Append(e campaign.Event) error {
 				b, _ := json.Marshal(e.Messages)
 				msgs = string(b)
 			}
-			set, args = `state = ?, error = '', job_id = ?, job_status = ?, messages = ?`, []any{string(campaign.StateAccepted), e.JobID, e.Status, msgs}
+			set, args = `state = ?, error = '', job_id = ?, job_status = ?, messages = ?, accepted_at = ?`, []any{string(campaign.StateAccepted), e.JobID, e.Status, msgs, unixNano(e.At)}
 		case campaign.EventRejected:
 			set, args = `state = ?, error = ?`, []any{string(campaign.StateRejected), e.Error}
 		case campaign.EventUnknown:

@@ -142,7 +142,8 @@ func (s *DB) importJournal(ctx context.Context, tx *sql.Tx, dir, path string, im
 			continue
 		}
 		file := ""
-		if cf, err := campaign.LoadCampaignFile(dir, r.CampaignID); err == nil {
+		cf, err := campaign.LoadCampaignFile(dir, r.CampaignID)
+		if err == nil {
 			b, _ := json.Marshal(cf)
 			file = string(b)
 		} else if !r.Incomplete {
@@ -157,15 +158,24 @@ func (s *DB) importJournal(ctx context.Context, tx *sql.Tx, dir, path string, im
 		if err := s.insertCampaign(tx, e, file, r.Incomplete); err != nil {
 			return err
 		}
+		if cf != nil {
+			if err := s.insertRecipients(tx, *cf); err != nil {
+				return err
+			}
+		}
 		for _, b := range r.Batches {
 			msgs := ""
 			if len(b.Messages) > 0 {
 				m, _ := json.Marshal(b.Messages)
 				msgs = string(m)
 			}
-			_, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET state = ?, job_id = ?, job_status = ?, messages = ?, error = ?, total = ?, sent = ?, failed = ?, pending = ?, updated_at = ?
+			acceptedAt := int64(0)
+			if b.State == campaign.StateAccepted {
+				acceptedAt = unixNano(b.UpdatedAt)
+			}
+			_, err := tx.ExecContext(ctx, s.q(`UPDATE batches SET state = ?, job_id = ?, job_status = ?, messages = ?, error = ?, total = ?, sent = ?, failed = ?, pending = ?, updated_at = ?, accepted_at = ?
 				WHERE campaign_id = ? AND idx = ?`), string(b.State), b.JobID, b.JobStatus, msgs, b.Error,
-				nullInt(b.Total), nullInt(b.Sent), nullInt(b.Failed), nullInt(b.Pending), unixNano(b.UpdatedAt), r.CampaignID, b.Index)
+				nullInt(b.Total), nullInt(b.Sent), nullInt(b.Failed), nullInt(b.Pending), unixNano(b.UpdatedAt), acceptedAt, r.CampaignID, b.Index)
 			if err != nil {
 				return err
 			}

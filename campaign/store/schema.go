@@ -139,6 +139,46 @@ var migrations = []string{
 		key TEXT PRIMARY KEY,
 		value TEXT NOT NULL
 	)`,
+	// 2: what happened after "accepted" (webhooks): each recipient's
+	// delivery state, the events as received, the suppression list and
+	// the devices' connection.
+	`CREATE TABLE recipients (
+		campaign_id TEXT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+		recipient TEXT NOT NULL,
+		batch BIGINT NOT NULL,
+		status BIGINT NOT NULL DEFAULT 0,
+		failed INTEGER NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT '',
+		replied_at BIGINT NOT NULL DEFAULT 0,
+		updated_at BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY (campaign_id, recipient)
+	);
+	CREATE INDEX recipients_number ON recipients (recipient);
+	CREATE TABLE webhook_events (
+		id {serial},
+		received_at BIGINT NOT NULL,
+		kind TEXT NOT NULL,
+		message_id TEXT NOT NULL DEFAULT '',
+		number TEXT NOT NULL DEFAULT '',
+		campaign_id TEXT NOT NULL DEFAULT '',
+		dedupe TEXT NOT NULL UNIQUE,
+		body TEXT NOT NULL
+	);
+	CREATE INDEX webhook_events_campaign ON webhook_events (campaign_id);
+	CREATE TABLE suppressions (
+		number TEXT PRIMARY KEY,
+		source TEXT NOT NULL,
+		reason TEXT NOT NULL DEFAULT '',
+		at BIGINT NOT NULL
+	);
+	CREATE TABLE devices (
+		id TEXT PRIMARY KEY,
+		connected INTEGER NOT NULL,
+		at BIGINT NOT NULL
+	);
+	ALTER TABLE batches ADD COLUMN accepted_at BIGINT NOT NULL DEFAULT 0;
+	UPDATE batches SET accepted_at = updated_at WHERE state = 'accepted';
+	ALTER TABLE campaigns ADD COLUMN suppressed BIGINT NOT NULL DEFAULT 0`,
 }
 
 // SchemaVersion is the version this build writes.
