@@ -364,9 +364,9 @@ func (s *DB) RecipientsWith(campaignID, status string) ([]RecipientState, error)
 	var out []RecipientState
 	for rows.Next() {
 		var (
-			x                 RecipientState
-			st, failed        int
-			replied, updated  int64
+			x                RecipientState
+			st, failed       int
+			replied, updated int64
 			batchState, berr string
 		)
 		if err := rows.Scan(&x.Recipient, &st, &failed, &replied, &updated, &batchState, &berr); err != nil {
