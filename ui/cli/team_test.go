@@ -10,7 +10,11 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +28,7 @@ import (
 	"spotcast/campaign"
 	"spotcast/campaign/store"
 	"spotcast/campaign/store/pgtest"
+	"spotcast/client/sandbox"
 )
 
 // host is one machine of the team: its own state directory, the shared
@@ -297,4 +302,156 @@ func TestTeamServeSharesCampaignsAndDrafts(t *testing.T) {
 	if ds, err := db.AllDrafts(); err != nil || len(ds) != 1 || !strings.Contains(ds[0].Content, "Typed on host A") {
 		t.Fatalf("drafts after resuming on host B: %+v, %v; want the one typed on A", ds, err)
 	}
+}
+
+// Two resumes of one campaign at the same moment, one from each host
+// (their own state directories, one PostgreSQL), send each batch once: one
+// holds the campaign's claim and sends; the other is told the campaign is
+// being sent (exit 1) or finds nothing left. Five campaigns, to catch
+// races; the fake API counts every recipient of every request.
+func TestTeamConcurrentResumeSendsEachBatchOnce(t *testing.T) {
+	t.Parallel()
+	const (
+		runs      = 5
+		perRun    = 12
+		batchSize = 4
+		batches   = perRun / batchSize
+	)
+	dbURL := pgtest.URL(t)
+	sb := sandbox.New(sandbox.WithKey(testKey), sandbox.WithRate(100000), sandbox.WithFailRate(0), sandbox.WithSeed(1))
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			// Slow enough that the two resumes overlap: whoever claims
+			// first holds the campaign for batches × this.
+			time.Sleep(150 * time.Millisecond)
+		}
+		sb.ServeHTTP(w, r)
+	}))
+	t.Cleanup(api.Close)
+	apiEnv := []string{"WHATSSPOT_BASE_URL=" + api.URL, "WHATSSPOT_API_KEY=" + testKey}
+
+	// A port that refuses connections: a send to it is "not sent", so
+	// every batch stays pending.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String()
+	ln.Close()
+
+	all := numbers(runs * perRun)
+	busy := 0
+	for run := range runs {
+		a := newHost(t, "a", dbURL, apiEnv)
+		b := newHost(t, "b", dbURL, apiEnv)
+		mine := all[run*perRun : (run+1)*perRun]
+		args := []string{"send", "--content", fmt.Sprintf("Run %d", run), "--batch-size", fmt.Sprint(batchSize), "--yes", "--json"}
+		for _, n := range mine {
+			args = append(args, "--to", "+"+n)
+		}
+		r := runEnv(t, append(a.env, "WHATSSPOT_BASE_URL="+refused), args...)
+		var sent struct {
+			CampaignID string
+			NotSent    int
+		}
+		if err := json.Unmarshal([]byte(r.stdout), &sent); r.code != 4 || err != nil || sent.NotSent != perRun {
+			t.Fatalf("run %d: send to a refused port: want exit 4 and %d recipients not sent (%v)\n%s", run, perRun, err, r)
+		}
+		if got := batchStates(t, b.env, sent.CampaignID); got != strings.Repeat("pending/", batches-1)+"pending" {
+			t.Fatalf("run %d: batches of the refused send as host B sees them: %s, want all pending", run, got)
+		}
+
+		before := sb.SendCount()
+		// Both processes are started before either is waited for.
+		resumeA := start(t, a.env, "resume", sent.CampaignID, "--yes", "--watch=false", "--allow-api-change")
+		resumeB := start(t, b.env, "resume", sent.CampaignID, "--yes", "--watch=false", "--allow-api-change")
+		results := []result{resumeA(), resumeB()}
+		if n := sb.SendCount() - before; n != batches {
+			t.Errorf("run %d: the API received %d requests for the campaign's %d batches\nhost a: %s\nhost b: %s", run, n, batches, results[0], results[1])
+		}
+		for i, res := range results {
+			switch {
+			case res.code == 1 && strings.Contains(res.stderr, "is being sent by another spotcast process"):
+				busy++
+			case res.code == 0:
+			default:
+				t.Errorf("run %d: resume on host %s: want exit 0, or exit 1 saying the campaign is being sent\n%s", run, []string{"a", "b"}[i], res)
+			}
+		}
+		if got := batchStates(t, a.env, sent.CampaignID); got != strings.Repeat("accepted/", batches-1)+"accepted" {
+			t.Errorf("run %d: batches after both resumes: %s, want all accepted", run, got)
+		}
+		if t.Failed() {
+			t.FailNow()
+		}
+	}
+	counts := sb.RecipientCounts()
+	for i, n := range all {
+		if counts[n] != 1 {
+			t.Errorf("recipient %s (run %d) was sent %d times, want 1", n, i/perRun, counts[n])
+		}
+	}
+	// Both started together, and whoever claims first holds the campaign
+	// for at least 3 × 150 ms: over five runs the other must have been
+	// turned away at least once, or the claim was never contended.
+	if busy == 0 {
+		t.Errorf("in %d runs no resume was told the campaign was being sent: the two never overlapped, so the claim went untested", runs)
+	}
+	t.Logf("%d of %d runs turned the second resume away with the busy error", busy, runs)
+}
+
+// start starts the binary with extra environment and returns what waits
+// for it, as run does: for processes that must run at the same time.
+func start(t *testing.T, env []string, args ...string) (wait func() result) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(baseEnv(t), env...)
+	var stdout, stderr safeBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	return func() result {
+		t.Helper()
+		defer cancel()
+		err := cmd.Wait()
+		r := result{stdout: stdout.String(), stderr: stderr.String()}
+		if ee, ok := err.(*exec.ExitError); ok {
+			r.code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("running spotcast %v: %v", args, err)
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("spotcast %v timed out\n%s", args, r)
+		}
+		if strings.Contains(r.stdout+r.stderr, testKey) || strings.Contains(r.stdout+r.stderr, testKey[:20]) {
+			t.Fatalf("the API key leaked into the output of spotcast %v\n%s", args, r)
+		}
+		return r
+	}
+}
+
+// runEnv is run with extra environment.
+func runEnv(t *testing.T, env []string, args ...string) result {
+	t.Helper()
+	return run(t, runOpts{env: env}, args...)
+}
+
+// batchStates is "accepted/unknown/pending" for the campaign as `jobs
+// --json` with env shows it.
+func batchStates(t *testing.T, env []string, id string) string {
+	t.Helper()
+	for _, rec := range readJobs(t, env) {
+		if rec.CampaignID == id {
+			var states []string
+			for _, b := range rec.Batches {
+				states = append(states, string(b.State))
+			}
+			return strings.Join(states, "/")
+		}
+	}
+	t.Fatalf("campaign %s is not listed by jobs --json", id)
+	return ""
 }
