@@ -24,6 +24,7 @@ import (
 	"github.com/creack/pty"
 
 	"spotcast/campaign"
+	"spotcast/campaign/store/pgtest"
 	"spotcast/client"
 	"spotcast/client/sandbox"
 )
@@ -46,7 +47,9 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(dir)
 		os.Exit(1)
 	}
-	code := m.Run()
+	// pgtest.Run: the team tests' throwaway PostgreSQL, if one was
+	// started, is stopped after the tests.
+	code := pgtest.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

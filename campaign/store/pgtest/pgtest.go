@@ -12,7 +12,8 @@
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
 //
-// Main stops the cluster and removes its directory after the tests, and
+// or, when its TestMain does more around the tests, call Run (Main
+// without os.Exit) from it. Main stops the cluster and removes its directory after the tests, and
 // when the test binary is interrupted (SIGINT, SIGTERM, SIGHUP). On Linux
 // the cluster also dies with the test binary if that is killed outright;
 // its directory, under the temporary directory, is never reused, and a
@@ -103,7 +104,7 @@ func URL(t testing.TB) string {
 func Server(t testing.TB) (adminURL string) {
 	t.Helper()
 	if !mainCalled.Load() {
-		t.Fatal("pgtest: this package's tests need func TestMain(m *testing.M) { pgtest.Main(m) }, which stops the PostgreSQL cluster after them")
+		t.Fatal("pgtest: this package's tests need func TestMain(m *testing.M) { pgtest.Main(m) } (or one calling pgtest.Run), which stops the PostgreSQL cluster after them")
 	}
 	if env := os.Getenv(EnvURL); env != "" {
 		u, err := url.Parse(env)
@@ -124,11 +125,26 @@ func Server(t testing.TB) (adminURL string) {
 }
 
 // Main runs the tests of a package that uses URL or Server, then stops
-// the cluster pgtest started, if any, and removes its directory. Call it
-// from TestMain:
+// the cluster pgtest started, if any, removes its directory and exits
+// with the tests' code. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { pgtest.Main(m) }
-func Main(m *testing.M) {
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main without the exit: it runs the tests, stops the cluster and
+// returns the tests' exit code, for a TestMain that has more to do
+// before and after them (build a binary, remove it):
+//
+//	func TestMain(m *testing.M) {
+//		setUp()
+//		code := pgtest.Run(m)
+//		tearDown()
+//		os.Exit(code)
+//	}
+//
+// An interrupting signal still stops the cluster and ends the test binary
+// at once, as with Main.
+func Run(m *testing.M) int {
 	mainCalled.Store(true)
 	sigs := make(chan os.Signal, 1)
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP} {
@@ -150,7 +166,7 @@ func Main(m *testing.M) {
 	code := m.Run()
 	signal.Stop(sigs)
 	local.stop()
-	os.Exit(code)
+	return code
 }
 
 // localState is the cluster started for this test binary.
