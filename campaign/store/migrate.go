@@ -82,6 +82,14 @@ func (s *DB) importFiles(ctx context.Context, stateDir string) (*FileImport, err
 	if err != nil || done {
 		return nil, err
 	}
+	if s.d.name == "postgres" && imp.Campaigns > 0 {
+		// Statistics for the rows just imported: without them PostgreSQL's
+		// planner guesses, and read a page's batches by scanning every
+		// batch (10,000 imported campaigns: 35 ms instead of 0.3 ms) until
+		// autovacuum came by. SQLite's planner uses the indexes anyway. A
+		// failure only leaves that to autovacuum.
+		s.db.ExecContext(ctx, `ANALYZE campaigns, batches, events`)
+	}
 	// Moved aside, not deleted: the journal stays readable by hand. The
 	// import folder stays where it is: it is the SSH picker's folder.
 	kept := filepath.Join(abs, "before-database-"+s.now().UTC().Format("20060102T150405Z"))

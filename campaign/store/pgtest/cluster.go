@@ -168,17 +168,18 @@ func startServer(bins binaries, user *osUser, dir string) (c *cluster, retry boo
 		return nil, false, err
 	}
 	defer logFile.Close()
-	cmd := exec.Command(bins.postgres,
+	args := []string{
 		"-D", filepath.Join(dir, "data"),
 		"-p", strconv.Itoa(port),
 		"-c", "listen_addresses=127.0.0.1",
-		"-c", "unix_socket_directories="+dir,
-		// Durability is not what these tests are about; speed is.
-		"-c", "fsync=off",
-		"-c", "synchronous_commit=off",
-		"-c", "full_page_writes=off",
+		"-c", "unix_socket_directories=" + dir,
 		"-c", "max_connections=200",
-	)
+	}
+	if os.Getenv(EnvDurable) != "1" {
+		// Durability is not what these tests are about; speed is.
+		args = append(args, "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off")
+	}
+	cmd := exec.Command(bins.postgres, args...)
 	cmd.Dir = dir
 	cmd.Env = childEnv(dir)
 	cmd.Stdout, cmd.Stderr = logFile, logFile

@@ -51,6 +51,10 @@ const (
 	// EnvLibDir replaces /usr/lib/postgresql, the directory searched for
 	// <version>/bin/initdb when initdb is not on PATH.
 	EnvLibDir = "SPOTCAST_POSTGRES_LIBDIR"
+	// EnvDurable, set to 1, starts the throwaway cluster with PostgreSQL's
+	// durable defaults (fsync, synchronous_commit, full_page_writes on)
+	// instead of without them: for benchmarks of a durable commit.
+	EnvDurable = "SPOTCAST_PGTEST_DURABLE"
 )
 
 const howToRun = "To run them: apt-get install postgresql (initdb is found under /usr/lib/postgresql/*/bin), or set " + EnvURL + "=postgres://user@host/db"
