@@ -27,7 +27,7 @@ import (
 
 	"spotcast/campaign"
 	"spotcast/campaign/store/pgtest"
-	"spotcast/internal/benchdata"
+	"spotcast/campaign/store/benchdata"
 )
 
 type benchEngine struct {

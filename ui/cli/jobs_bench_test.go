@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"spotcast/campaign/store"
-	"spotcast/internal/benchdata"
+	"spotcast/campaign/store/benchdata"
 )
 
 // jobsState is a state directory whose SQLite database holds 10,000
