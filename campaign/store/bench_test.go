@@ -26,8 +26,8 @@ import (
 	"time"
 
 	"spotcast/campaign"
-	"spotcast/campaign/store/pgtest"
 	"spotcast/campaign/store/benchdata"
+	"spotcast/campaign/store/pgtest"
 )
 
 type benchEngine struct {
