@@ -69,6 +69,7 @@ type Stats struct {
 // Handler is the receiver as an http.Handler; safe for concurrent use.
 type Handler struct {
 	cfg   Config
+	batch *batcher // nil: one transaction per event
 	log   *log.Logger
 	now   func() time.Time
 	stats struct {
@@ -86,6 +87,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 		return nil, errors.New("webhooks: no store")
 	}
 	h := &Handler{cfg: cfg, now: cfg.Now}
+	if br, ok := cfg.Store.(BatchRecorder); ok {
+		h.batch = &batcher{single: cfg.Store, batch: br, opts: cfg.Options}
+	}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -172,7 +176,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusBadRequest, &h.stats.bad, "%v", err)
 		return
 	}
-	res, err := h.cfg.Store.RecordWebhook(e, body, h.now(), h.cfg.Options)
+	var res store.WebhookResult
+	if h.batch != nil {
+		res, err = h.batch.record(e, body, h.now())
+	} else {
+		res, err = safeSingle(h.cfg.Store, store.WebhookDelivery{Event: e, Body: body, Received: h.now()}, h.cfg.Options)
+	}
 	if err != nil {
 		w.Header().Set("Retry-After", "5")
 		h.refuse(w, r, http.StatusServiceUnavailable, &h.stats.storeFail, "could not store the event (try again): %v", err)
