@@ -75,12 +75,22 @@ const deviceID = "whatsspot"
 // device back. A duplicate changes nothing.
 func (s *DB) RecordWebhook(e campaign.WebhookEvent, body []byte, received time.Time, o WebhookOptions) (WebhookResult, error) {
 	var res WebhookResult
+	err := s.tx(ctx, func(tx *sql.Tx) (err error) {
+		res, err = s.recordWebhook(tx, e, body, received, o)
+		return err
+	})
+	return res, err
+}
+
+// recordWebhook is RecordWebhook inside tx.
+func (s *DB) recordWebhook(tx *sql.Tx, e campaign.WebhookEvent, body []byte, received time.Time, o WebhookOptions) (WebhookResult, error) {
+	var res WebhookResult
 	at := e.At
 	if at.IsZero() || at.After(received.Add(time.Hour)) {
 		at = received // no time of its own, or one from a wrong clock
 	}
 	key := dedupeKey(e, body)
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		number := e.Number
 		if e.Kind == campaign.WebhookReceived {
 			number = e.From
@@ -134,7 +144,7 @@ func (s *DB) RecordWebhook(e campaign.WebhookEvent, body []byte, received time.T
 			_, err = tx.ExecContext(ctx, s.q(`UPDATE webhook_events SET campaign_id = ? WHERE dedupe = ?`), res.CampaignID, key)
 		}
 		return err
-	})
+	}()
 	return res, err
 }
 

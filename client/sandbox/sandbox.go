@@ -68,7 +68,8 @@ type Server struct {
 	jobs  map[string]*job
 	sends []campaign.Request
 	hits  map[string]int
-	chaos chaos // fault injection (chaos.go); off unless WithChaos
+	chaos chaos   // fault injection (chaos.go); off unless WithChaos
+	hooks *hooker // webhooks (webhooks.go); nil unless WithWebhooks
 
 	jobDir   string  // where jobs are kept (store.go); "" = memory only
 	problems []error // from loading jobDir
@@ -215,6 +216,7 @@ type Running struct {
 
 // Close shuts the server down, waiting for requests in flight until ctx ends.
 func (r *Running) Close(ctx context.Context) error {
+	r.Server.CloseWebhooks()
 	err := r.srv.Shutdown(ctx)
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return r.srv.Close()
@@ -471,6 +473,9 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.sends = append(s.sends, req)
+		if s.hooks != nil {
+			s.hooks.sent(req, j, now)
+		}
 		status := "PROCESSING"
 		if !sched.IsZero() {
 			status = "SCHEDULED"
@@ -483,6 +488,13 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sends = append(s.sends, req)
+	if s.hooks != nil {
+		start := now
+		if !sched.IsZero() {
+			start = sched
+		}
+		s.hooks.sent(req, nil, start)
+	}
 	msgs := make([]messageOut, len(req.Recipients))
 	for i := range msgs {
 		s.seq++

@@ -37,8 +37,13 @@ func (a *app) connect(needKey bool) (*conn, error) {
 	if a.g.sandbox {
 		// Jobs are kept in the state directory, so a job detached in one
 		// run can be watched from the next (README: detach and re-attach).
-		run, err := a.newSandbox(sandbox.WithJobDir(sandboxJobDir(a.stateDir()))).Start("127.0.0.1:0")
+		hooks, stopHooks, err := a.sandboxWebhooks()
 		if err != nil {
+			return nil, err
+		}
+		run, err := a.newSandbox(sandbox.WithJobDir(sandboxJobDir(a.stateDir())), hooks).Start("127.0.0.1:0")
+		if err != nil {
+			stopHooks()
 			return nil, exitf(ExitError, "cannot start the sandbox API: %v", err)
 		}
 		c.sandbox, c.url = true, run.URL
@@ -47,6 +52,7 @@ func (a *app) connect(needKey bool) (*conn, error) {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			defer cancel()
 			_ = run.Close(ctx)
+			stopHooks()
 		}
 	} else if key == "" && needKey {
 		return nil, exitf(ExitInvalid, "no API key: set %s (or pass --api-key). Create a key in the WhatsSpot dashboard under API Tokens; or try spotcast with --sandbox, which needs none", envAPIKey)

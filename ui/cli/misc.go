@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"spotcast/campaign"
 	"spotcast/client/sandbox"
 )
 
@@ -49,6 +50,7 @@ type sandboxFlags struct {
 	chaosFaults string
 	chaosOn     string
 	keepJobs    bool
+	hooks       sandboxHookFlags
 }
 
 func (a *app) sandboxCmd() *cobra.Command {
@@ -72,6 +74,7 @@ in memory until it stops, unless --keep-jobs keeps them in the state directory
 	cmd.Flags().StringVar(&f.chaosFaults, "chaos-faults", "all", "which faults --chaos injects, comma-separated: "+faultNames())
 	cmd.Flags().StringVar(&f.chaosOn, "chaos-on", "all", "which requests --chaos may fault: polls (job status), sends, or all")
 	cmd.Flags().BoolVar(&f.keepJobs, "keep-jobs", false, "keep bulk jobs in the state directory (STATE/sandbox/jobs), shared with spotcast --sandbox")
+	f.hooks.register(cmd.Flags())
 	return cmd
 }
 
@@ -100,6 +103,13 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	if f.keepJobs {
 		opts = append(opts, sandbox.WithJobDir(sandboxJobDir(a.stateDir())))
 	}
+	hooks, err := f.hooks.option()
+	if err != nil {
+		return err
+	}
+	if hooks != nil {
+		opts = append(opts, hooks)
+	}
 	run, err := a.newSandbox(opts...).Start(f.addr)
 	if err != nil {
 		return exitf(ExitError, "cannot start the sandbox on %s: %v (is the port in use? try --addr 127.0.0.1:0)", f.addr, err)
@@ -107,6 +117,9 @@ func (a *app) runSandbox(ctx context.Context, f sandboxFlags) error {
 	fmt.Fprintf(a.out, "WhatsSpot sandbox listening on %s\nAPI key: %s (the sandbox key; not a secret)\n", run.URL, sandbox.Key)
 	if f.chaos > 0 {
 		fmt.Fprintf(a.out, "Chaos: %.0f%% of requests (%s) get one of: %s\n", f.chaos*100, on, f.chaosFaults)
+	}
+	if f.hooks.url != "" {
+		fmt.Fprintf(a.out, "Webhooks: signed events for what it sends go to %s\n", campaign.SanitizeLine(f.hooks.url, 200))
 	}
 	fmt.Fprintf(a.out, "Use it:  export WHATSSPOT_BASE_URL=%s WHATSSPOT_API_KEY=%s\nCtrl-C stops it.\n", run.URL, sandbox.Key)
 	<-ctx.Done()

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -15,6 +16,8 @@ type serveFlags struct {
 	addr, authorizedKeys, hostKey, importDir string
 	idleTimeout                              time.Duration
 	maxSessions                              int
+	webhookAddr                              string
+	hooks                                    hookFlags
 }
 
 func (a *app) serveCmd() *cobra.Command {
@@ -41,6 +44,8 @@ SIGINT/SIGTERM.`,
 	fl.StringVar(&f.importDir, "import-dir", "", "where operators' CSV files live (default STATE/imports)")
 	fl.DurationVar(&f.idleTimeout, "idle-timeout", sshd.DefaultIdleTimeout, "close connections idle this long")
 	fl.IntVar(&f.maxSessions, "max-sessions", sshd.DefaultMaxSessions, "at most this many sessions at once")
+	fl.StringVar(&f.webhookAddr, "webhook-addr", "", "also receive WhatsSpot's webhooks on this address (see spotcast webhooks)")
+	f.hooks.register(fl)
 	return cmd
 }
 
@@ -53,6 +58,11 @@ func (a *app) runServe(ctx context.Context, f serveFlags) error {
 	}
 	if f.maxSessions <= 0 {
 		return exitf(ExitInvalid, "--max-sessions must be positive, not %d", f.maxSessions)
+	}
+	if f.webhookAddr != "" {
+		if _, err := a.hookConfig(f.hooks, nil, io.Discard); err != nil {
+			return err
+		}
 	}
 	c, err := a.connect(true)
 	if err != nil {
@@ -74,7 +84,22 @@ func (a *app) runServe(ctx context.Context, f serveFlags) error {
 		return exitf(ExitError, "cannot listen on %s: %v (choose another --addr)", f.addr, err)
 	}
 	fmt.Fprintf(a.out, "spotcast serving SSH on %s\n", ln.Addr())
-	if err := srv.Run(ctx, ln); err != nil {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	hooksDone := func() error { return nil }
+	if f.webhookAddr != "" {
+		if hooksDone, err = a.startReceiver(ctx, f.webhookAddr, f.hooks, c.store); err != nil {
+			ln.Close()
+			srv.Close()
+			return err
+		}
+	}
+	err = srv.Run(ctx, ln)
+	stop() // the receiver stops with the SSH server
+	if herr := hooksDone(); err == nil && herr != nil {
+		err = fmt.Errorf("webhook receiver: %w", herr)
+	}
+	if err != nil {
 		return exitf(ExitError, "%v", err)
 	}
 	return nil
