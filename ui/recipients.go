@@ -251,7 +251,7 @@ func (m *recipientsModel) Recipients() []string {
 	if m.report != nil {
 		list = m.report.Recipients
 	}
-	out, _ := campaign.Audience(list, m.typed, false)
+	out, _, _ := campaign.Audience(list, m.typed, false, campaign.OptedOut{})
 	return out
 }
 

@@ -204,7 +204,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	if stdinUsers > 1 {
 		ps.add("csv", "--csv - and --content-file - cannot both read stdin")
 	}
-	recipients, dups := campaign.Audience(list, typed, true)
+	recipients, dups, _ := campaign.Audience(list, typed, true, campaign.OptedOut{})
 	p.duplicates += dups
 	p.c.Recipients = recipients
 	for _, g := range f.groups {
