@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"spotcast/campaign"
 )
@@ -69,6 +70,29 @@ func TestSuppressionAtSendAndResume(t *testing.T) {
 		rec, err := db.Campaign(sub.CampaignID)
 		if err != nil || rec.Batches[1].State != campaign.StateAccepted {
 			t.Errorf("batch 2 after resume: %v %+v", err, rec)
+		}
+	})
+}
+
+// A STOP reply keeps that number out of the next send's request body;
+// START brings it back.
+func TestStopReplyKeepsNumberOutOfNextSend(t *testing.T) {
+	eachBackend(t, func(t *testing.T, b backend) {
+		db := open(t, b.fresh(t))
+		api := &sendsAPI{}
+		e := &campaign.Engine{API: api, Store: db, Suppressions: db}
+		c := campaign.Campaign{Type: campaign.TypeText, Content: "hello", Recipients: []string{"919876500001", "919876500002"}}
+		now := time.Now()
+		record(t, db, reply("919876500002", "STOP", now), now)
+		sub, err := e.Submit(context.Background(), c, campaign.SubmitOptions{})
+		if err != nil || sub.Suppressed != 1 || !slices.Equal(api.got[0], []string{"919876500001"}) {
+			t.Fatalf("after STOP: %v, suppressed %d, body %v", err, sub.Suppressed, api.got)
+		}
+		later := now.Add(time.Minute)
+		record(t, db, reply("919876500002", "start", later), later)
+		sub, err = e.Submit(context.Background(), c, campaign.SubmitOptions{})
+		if err != nil || sub.Suppressed != 0 || !slices.Equal(api.got[1], c.Recipients) {
+			t.Errorf("after START: %v, suppressed %d, body %v", err, sub.Suppressed, api.got)
 		}
 	})
 }
