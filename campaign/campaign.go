@@ -275,28 +275,47 @@ func Grouped(n int) string {
 	return b.String()
 }
 
+// OptedOut is the suppression list as the audience merge uses it: the
+// set (Engine.SuppressedSet) and the numbers of it that Import already left
+// out of the list (ImportReport.SuppressedNumbers), so that a number both
+// typed and in the list is counted once.
+type OptedOut struct {
+	Set    map[string]bool
+	Listed []string
+}
+
 // Audience is a campaign's recipients from a contact list and the numbers
-// typed one by one, each number once (the first occurrence wins);
-// duplicates counts what was dropped between them (the list is Import's,
-// already de-duplicated). typedFirst puts the typed numbers before the
-// list's: the CLI's --to go first, the composer's typed ones after the
-// CSV. Every face merges through it; it is where suppression will plug in.
-// Only the few typed numbers get a set: a million-row list gets no second
-// map.
-func Audience(list []Recipient, typed []string, typedFirst bool) (recipients []string, duplicates int) {
+// typed one by one, each number once (the first occurrence wins), none of
+// those that opted out; duplicates counts what was dropped between them
+// (the list is Import's, already de-duplicated), left the distinct numbers
+// that opted out and were not already counted at import. typedFirst puts
+// the typed numbers before the list's: the CLI's --to go first, the
+// composer's typed ones after the CSV. Every face merges through it. Only
+// the few typed numbers get a set: a million-row list gets no second map.
+func Audience(list []Recipient, typed []string, typedFirst bool, off OptedOut) (recipients []string, duplicates, left int) {
 	uniq := make([]string, 0, len(typed))
 	mark := make(map[string]bool, len(typed)) // typed numbers kept so far
 	for _, p := range typed {
-		if mark[p] {
+		if _, seen := mark[p]; seen {
 			duplicates++
 			continue
 		}
 		mark[p] = true
 		uniq = append(uniq, p)
 	}
+	for _, p := range off.Listed {
+		if mark[p] {
+			mark[p] = false // in the list, left out there: the typed one is the repeat
+			duplicates++
+		}
+	}
 	out := make([]string, 0, len(list)+len(uniq))
 	if typedFirst {
-		out = append(out, uniq...)
+		for _, p := range uniq {
+			if mark[p] {
+				out = append(out, p)
+			}
+		}
 		for _, r := range list {
 			if mark[r.Phone] {
 				duplicates++
@@ -304,19 +323,28 @@ func Audience(list []Recipient, typed []string, typedFirst bool) (recipients []s
 			}
 			out = append(out, r.Phone)
 		}
-		return out, duplicates
-	}
-	for _, r := range list {
-		out = append(out, r.Phone)
-		if mark[r.Phone] {
-			mark[r.Phone] = false // in the list: the typed one is the repeat
-			duplicates++
+	} else {
+		for _, r := range list {
+			out = append(out, r.Phone)
+			if mark[r.Phone] {
+				mark[r.Phone] = false // in the list: the typed one is the repeat
+				duplicates++
+			}
+		}
+		for _, p := range uniq {
+			if mark[p] {
+				out = append(out, p)
+			}
 		}
 	}
-	for _, p := range uniq {
-		if mark[p] {
-			out = append(out, p)
+	if len(off.Set) == 0 {
+		return out, duplicates, 0
+	}
+	kept := out[:0] // out is ours: filtered in place
+	for _, p := range out {
+		if !off.Set[p] {
+			kept = append(kept, p)
 		}
 	}
-	return out, duplicates
+	return kept, duplicates, len(out) - len(kept)
 }

@@ -232,13 +232,27 @@ func testNumbers(n int) []string {
 func TestAudience(t *testing.T) {
 	list := []Recipient{{Phone: "1"}, {Phone: "2"}}
 	typed := []string{"2", "3", "3"}
-	if got, d := Audience(list, typed, true); strings.Join(got, ",") != "2,3,1" || d != 2 {
+	if got, d, _ := Audience(list, typed, true, OptedOut{}); strings.Join(got, ",") != "2,3,1" || d != 2 {
 		t.Errorf("typed first: %v, %d duplicates", got, d)
 	}
-	if got, d := Audience(list, typed, false); strings.Join(got, ",") != "1,2,3" || d != 2 {
+	if got, d, _ := Audience(list, typed, false, OptedOut{}); strings.Join(got, ",") != "1,2,3" || d != 2 {
 		t.Errorf("list first: %v, %d duplicates", got, d)
 	}
-	if got, d := Audience(nil, nil, true); len(got) != 0 || d != 0 {
+	if got, d, _ := Audience(nil, nil, true, OptedOut{}); len(got) != 0 || d != 0 {
 		t.Errorf("empty: %v %d", got, d)
+	}
+	// Who opted out is left out, from the list and the typed numbers alike.
+	off := OptedOut{Set: map[string]bool{"1": true, "3": true}}
+	for _, first := range []bool{true, false} {
+		if got, d, left := Audience(list, typed, first, off); strings.Join(got, ",") != "2" || d != 2 || left != 2 {
+			t.Errorf("suppressed (typed first %v): %v, %d duplicates, %d left out", first, got, d, left)
+		}
+	}
+	// A number left out of the list at import and typed too is counted
+	// once: the typed one is a duplicate.
+	for _, first := range []bool{true, false} {
+		if got, d, left := Audience([]Recipient{{Phone: "2"}}, []string{"3", "4"}, first, OptedOut{Set: map[string]bool{"3": true}, Listed: []string{"3"}}); len(got) != 2 || d != 1 || left != 0 {
+			t.Errorf("listed and typed (typed first %v): %v, %d duplicates, %d left out", first, got, d, left)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -74,6 +75,10 @@ type Engine struct {
 	// Store keeps campaigns and their events (the database; nil records
 	// nothing: dry runs, tests).
 	Store Store
+	// Suppressions is the list of numbers that opted out (nil: none).
+	// Submit leaves them out before planning and Resume drops them from
+	// batches not yet sent: none reaches a request body.
+	Suppressions Suppressions
 	// Budget is the poll budget every watch of this engine shares.
 	Budget *PollBudget
 	// Now and Clock are time; nil means the real one.
@@ -123,6 +128,11 @@ func (e *Engine) Watch(ctx context.Context, p *Poller, fn func(JobUpdate)) ([]Jo
 // journal, recording its target.
 func (e *Engine) Submit(ctx context.Context, c Campaign, opts SubmitOptions) (*Submission, error) {
 	opts = e.fill(opts)
+	set, err := e.SuppressedSet()
+	if err != nil {
+		return nil, fmt.Errorf("nothing was sent: %w", err)
+	}
+	opts.suppressed = set
 	return Submit(ctx, e.store(), c, opts, e.API.SendRequest)
 }
 
@@ -132,6 +142,11 @@ func (e *Engine) Submit(ctx context.Context, c Campaign, opts SubmitOptions) (*S
 func (e *Engine) Resume(ctx context.Context, campaignID string, includeUnknown, allowTargetChange bool, opts SubmitOptions) (*Submission, error) {
 	opts = e.fill(opts)
 	opts.allowTargetChange = allowTargetChange
+	set, err := e.SuppressedSet()
+	if err != nil {
+		return nil, fmt.Errorf("nothing was sent: %w", err)
+	}
+	opts.suppressed = set
 	return Resume(ctx, e.store(), campaignID, includeUnknown, opts, e.API.SendRequest)
 }
 

@@ -36,6 +36,10 @@ type ImportOptions struct {
 	// is called from one goroutine at a time; an error stops the import and
 	// is returned by Import.
 	OnRecipient func(Recipient) error
+	// Suppressed is the suppression list (see Engine.SuppressedSet): those
+	// numbers are counted in the report's Suppressed and never handed on
+	// as recipients. nil: none.
+	Suppressed map[string]bool
 }
 
 // MaxProblems is how many rejected values (and, apart, warnings) a report
@@ -66,11 +70,17 @@ type ImportProblem struct {
 
 // ImportReport is the outcome of reading a contact list.
 type ImportReport struct {
-	Rows       int    `json:"rows"` // records (contacts in a vCard file)
-	Valid      int    `json:"valid"`
-	Invalid    int    `json:"invalid"`
-	Duplicates int    `json:"duplicates"`
-	Column     string `json:"column"` // header of the column used ("column 1" when headerless)
+	Rows       int `json:"rows"` // records (contacts in a vCard file)
+	Valid      int `json:"valid"`
+	Invalid    int `json:"invalid"`
+	Duplicates int `json:"duplicates"`
+	// Suppressed counts the distinct valid numbers left out because they
+	// opted out (ImportOptions.Suppressed); they are not in Valid.
+	Suppressed int `json:"suppressed"`
+	// SuppressedNumbers are those numbers, in file order (as many as the
+	// suppression list holds at most).
+	SuppressedNumbers []string `json:"-"`
+	Column            string   `json:"column"` // header of the column used ("column 1" when headerless)
 	// Source, when set, says where the numbers came from in words when it
 	// is not one column: typed phone columns, a vCard file.
 	Source   string `json:"source,omitempty"`
@@ -203,7 +213,7 @@ func Import(ctx context.Context, r io.Reader, size int64, opts ImportOptions) (*
 			}
 		}()
 	}
-	m := &merger{rep: rep, sink: opts.OnRecipient, stop: cancel}
+	m := &merger{rep: rep, sink: opts.OnRecipient, stop: cancel, suppressed: opts.Suppressed}
 	merged := make(chan struct{})
 	go func() {
 		m.run(results, est)
@@ -450,6 +460,8 @@ type merger struct {
 	sink    func(Recipient) error
 	sinkErr error
 	stop    func() // ends the read when the sink fails
+	// suppressed numbers are counted, never kept.
+	suppressed map[string]bool
 }
 
 func (m *merger) run(results <-chan *importChunk, est int) {
@@ -492,6 +504,11 @@ func (m *merger) run(results <-chan *importChunk, est int) {
 				}
 				if dup {
 					rep.Duplicates++
+					continue
+				}
+				if m.suppressed[res.phone] {
+					rep.Suppressed++
+					rep.SuppressedNumbers = append(rep.SuppressedNumbers, res.phone)
 					continue
 				}
 				rep.Valid++

@@ -33,6 +33,10 @@ const (
 	// EventThrottled: the API refused a batch with "slow down" (nothing
 	// accepted); it is pending again and tried once more after RetryIn.
 	EventThrottled EventKind = "throttled"
+	// EventSuppressed: numbers of a batch not yet sent were left out of
+	// it at resume because they opted out since the campaign was planned
+	// (Suppressed counts them); the batch's state is unchanged.
+	EventSuppressed EventKind = "suppressed"
 )
 
 // BatchPlan is one batch as planned when the campaign was created.
@@ -457,6 +461,8 @@ func apply(r *CampaignRecord, e Event) string {
 		}
 		b.JobStatus = e.Status
 		b.Total, b.Sent, b.Failed, b.Pending = e.Total, e.Sent, e.Failed, e.Pending
+	case EventSuppressed:
+		// Journaled for the record; the batch's state does not change.
 	default:
 		return fmt.Sprintf("unknown event %q skipped", SanitizeLine(string(e.Kind), 30))
 	}

@@ -78,8 +78,15 @@ type SubmitOptions struct {
 	// OnRequest, when set, hears of each request as it goes out (a face
 	// shows "sending request 3 of 10"); it runs on the sending goroutine.
 	OnRequest func(SendProgress)
+	// LeftOut counts the numbers the face already left out because they
+	// opted out (at import, or typed): the created event records them with
+	// those Submit leaves out itself.
+	LeftOut int
 
 	allowTargetChange bool
+	// suppressed is the suppression list (the engine's port) read at the
+	// start of this send: those numbers never reach a request body.
+	suppressed map[string]bool
 }
 
 // RetryPolicy is how a throttled send (429: nothing was accepted) is tried
@@ -146,6 +153,9 @@ func (o SubmitOptions) now() time.Time {
 type Submission struct {
 	CampaignID string        `json:"campaignId"`
 	Batches    []BatchResult `json:"batches"`
+	// Suppressed counts the numbers left out because they opted out: at
+	// import and send (LeftOut included), or at this resume.
+	Suppressed int `json:"suppressed,omitempty"`
 }
 
 // Submit sends a campaign batch by batch, journaling each batch as pending
@@ -169,13 +179,20 @@ func Submit(ctx context.Context, st Store, c Campaign, opts SubmitOptions, send 
 	if send == nil {
 		return nil, errors.New("campaign.Submit: no SendFunc")
 	}
+	// Who opted out is left out before anything is planned.
+	kept, n := WithoutSuppressed(c.Recipients, opts.suppressed)
+	c.Recipients = kept
+	left := opts.LeftOut + n
+	if n > 0 && len(c.Recipients) == 0 && len(c.GroupIDs) == 0 {
+		return nil, &AllSuppressedError{Suppressed: left}
+	}
 	// The zero time is before every schedule, so only the structure is checked.
 	if ps := c.Validate(time.Time{}); len(ps) > 0 {
 		return nil, ps
 	}
 	now := opts.now()
 	reqs := c.Requests(opts.BatchSize)
-	sub := &Submission{CampaignID: NewCampaignID(now), Batches: make([]BatchResult, len(reqs))}
+	sub := &Submission{CampaignID: NewCampaignID(now), Batches: make([]BatchResult, len(reqs)), Suppressed: left}
 	// The ID is new, so the lock is free; holding it stops a resume of this
 	// campaign (from another process, once `jobs` lists it) from sending
 	// alongside us.
@@ -193,7 +210,7 @@ func Submit(ctx context.Context, st Store, c Campaign, opts SubmitOptions, send 
 	err = st.CreateCampaign(cf, Event{
 		Kind: EventCreated, At: now, CampaignID: sub.CampaignID, CreatedAt: now.UTC(),
 		Operator: opts.Operator, Type: c.Type, Recipients: len(c.Recipients), Groups: len(c.GroupIDs),
-		BatchSize: opts.BatchSize, Plan: plan, ScheduledAt: c.ScheduledAt.UTC(),
+		BatchSize: opts.BatchSize, Plan: plan, ScheduledAt: c.ScheduledAt.UTC(), Suppressed: left,
 		API: opts.Target.API, Sandbox: opts.Target.Sandbox,
 	})
 	if err != nil {
@@ -321,6 +338,33 @@ func notSent(appendEvent func(Event) error, i int, err error) error {
 	return err
 }
 
+// dropSuppressed leaves the suppressed numbers out of reqs[i] for each i
+// in which, journaling each batch that lost some, and returns the batches
+// still to send: one left with nobody (and no group) is not sent.
+func dropSuppressed(st Store, sub *Submission, reqs []Request, which []int, opts SubmitOptions) ([]int, error) {
+	if len(opts.suppressed) == 0 {
+		return which, nil
+	}
+	send := which[:0:0]
+	for _, i := range which {
+		kept, n := WithoutSuppressed(reqs[i].Recipients, opts.suppressed)
+		if n > 0 {
+			if err := st.Append(Event{Kind: EventSuppressed, At: opts.now(), CampaignID: sub.CampaignID, Batch: &i, Suppressed: n, Recipients: len(kept)}); err != nil {
+				return nil, fmt.Errorf("batch %d not sent: %w", i+1, err)
+			}
+			reqs[i].Recipients = kept
+			sub.Batches[i].Recipients = len(kept)
+			sub.Suppressed += n
+		}
+		if len(reqs[i].Recipients) == 0 && len(reqs[i].GroupIDs) == 0 {
+			sub.Batches[i].Err = &AllSuppressedError{Suppressed: n}
+			continue
+		}
+		send = append(send, i)
+	}
+	return send, nil
+}
+
 // RequestHash identifies a request body: the hex SHA-256 (first 16 bytes)
 // of its JSON. The created event records it per batch so that a resume
 // can tell the campaign file still describes what was planned.
@@ -418,6 +462,12 @@ func Resume(ctx context.Context, st Store, campaignID string, includeUnknown boo
 	}
 	for _, i := range which {
 		sub.Batches[i].State, sub.Batches[i].Err = StatePending, nil
+	}
+	// Checked against the plan above; now whoever opted out since is
+	// dropped from the batches still to send, and that is journaled.
+	which, err = dropSuppressed(st, sub, reqs, which, opts)
+	if err != nil {
+		return sub, err
 	}
 	return sub, sendBatches(ctx, st, sub, reqs, which, opts, send)
 }

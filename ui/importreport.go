@@ -19,12 +19,18 @@ func WriteImportReport(out io.Writer, name string, rep *campaign.ImportReport) {
 	fmt.Fprintf(w, "  valid       %d\n", rep.Valid)
 	fmt.Fprintf(w, "  invalid     %d\n", rep.Invalid)
 	fmt.Fprintf(w, "  duplicates  %d\n", rep.Duplicates)
+	if rep.Suppressed > 0 {
+		fmt.Fprintf(w, "  suppressed  %d\n", rep.Suppressed)
+	}
 	if rep.Source != "" {
 		fmt.Fprintf(w, "  numbers from %s\n", campaign.Sanitize(rep.Source))
 	} else {
 		fmt.Fprintf(w, "  numbers from %s\n", ColumnName(rep.Column))
 	}
 	writeNoMobile(w, rep)
+	if rep.Suppressed > 0 {
+		fmt.Fprintf(w, "  %s\n", LeftOutText(rep.Suppressed))
+	}
 	writeProblems(w, "Problems:", rep.Problems, rep.ProblemsOmitted)
 	writeProblems(w, "Warnings (imported):", rep.Warnings, rep.WarningsOmitted)
 }
@@ -71,4 +77,14 @@ func ColumnName(c string) string {
 		return c
 	}
 	return fmt.Sprintf("column %q", campaign.Sanitize(c))
+}
+
+// SuppressedText is the composer's count of the numbers left out because
+// they opted out (Recipients and Review).
+func SuppressedText(n int) string { return commas(n) + " suppressed (opted out)" }
+
+// LeftOutText says how many numbers were left out because they opted out,
+// and where the list is seen (the import report, the send confirmation).
+func LeftOutText(n int) string {
+	return campaign.Plural(n, "number", "numbers") + " left out: they opted out (spotcast optout list)"
 }

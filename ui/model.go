@@ -233,7 +233,7 @@ func (m *Model) draft() reviewDraft {
 	c.GroupIDs = m.recipients.Groups()
 	d := reviewDraft{Report: m.recipients.Report(), CSVPath: m.recipients.CSVPath(),
 		Importing: m.recipients.Importing(), ImportErr: m.recipients.ImportErr(), Media: m.media.Check(),
-		DefaultCountry: m.recipients.DefaultCountry()}
+		DefaultCountry: m.recipients.DefaultCountry(), Suppressed: m.recipients.Suppressed()}
 	at, err := m.schedule.At()
 	if err != nil {
 		d.ScheduleErr = err.Error()

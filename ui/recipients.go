@@ -55,6 +55,22 @@ type importDoneMsg struct {
 	column  string
 	sidecar *campaign.UploadMeta
 	file    csvFile
+	// optedOut is the suppression list the import was read with.
+	optedOut map[string]bool
+}
+
+// optedOutMsg is the suppression list, read off the UI goroutine.
+type optedOutMsg struct {
+	set map[string]bool
+	err error
+}
+
+// loadOptedOut reads the engine's suppression list.
+func loadOptedOut(eng *campaign.Engine) tea.Cmd {
+	return func() tea.Msg {
+		set, err := eng.SuppressedSet()
+		return optedOutMsg{set: set, err: err}
+	}
 }
 
 // csvFile is what a draft remembers of the CSV, to tell on restore that
@@ -172,6 +188,13 @@ type recipientsModel struct {
 	// them, to be fixed.
 	inputRejects []typedReject
 	groupIDs     []string
+	// optedOut is the suppression list as last read (the engine's; the
+	// engine checks again when sending); kept and left are what the
+	// engine's merge keeps and leaves out as opted out beyond the CSV's
+	// own count, counted as the numbers, the list or the CSV change, never
+	// per frame.
+	optedOut   map[string]bool
+	kept, left int
 }
 
 // draftCSV is the CSV a draft was saved with.
@@ -239,20 +262,46 @@ func (m *recipientsModel) Prefill(csvPath string, numbers, groups []string) tea.
 	m.addNumbers(strings.Join(numbers, " "))
 	m.addGroups(strings.Join(groups, " "))
 	if csvPath == "" {
-		return nil
+		return loadOptedOut(m.c.Engine)
 	}
-	return m.importPath(csvPath)
+	return tea.Batch(loadOptedOut(m.c.Engine), m.importPath(csvPath))
 }
 
 // Recipients are the valid numbers, CSV first then typed, de-duplicated (the
 // first occurrence wins).
 func (m *recipientsModel) Recipients() []string {
+	out, _ := m.audience()
+	return out
+}
+
+// audience is the engine's merge of the CSV and the typed numbers, and how
+// many it left out as opted out (beyond the CSV's count at import).
+func (m *recipientsModel) audience() ([]string, int) {
 	var list []campaign.Recipient
 	if m.report != nil {
 		list = m.report.Recipients
 	}
-	out, _ := campaign.Audience(list, m.typed, false)
-	return out
+	out, _, left := campaign.Audience(list, m.typed, false, m.optedOutNow())
+	return out, left
+}
+
+// optedOutNow is the suppression list and what the CSV left out of it.
+func (m *recipientsModel) optedOutNow() campaign.OptedOut {
+	off := campaign.OptedOut{Set: m.optedOut}
+	if m.report != nil {
+		off.Listed = m.report.SuppressedNumbers
+	}
+	return off
+}
+
+// Suppressed counts the numbers left out because they opted out: the
+// CSV's and the typed ones.
+func (m *recipientsModel) Suppressed() int {
+	n := m.left
+	if m.report != nil {
+		n += m.report.Suppressed
+	}
+	return n
 }
 
 func (m *recipientsModel) Groups() []string { return append([]string(nil), m.groupIDs...) }
@@ -286,10 +335,12 @@ type importState struct {
 	report    *campaign.ImportReport
 	id        int
 	importing bool
+	// left changes when the suppression list read anew does.
+	left int
 }
 
 func (m *recipientsModel) importState() importState {
-	return importState{report: m.report, id: m.importID, importing: m.importing}
+	return importState{report: m.report, id: m.importID, importing: m.importing, left: m.left}
 }
 
 // Validate says why the wizard cannot move on yet ("" when it can).
@@ -305,11 +356,7 @@ func (m *recipientsModel) Validate() string {
 
 // total is the distinct numbers: the CSV's and the typed ones not in it.
 func (m *recipientsModel) total() int {
-	n := len(m.typed) - m.dups
-	if m.report != nil {
-		n += len(m.report.Recipients)
-	}
-	return n
+	return m.kept
 }
 
 // Capturing reports whether a text input, a picker or a question has the
@@ -321,6 +368,10 @@ func (m *recipientsModel) Capturing() bool { return m.focus != focusTable }
 func (m *recipientsModel) Modal() bool { return m.importing }
 
 func (m *recipientsModel) Init() tea.Cmd { return nil }
+
+// Focus reads the suppression list afresh: who opted out since shows up
+// in the count as the step opens.
+func (m *recipientsModel) Focus() tea.Cmd { return loadOptedOut(m.c.Engine) }
 
 func (m *recipientsModel) SetSize(width, height int) {
 	m.width, m.height = width, height
@@ -376,6 +427,12 @@ func (m *recipientsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		return m, m.finishImport(msg)
+	case optedOutMsg:
+		if msg.err == nil {
+			m.optedOut = msg.set
+			m.refreshDups()
+		}
+		return m, nil
 	case columnsReadMsg:
 		if msg.id != m.columnsID {
 			return m, nil
@@ -572,8 +629,10 @@ func (m *recipientsModel) updateInput(msg tea.KeyMsg) tea.Cmd {
 				// What was refused stays in the input, to be fixed.
 				in.SetValue(left)
 				in.CursorEnd()
-				return m.setFocus(focusNumbers)
+				return tea.Batch(m.setFocus(focusNumbers), loadOptedOut(m.c.Engine))
 			}
+			m.layoutTables()
+			return loadOptedOut(m.c.Engine)
 		case focusGroups:
 			m.addGroups(v)
 		case focusCountry:
@@ -693,6 +752,7 @@ func (m *recipientsModel) renormalise() {
 func (m *recipientsModel) refreshDups() {
 	m.typedDup = make([]bool, len(m.typed))
 	m.dups = 0
+	defer m.countAudience()
 	if m.report == nil || len(m.typed) == 0 {
 		return
 	}
@@ -706,6 +766,14 @@ func (m *recipientsModel) refreshDups() {
 			m.dups++
 		}
 	}
+}
+
+// countAudience counts, through the engine's one merge, the recipients it
+// keeps and those it leaves out as opted out (beyond the CSV's count at
+// import: typed numbers, and list numbers that opted out since).
+func (m *recipientsModel) countAudience() {
+	out, left := m.audience()
+	m.kept, m.left = len(out), left
 }
 
 func (m *recipientsModel) addGroups(s string) {
@@ -887,7 +955,7 @@ func (m *recipientsModel) importWith(p, column string) tea.Cmd {
 	m.progCh = ch
 	opts := campaign.ImportOptions{PhoneColumn: column, DefaultCountry: m.defaultCountry, International: m.international}
 	return tea.Batch(
-		importFileCmd(ctx, m.importID, full, opts, ch),
+		importFileCmd(ctx, m.importID, full, opts, ch, m.c.Engine),
 		waitImportProgress(m.importID, ch),
 	)
 }
@@ -947,6 +1015,7 @@ func (m *recipientsModel) finishImport(msg importDoneMsg) tea.Cmd {
 		m.recTable, m.probTable = components.Table{}, components.Table{}
 	}
 	m.csvPath, m.report, m.column, m.file = msg.path, msg.report, msg.column, msg.file
+	m.optedOut = msg.optedOut
 	m.importErr, m.errPath = nil, ""
 	if sc := msg.sidecar; sc != nil {
 		m.notice = "read as it was uploaded: " + sidecarWords(sc)
@@ -1040,9 +1109,15 @@ func (m *recipientsModel) openColumns(msg columnsReadMsg) {
 
 // importFileCmd opens and imports a file off the UI goroutine. Everything it
 // needs is passed in: it never reads the model.
-func importFileCmd(ctx context.Context, id int, path string, opts campaign.ImportOptions, ch chan campaign.ImportProgress) tea.Cmd {
+func importFileCmd(ctx context.Context, id int, path string, opts campaign.ImportOptions, ch chan campaign.ImportProgress, eng *campaign.Engine) tea.Cmd {
 	return func() tea.Msg {
 		defer close(ch)
+		// Who opted out never gets into the list (the engine's list).
+		set, err := eng.SuppressedSet()
+		if err != nil {
+			return importDoneMsg{id: id, path: path, err: err, column: opts.PhoneColumn}
+		}
+		opts.Suppressed = set
 		// An upload remembers what it was checked with; what the operator
 		// set here wins.
 		sc, err := campaign.ReadUploadMeta(path)
@@ -1072,7 +1147,7 @@ func importFileCmd(ctx context.Context, id int, path string, opts campaign.Impor
 			}
 		}
 		rep, file, err := importFile(ctx, path, opts)
-		return importDoneMsg{id: id, path: path, report: rep, err: err, column: opts.PhoneColumn, sidecar: sc, file: file}
+		return importDoneMsg{id: id, path: path, report: rep, err: err, column: opts.PhoneColumn, sidecar: sc, file: file, optedOut: set}
 	}
 }
 
@@ -1193,6 +1268,9 @@ func (m *recipientsModel) summaryView() string {
 		typed += " · digits are country code + number"
 	}
 	lines = append(lines, components.WrapLine(campaign.SanitizeLine(typed, 0), w))
+	if n := m.Suppressed(); n > 0 {
+		lines = append(lines, st.Warning.Render(SuppressedText(n)))
+	}
 	if len(m.groupIDs) > 0 {
 		lines = append(lines, st.Muted.Render(campaign.SanitizeLine("groups: "+strings.Join(m.groupIDs, ", "), w)))
 	}

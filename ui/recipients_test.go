@@ -223,6 +223,7 @@ func bigReport(n int) *campaign.ImportReport {
 
 func withReport(m *recipientsModel, path string, r *campaign.ImportReport) {
 	m.csvPath, m.report = path, r
+	m.refreshDups() // as finishImport does
 	m.layoutTables()
 }
 

@@ -35,6 +35,8 @@ type reviewDraft struct {
 	Media mediaCheck
 	// DefaultCountry is Recipients' (a typed test number is read in it).
 	DefaultCountry string
+	// Suppressed counts the numbers Recipients left out as opted out.
+	Suppressed int
 }
 
 type reviewMode int
@@ -413,6 +415,8 @@ func (s *reviewStep) submit(c campaign.Campaign, test bool, number string) tea.C
 	opts := campaign.SubmitOptions{Operator: s.c.Operator, BatchSize: s.batchSize, Now: s.c.Clock}
 	if test {
 		opts.BatchSize = 0
+	} else {
+		opts.LeftOut = s.d.Suppressed
 	}
 	st := &sendStatus{}
 	s.status = st
@@ -676,6 +680,9 @@ func (s *reviewStep) card() []string {
 	rows = append(rows, row("Type", fmt.Sprintf("%s · %s / %s characters", c.Type, commas(campaign.Chars(c.Content)), commas(c.Type.ContentLimit()))))
 	who := campaign.Plural(len(c.Recipients), "recipient", "recipients") + " · " + campaign.Plural(len(c.GroupIDs), "group", "groups")
 	rows = append(rows, row("To", who))
+	if n := s.d.Suppressed; n > 0 {
+		rows = append(rows, row("", st.Warning.Render(SuppressedText(n))))
+	}
 	if r := s.d.Report; r != nil {
 		rows = append(rows, row("", fmt.Sprintf("from %s: %s, %s invalid, %s dropped",
 			filepath.Base(campaign.Sanitize(s.d.CSVPath)), campaign.Plural(r.Rows, "row", "rows"), commas(r.Invalid),

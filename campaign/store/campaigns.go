@@ -199,6 +199,9 @@ func (s *DB) Append(e campaign.Event) error {
 		if err != nil {
 			return err
 		}
+		if e.Kind == campaign.EventSuppressed {
+			return s.insertEvent(tx, e) // for the record: the batch is unchanged
+		}
 		set, args := "", []any{}
 		switch e.Kind {
 		case campaign.EventPending:

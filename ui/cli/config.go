@@ -76,12 +76,13 @@ func (a *app) connect(needKey bool) (*conn, error) {
 	}
 	c.store = db
 	c.engine = &campaign.Engine{
-		Store:   db,
-		API:     c.client,
-		Target:  campaign.NewTarget(c.client.BaseURL(), c.sandbox),
-		KeyHint: maskKey(key),
-		Budget:  campaign.NewPollBudget(a.g.pollRate),
-		Now:     a.now,
+		Store:        db,
+		Suppressions: db,
+		API:          c.client,
+		Target:       campaign.NewTarget(c.client.BaseURL(), c.sandbox),
+		KeyHint:      maskKey(key),
+		Budget:       campaign.NewPollBudget(a.g.pollRate),
+		Now:          a.now,
 	}
 	return c, nil
 }

@@ -59,6 +59,8 @@ type importOpts struct {
 	international bool
 	// onRecipient streams the recipients out (see campaign.ImportOptions).
 	onRecipient func(campaign.Recipient) error
+	// suppressed is the suppression list: those numbers are left out.
+	suppressed map[string]bool
 }
 
 // importFile opens path ('-' = stdin) and imports it. Errors name the file.
@@ -80,6 +82,7 @@ func (a *app) importFile(ctx context.Context, path string, o importOpts) (*campa
 		DefaultCountry: a.g.defaultCountry,
 		International:  o.international,
 		OnRecipient:    o.onRecipient,
+		Suppressed:     o.suppressed,
 	})
 	if err != nil {
 		if ctx.Err() != nil {
@@ -122,7 +125,11 @@ func (a *app) runImport(ctx context.Context, path string, f importFlags) error {
 		}
 		defer out.discardCSV()
 	}
-	rep, err := a.importFile(ctx, path, importOpts{phoneColumn: f.phoneColumn, international: f.international, onRecipient: out.recipient})
+	suppressed, err := a.suppressedSet()
+	if err != nil {
+		return err
+	}
+	rep, err := a.importFile(ctx, path, importOpts{phoneColumn: f.phoneColumn, international: f.international, onRecipient: out.recipient, suppressed: suppressed})
 	if err != nil {
 		if ctx.Err() != nil {
 			out.abort("interrupted")
@@ -148,6 +155,9 @@ func (a *app) runImport(ctx context.Context, path string, f importFlags) error {
 	}
 	if err := out.w.Flush(); err != nil {
 		return exitf(ExitError, "writing the report: %v", err)
+	}
+	if rep.Valid == 0 && rep.Suppressed > 0 {
+		return exitf(ExitInvalid, "%s: every valid number in it opted out (%d); nothing to send to", displayPath(path), rep.Suppressed)
 	}
 	if rep.Valid == 0 {
 		return exitf(ExitInvalid, "%s: no valid numbers in %d row(s); nothing to send to", displayPath(path), rep.Rows)
@@ -240,7 +250,7 @@ func (o *importOutput) finishJSON(rep *campaign.ImportReport) {
 		Suppressed      int                      `json:"suppressed"`
 		Problems        []campaign.ImportProblem `json:"problems"`
 		ProblemsOmitted int                      `json:"problemsOmitted"`
-	}{rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, 0, rep.Problems, rep.ProblemsOmitted}
+	}{rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, rep.Suppressed, rep.Problems, rep.ProblemsOmitted}
 	if tail.Problems == nil {
 		tail.Problems = []campaign.ImportProblem{}
 	}

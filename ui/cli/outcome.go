@@ -78,6 +78,10 @@ func (a *app) sendFailure(err error, sub *campaign.Submission, c *conn) error {
 			resume = "; send what is left with `spotcast resume " + sub.CampaignID + "`"
 		}
 	}
+	var all *campaign.AllSuppressedError
+	if errors.As(err, &all) {
+		return exitf(ExitInvalid, "%s; see `spotcast optout list`", all.Error())
+	}
 	var te *campaign.ThrottledError
 	if errors.As(err, &te) {
 		return exitf(ExitRejected, "%s%s%s", campaign.Sanitize(te.Error()), where, orDefault(resume, "; try again later"))

@@ -80,6 +80,8 @@ type plan struct {
 	requests   []campaign.Request
 	invalid    int
 	duplicates int
+	// suppressed counts the numbers left out because they opted out.
+	suppressed int
 	test       bool
 	loc        *time.Location
 }
@@ -124,6 +126,10 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	var ps problemList
 	now := a.now()
 	p := &plan{loc: time.Local}
+	suppressed, err := a.suppressedSet()
+	if err != nil {
+		return nil, err
+	}
 
 	typ, err := campaign.ParseMessageType(f.typ)
 	if err != nil {
@@ -166,6 +172,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	// numbers, then the CSV's, each once.
 	var typed []string
 	var list []campaign.Recipient
+	var listed []string // the list's numbers left out at import
 	for _, raw := range f.to {
 		ph, err := campaign.PhoneOptions{DefaultCountry: a.g.defaultCountry, International: f.international}.Normalize(raw)
 		if err != nil {
@@ -180,7 +187,7 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 		if f.csv == "-" {
 			stdinUsers++
 		}
-		rep, err := a.importFile(ctx, f.csv, importOpts{phoneColumn: f.phoneColumn, international: f.international})
+		rep, err := a.importFile(ctx, f.csv, importOpts{phoneColumn: f.phoneColumn, international: f.international, suppressed: suppressed})
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return nil, ctx.Err()
@@ -188,15 +195,19 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 			ps.add("csv", "%v", err)
 			csvFailed = true
 		default:
-			fmt.Fprintf(a.errOut, "%s: %d rows, %d valid, %d invalid, %d duplicates (numbers from %s)\n",
-				displayPath(f.csv), rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, ui.ColumnName(rep.Column))
+			fmt.Fprintf(a.errOut, "%s: %d rows, %d valid, %d invalid, %d duplicates%s (numbers from %s)\n",
+				displayPath(f.csv), rep.Rows, rep.Valid, rep.Invalid, rep.Duplicates, suppressedPart(rep.Suppressed), ui.ColumnName(rep.Column))
 			p.invalid += rep.Invalid
 			p.duplicates += rep.Duplicates
-			if rep.Valid == 0 {
+			p.suppressed += rep.Suppressed
+			if rep.Valid == 0 && rep.Suppressed > 0 {
+				csvFailed = true
+				ps.add("csv", "%s: every valid number in it opted out (%s); see `spotcast optout list`", displayPath(f.csv), plural(rep.Suppressed, "number"))
+			} else if rep.Valid == 0 {
 				csvFailed = true
 				ps.add("csv", "%s has no valid numbers (%d invalid); see `spotcast import %s`", displayPath(f.csv), rep.Invalid, f.csv)
 			}
-			list = rep.Recipients
+			list, listed = rep.Recipients, rep.SuppressedNumbers
 		}
 	} else if f.phoneColumn != "" {
 		ps.add("phone-column", "--phone-column needs --csv")
@@ -204,7 +215,8 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 	if stdinUsers > 1 {
 		ps.add("csv", "--csv - and --content-file - cannot both read stdin")
 	}
-	recipients, dups := campaign.Audience(list, typed, true)
+	recipients, dups, left := campaign.Audience(list, typed, true, campaign.OptedOut{Set: suppressed, Listed: listed})
+	p.suppressed += left
 	p.duplicates += dups
 	p.c.Recipients = recipients
 	for _, g := range f.groups {
@@ -247,6 +259,9 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 		if pr.Field == campaign.FieldRecipients && (p.invalid > 0 || f.testTo != "" || csvFailed) && len(ps) > 0 {
 			continue
 		}
+		if pr.Field == campaign.FieldRecipients && p.suppressed > 0 {
+			pr.Message = ui.LeftOutText(p.suppressed) + ", and no one else is left to send to"
+		}
 		if pr.Field == campaign.FieldContent && contentFailed {
 			continue
 		}
@@ -256,6 +271,9 @@ func (a *app) buildPlan(ctx context.Context, f sendFlags) (*plan, error) {
 		return nil, err
 	}
 	p.c = sent
+	if p.test {
+		p.suppressed = 0 // the list is not sent to
+	}
 	p.requests = sent.Requests(f.batchSize)
 	return p, nil
 }
@@ -347,7 +365,7 @@ func (a *app) runSend(ctx context.Context, f sendFlags) error {
 		}
 	}
 
-	sub, sendErr := c.engine.Submit(ctx, p.c, campaign.SubmitOptions{BatchSize: f.batchSize, Operator: operator(a.getenv)})
+	sub, sendErr := c.engine.Submit(ctx, p.c, campaign.SubmitOptions{BatchSize: f.batchSize, Operator: operator(a.getenv), LeftOut: p.suppressed})
 	if sub == nil && sendErr != nil {
 		if ctx.Err() != nil {
 			return exitf(ExitInterrupted, "interrupted before anything was sent")
@@ -423,6 +441,9 @@ func (a *app) checkMedia(ctx context.Context, eng *campaign.Engine, c campaign.C
 }
 
 func (a *app) printDryRun(p *plan) error {
+	if p.suppressed > 0 {
+		fmt.Fprintln(a.errOut, ui.LeftOutText(p.suppressed)+".")
+	}
 	fmt.Fprintf(a.errOut, "Dry run: %s to %s in %d request(s), %s. Nothing sent.\n",
 		p.c.Type, audience(len(p.c.Recipients), len(p.c.GroupIDs)), len(p.requests), whenText(p.c.ScheduledAt, p.loc))
 	return writeJSON(a.out, p.requests)
@@ -433,6 +454,9 @@ func (a *app) confirm(ctx context.Context, p *plan, c *conn) (bool, error) {
 	what := audience(len(p.c.Recipients), len(p.c.GroupIDs))
 	if p.test {
 		what = "1 recipient (test send to " + p.c.Recipients[0] + ")"
+	}
+	if p.suppressed > 0 && !p.test {
+		fmt.Fprintln(a.errOut, ui.LeftOutText(p.suppressed)+".")
 	}
 	fmt.Fprintf(a.errOut, "Send %s to %s in %s, %s, through %s? [y/N] ",
 		p.c.Type, what, campaign.Plural(len(p.requests), "request", "requests"), whenText(p.c.ScheduledAt, p.loc), targetText(c))
@@ -491,7 +515,7 @@ type requestJSON struct {
 }
 
 func newSendJSON(sub *campaign.Submission, p *plan, c *conn, o campaign.Outcome, results []campaign.JobResult) *sendJSON {
-	out := &sendJSON{CampaignID: sub.CampaignID, Requests: []requestJSON{}, Invalid: p.invalid, Duplicates: p.duplicates,
+	out := &sendJSON{CampaignID: sub.CampaignID, Requests: []requestJSON{}, Invalid: p.invalid, Duplicates: p.duplicates, Suppressed: sub.Suppressed,
 		API: c.engine.Target.API, Sandbox: c.engine.Target.Sandbox,
 		Incomplete: o.Incomplete(), NotSent: o.NotSent + o.Rejected, Unknown: o.Unknown}
 	byJob := map[string]campaign.JobResult{}
@@ -566,6 +590,9 @@ func (a *app) printSent(sub *campaign.Submission, p *plan, toErr, hint, sandboxe
 	}
 	fmt.Fprintf(w, "%s %s: %s to %s, %s.\n", label, sub.CampaignID,
 		p.c.Type, audience(len(p.c.Recipients), len(p.c.GroupIDs)), whenText(p.c.ScheduledAt, p.loc))
+	if sub.Suppressed > 0 {
+		fmt.Fprintf(w, "  %s.\n", ui.LeftOutText(sub.Suppressed))
+	}
 	for _, b := range sub.Batches {
 		fmt.Fprintf(w, "  request %d: %s", b.Index+1, audience(b.Recipients, b.Groups))
 		switch {
@@ -606,4 +633,12 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// suppressedPart is ", 2 suppressed" for a summary line, or "".
+func suppressedPart(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d suppressed", n)
 }
