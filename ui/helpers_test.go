@@ -52,7 +52,8 @@ func rootModel(t *testing.T, opts Options) *Model {
 	m := tm.(*Model)
 	t.Cleanup(func() { _ = m.Close() })
 	m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-	m.review.tick = nil // the Sending line's redraw would sleep in tests
+	m.review.tick = nil                                                      // the Sending line's redraw would sleep in tests
+	m.deviceTick, m.progress.funnel.tick, m.jobs.funnel.tick = nil, nil, nil // the funnel refreshes every few seconds
 	return m
 }
 

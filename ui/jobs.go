@@ -98,6 +98,8 @@ type jobsModel struct {
 
 	// polls runs the engine's watch policy on the running jobs on screen.
 	polls pollPump
+	// funnel is the selected campaign's delivery funnel.
+	funnel *funnelPanel
 
 	// Seams for tests: the status request and the timer.
 	fetch func(ctx context.Context, id string) (*campaign.Job, error)
@@ -111,7 +113,8 @@ type jobsModel struct {
 var _ common.Component = (*jobsModel)(nil)
 
 func newJobs(c *common.Common) *jobsModel {
-	return &jobsModel{c: c, keys: newJobsKeys(), warned: map[string]bool{}, live: map[string]*liveJob{}, tick: tea.Tick}
+	return &jobsModel{c: c, keys: newJobsKeys(), warned: map[string]bool{}, live: map[string]*liveJob{}, tick: tea.Tick,
+		funnel: newFunnelPanel(c, "jobs")}
 }
 
 // Open reads the journal afresh (off the UI goroutine) and starts polling.
@@ -157,16 +160,39 @@ func (m *jobsModel) Close() {
 	m.gen++
 	m.open, m.loading = false, false
 	m.polls.stop()
+	m.funnel.Stop()
+}
+
+// Modal: the funnel's drill-down has the keyboard (esc goes back in it).
+func (m *jobsModel) Modal() bool { return m.funnel.Drilling() }
+
+// watchFunnel follows the selected campaign's funnel.
+func (m *jobsModel) watchFunnel() tea.Cmd {
+	id := ""
+	if r := m.selected(); r != nil {
+		id = r.CampaignID
+	}
+	cmd := m.funnel.Watch(id)
+	m.layoutTable()
+	return cmd
 }
 
 func (m *jobsModel) Init() tea.Cmd { return nil }
 
 func (m *jobsModel) SetSize(width, height int) {
 	m.width, m.height = width, height
+	m.funnel.SetSize(width, height)
 	m.layoutTable()
 }
 
 func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if cmd, ok := m.funnel.Update(msg); ok {
+		if m.open {
+			m.layoutTable() // the funnel's first report takes room
+			return m, cmd
+		}
+		return m, nil
+	}
 	switch msg := msg.(type) {
 	case jobsLoadedMsg:
 		if msg.gen != m.gen {
@@ -184,7 +210,7 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		m.table.SetRows(len(m.records))
 		m.layoutTable()
-		return m, m.poll()
+		return m, tea.Batch(m.poll(), m.watchFunnel())
 	case pumpTickMsg:
 		if msg.owner != "jobs" || !m.open || !m.polls.woken(msg, m.gen) {
 			return m, nil
@@ -311,9 +337,15 @@ func (m *jobsModel) fetchCmd(id string) tea.Cmd {
 
 func (m *jobsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
+	if m.funnel.Drilling() {
+		return m.funnel.Key(msg)
+	}
 	t := &m.table
 	before := t.Offset
 	switch {
+	case m.funnel.OpenKey(msg):
+		m.funnel.Open()
+		return nil
 	case key.Matches(msg, k.Quit):
 		return func() tea.Msg { return progressQuitMsg{} }
 	case key.Matches(msg, k.Reload):
@@ -325,10 +357,11 @@ func (m *jobsModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	m.notice = ""
 	m.layoutTable() // the new selection's details may take other room
+	cmd := m.watchFunnel()
 	if t.Offset != before {
-		return m.poll() // rows scrolled into view get their status now
+		return tea.Batch(cmd, m.poll()) // rows scrolled into view get their status now
 	}
-	return nil
+	return cmd
 }
 
 func (m *jobsModel) selected() *campaign.CampaignRecord {
@@ -388,7 +421,7 @@ func (m *jobsModel) headLines() int {
 // up to detailBatches lines (the last one saying how many more), leaving
 // the list room for at least two campaigns.
 func (m *jobsModel) shownBatches(r campaign.CampaignRecord) int {
-	room := m.height - m.headLines() - 2*rowLines - 2 - len(m.hintLines(r, max(20, m.width)))
+	room := m.height - m.headLines() - 2*rowLines - 2 - len(m.hintLines(r, max(20, m.width))) - len(m.funnel.Lines(max(20, m.width)))
 	room = max(min(room, detailBatches), 0)
 	if len(r.Batches) <= room {
 		return len(r.Batches)
@@ -406,6 +439,7 @@ func (m *jobsModel) detailLines() int {
 	if shown < len(r.Batches) {
 		n++
 	}
+	n += len(m.funnel.Lines(max(20, m.width)))
 	return n + len(m.hintLines(*r, max(20, m.width)))
 }
 
@@ -417,6 +451,9 @@ func (m *jobsModel) layoutTable() {
 func (m *jobsModel) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
+	}
+	if m.funnel.Drilling() {
+		return m.funnel.DrillView(m.width, m.height)
 	}
 	st := m.c.Styles
 	w := max(20, m.width)
@@ -606,6 +643,7 @@ func (m *jobsModel) detailView(w int) []string {
 		}
 		out = append(out, campaign.SanitizeLine(m.batchLine(b), w))
 	}
+	out = append(out, m.funnel.Lines(w)...)
 	for _, l := range m.hintLines(*r, w) {
 		out = append(out, st.Warning.Render(l))
 	}
@@ -671,14 +709,21 @@ func (m *jobsModel) batchLine(b campaign.BatchRecord) string {
 
 func (m *jobsModel) ShortHelp() []key.Binding {
 	k := m.keys
+	if m.funnel.Drilling() {
+		return m.funnel.help()
+	}
 	out := []key.Binding{k.Move}
 	if r := m.selected(); r != nil {
 		out = append(out, k.Watch)
 	}
+	out = append(out, m.funnel.help()...)
 	return append(out, k.Reload, k.Quit)
 }
 
 func (m *jobsModel) FullHelp() [][]key.Binding {
 	k := m.keys
-	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End}, {k.Watch, k.Reload, k.Quit}}
+	if m.funnel.Drilling() {
+		return [][]key.Binding{m.funnel.help()}
+	}
+	return [][]key.Binding{{k.Up, k.Down, k.PgUp, k.PgDown, k.Home, k.End}, append([]key.Binding{k.Watch}, append(m.funnel.help(), k.Reload, k.Quit)...)}
 }

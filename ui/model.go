@@ -136,6 +136,10 @@ type Model struct {
 	// worked, or there was nothing to save).
 	draftSaveErr error
 	draftTick    func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
+	// device: since when WhatsSpot's device is disconnected (zero: it is
+	// not known to be), polled with deviceTick (nil: once).
+	device     time.Time
+	deviceTick func(d time.Duration, fn func(time.Time) tea.Msg) tea.Cmd
 	// sent: the composed campaign went to the progress view; there is no
 	// draft to keep until a new one is composed.
 	sent bool
@@ -166,6 +170,7 @@ func newModel(c *common.Common) *Model {
 		jobs:       newJobs(c),
 		resume:     newResumeScreen(c),
 		draftTick:  tea.Tick,
+		deviceTick: tea.Tick,
 	}
 	m.syncType()
 	return m
@@ -245,6 +250,10 @@ func (m *Model) draft() reviewDraft {
 
 func (m *Model) Init() tea.Cmd {
 	cmds := append([]tea.Cmd{}, m.initCmds...)
+	if m.deviceTick != nil {
+		// The device is first read just after the screens' own first reads.
+		cmds = append(cmds, m.deviceTick(deviceFirst, func(time.Time) tea.Msg { return deviceTickMsg{} }))
+	}
 	if f, ok := m.screen(m.active).(focuser); ok {
 		cmds = append(cmds, f.Focus())
 	}
@@ -413,6 +422,10 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case resendFailedMsg:
 		return m.resendFailed(msg)
+	case deviceTickMsg:
+		return m.pollDevice()
+	case deviceMsg:
+		return m.onDevice(msg)
 	}
 	// Everything else (async results, ticks, cursor blinks) goes to every
 	// screen: an import or a poll must land even when its screen is hidden.
@@ -554,5 +567,5 @@ func (m *Model) View() string {
 	// A long refusal borrows rows from the body until the next key.
 	bh := max(h-headerRows-max(lipgloss.Height(status), statusRows)-lipgloss.Height(helpView), 1)
 	body := components.PlainBox(m.screen(m.active).View(), bw, bh)
-	return components.AppBox(strings.Join([]string{m.headerView(), "", body, status, helpView}, "\n"))
+	return components.AppBox(strings.Join([]string{m.headerView(), body, status, helpView}, "\n"))
 }

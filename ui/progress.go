@@ -135,6 +135,9 @@ type progressModel struct {
 	exportErr error
 	notice    string
 
+	// funnel is the campaign's delivery funnel from the webhooks.
+	funnel *funnelPanel
+
 	// polls runs the watch policy for these jobs.
 	polls      pollPump
 	outcomeSub *campaign.Submission // what was sent, for the outcome line
@@ -148,12 +151,14 @@ var _ common.Component = (*progressModel)(nil)
 
 func newProgress(c *common.Common) *progressModel {
 	m := &progressModel{
-		c:    c,
-		keys: newProgressKeys(),
-		tick: tea.Tick,
+		c:      c,
+		keys:   newProgressKeys(),
+		tick:   tea.Tick,
+		funnel: newFunnelPanel(c, "progress"),
 		bar: progress.New(progress.WithWidth(40), progress.WithoutPercentage(),
 			progress.WithSolidFill("#25D366"), progress.WithColorProfile(c.Renderer.ColorProfile())),
 	}
+	m.funnel.onceHeard = true
 	m.SetSize(c.Width, c.Height)
 	return m
 }
@@ -170,6 +175,7 @@ func (m *progressModel) reset() {
 	m.campaignID = ""
 	m.batches, m.jobs, m.byID = nil, nil, nil
 	m.polls.stop()
+	m.funnel.Stop()
 	m.outcomeSub = nil
 	m.message, m.syncTo, m.syncLines = nil, nil, nil
 	m.tally.reset(nil)
@@ -229,7 +235,7 @@ func (m *progressModel) StartSubmission(s *campaign.Submission) tea.Cmd {
 		}
 		m.batches = append(m.batches, b)
 	}
-	return m.startPolling()
+	return tea.Batch(m.startPolling(), m.funnel.Watch(m.campaignID))
 }
 
 // addJob watches j (in batch order) and counts it in.
@@ -269,7 +275,7 @@ func (m *progressModel) StartWatchCampaign(r campaign.CampaignRecord) tea.Cmd {
 		}
 		m.batches = append(m.batches, res)
 	}
-	return m.startPolling()
+	return tea.Batch(m.startPolling(), m.funnel.Watch(m.campaignID))
 }
 
 // stop forgets the jobs; late poll replies are dropped (the generation
@@ -288,6 +294,7 @@ func (m *progressModel) successor() *progressModel {
 	np := newProgress(m.c)
 	np.gen = m.gen
 	np.fetch, np.tick = m.fetch, m.tick
+	np.funnel.tick = m.funnel.tick
 	return np
 }
 
@@ -417,8 +424,12 @@ func (m *progressModel) SetSize(width, height int) {
 	m.width, m.height = width, height
 	m.bar.Width = min(50, max(10, width-12))
 	m.syncLines = nil
+	m.funnel.SetSize(width, height)
 	m.measure()
 }
+
+// Modal: the funnel's drill-down has the keyboard (esc goes back in it).
+func (m *progressModel) Modal() bool { return m.funnel.Drilling() }
 
 func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	cmd := m.update(msg)
@@ -429,6 +440,9 @@ func (m *progressModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *progressModel) update(msg tea.Msg) tea.Cmd {
+	if cmd, ok := m.funnel.Update(msg); ok {
+		return cmd
+	}
 	switch msg := msg.(type) {
 	case pumpTickMsg:
 		if msg.owner != "progress" || !m.polls.woken(msg, m.gen) {
@@ -479,7 +493,8 @@ func (m *progressModel) update(msg tea.Msg) tea.Cmd {
 // ours: the messages that can change what the view shows.
 func ours(msg tea.Msg) bool {
 	switch msg.(type) {
-	case pumpTickMsg, jobStatusMsg, clockTickMsg, exportDoneMsg, journalErrMsg, resumedMsg, tea.KeyMsg:
+	case pumpTickMsg, jobStatusMsg, clockTickMsg, exportDoneMsg, journalErrMsg, resumedMsg, tea.KeyMsg,
+		funnelReportMsg, funnelRecipientsMsg, funnelExportMsg:
 		return true
 	}
 	return false
@@ -553,9 +568,14 @@ func (m *progressModel) failures() []failedRow {
 
 func (m *progressModel) handleKey(msg tea.KeyMsg) tea.Cmd {
 	k := m.keys
+	if m.funnel.Drilling() {
+		return m.funnel.Key(msg)
+	}
 	switch {
 	case key.Matches(msg, k.Quit):
 		return func() tea.Msg { return progressQuitMsg{} }
+	case m.funnel.OpenKey(msg):
+		m.funnel.Open()
 	case m.Done() && key.Matches(msg, k.Resume) && m.outcome().Resumable():
 		return m.resumeCmd()
 	case m.Done() && key.Matches(msg, k.Export) && m.tally.failCount() > 0:

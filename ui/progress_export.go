@@ -17,10 +17,7 @@ import (
 // reach it and no other operator can).
 func (m *progressModel) exportCmd() tea.Cmd {
 	rows := m.failures()
-	dir := filepath.Join(m.c.StateDir, "exports")
-	if m.c.OwnCampaignsOnly && m.c.ImportDir != "" {
-		dir = filepath.Join(m.c.ImportDir, "exports")
-	}
+	dir := exportDir(m.c)
 	name := m.campaignID
 	if name == "" && len(m.jobs) > 0 {
 		name = m.jobs[0].id

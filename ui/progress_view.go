@@ -68,6 +68,9 @@ func (m *progressModel) View() string {
 	if m.width <= 0 || m.height <= 0 {
 		return ""
 	}
+	if m.funnel.Drilling() {
+		return m.funnel.DrillView(m.width, m.height)
+	}
 	head, body := m.compose()
 	lines := append(head, m.bodyLines(body, m.height-len(head))...)
 	return clampView(strings.Join(lines, "\n"), m.width, m.height)
@@ -109,6 +112,9 @@ func (m *progressModel) compose() (head []string, body []section) {
 	}
 	if len(m.jobs) == 0 && len(m.batches) == 0 {
 		head = append(head, st.Muted.Render("Nothing sent yet."))
+	}
+	if fl := m.funnel.Lines(w); len(fl) > 0 {
+		head = append(head, fl...)
 	}
 	if m.notice != "" {
 		head = append(head, st.Warning.Render(campaign.SanitizeLine(m.notice, w)))
@@ -509,6 +515,9 @@ func fmtDuration(d time.Duration) string {
 // ShortHelp stays short enough for 60 columns: the rest is in FullHelp.
 func (m *progressModel) ShortHelp() []key.Binding {
 	k := m.keys
+	if m.funnel.Drilling() {
+		return m.funnel.help()
+	}
 	out := []key.Binding{k.Detach}
 	if m.Done() {
 		out = []key.Binding{k.Quit}
@@ -518,6 +527,7 @@ func (m *progressModel) ShortHelp() []key.Binding {
 			out = append(out, k.Resume)
 		}
 	}
+	out = append(out, m.funnel.help()...)
 	if m.body.overflows() {
 		out = append(out, k.Scroll.Up)
 	}
@@ -526,6 +536,9 @@ func (m *progressModel) ShortHelp() []key.Binding {
 
 func (m *progressModel) FullHelp() [][]key.Binding {
 	k := m.keys
+	if m.funnel.Drilling() {
+		return [][]key.Binding{m.funnel.help()}
+	}
 	col := []key.Binding{k.Detach}
 	if m.Done() {
 		col = []key.Binding{k.Quit}
@@ -539,6 +552,7 @@ func (m *progressModel) FullHelp() [][]key.Binding {
 			col = append(col, k.Resend)
 		}
 	}
+	col = append(col, m.funnel.help()...)
 	s := k.Scroll
 	return [][]key.Binding{col, {s.Up, s.Down, s.PgUp, s.Home}}
 }

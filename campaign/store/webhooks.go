@@ -272,28 +272,14 @@ func (s *DB) SuppressedSet() (map[string]bool, error) {
 	return set, nil
 }
 
-// Funnel is what became of a campaign's recipients (SPEC 9 report):
-// cumulative (a read message was also delivered and sent).
-type Funnel struct {
-	Accepted   int `json:"accepted"`
-	Sent       int `json:"sent"`
-	Delivered  int `json:"delivered"`
-	Read       int `json:"read"`
-	Replied    int `json:"replied"`
-	Failed     int `json:"failed"`
-	Suppressed int `json:"suppressed"`
-	NotSent    int `json:"notSent"`
-	Unknown    int `json:"unknown"`
-}
+// The funnel's types are the campaign's (its FunnelReader port).
+type (
+	Funnel         = campaign.Funnel
+	Report         = campaign.Report
+	RecipientState = campaign.RecipientState
+)
 
-// Report is a campaign's funnel as of its newest event.
-type Report struct {
-	CampaignID   string    `json:"campaignId"`
-	Recipients   int       `json:"recipients"`
-	Funnel       Funnel    `json:"funnel"`
-	Unattributed int       `json:"unattributed"`
-	AsOf         time.Time `json:"asOf"`
-}
+var _ campaign.FunnelReader = (*DB)(nil)
 
 // Report counts a campaign's funnel in one query over its recipients.
 func (s *DB) Report(campaignID string) (*Report, error) {
@@ -336,16 +322,8 @@ func (s *DB) Report(campaignID string) (*Report, error) {
 	return rep, nil
 }
 
-// RecipientState is one recipient in a report's drill-down.
-type RecipientState struct {
-	Recipient string    `json:"recipient"`
-	Status    string    `json:"status"`
-	UpdatedAt time.Time `json:"updatedAt,omitzero"`
-	Error     string    `json:"error,omitempty"`
-}
-
 // FunnelStatuses are the statuses a drill-down may ask for.
-var FunnelStatuses = []string{"accepted", "sent", "delivered", "read", "replied", "failed", "notsent", "unknown"}
+var FunnelStatuses = campaign.FunnelStatuses
 
 // RecipientsWith lists a campaign's recipients of one funnel status
 // (cumulative as the funnel counts them), by number.

@@ -232,7 +232,7 @@ Try it without an account:  spotcast --sandbox`,
 	pf.BoolVar(&a.g.sandbox, "sandbox", false, "use a built-in fake WhatsSpot API on 127.0.0.1: nothing leaves the machine")
 	tf.register(root)
 
-	root.AddCommand(a.sendCmd(), a.importCmd(), a.watchCmd(), a.jobsCmd(), a.resumeCmd(), a.sandboxCmd(), a.serveCmd(), a.webhooksCmd(), a.dbCmd(), a.optoutCmd(), a.versionCmd())
+	root.AddCommand(a.sendCmd(), a.importCmd(), a.watchCmd(), a.jobsCmd(), a.resumeCmd(), a.reportCmd(), a.sandboxCmd(), a.serveCmd(), a.webhooksCmd(), a.dbCmd(), a.optoutCmd(), a.versionCmd())
 	return root
 }
 

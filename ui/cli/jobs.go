@@ -142,6 +142,13 @@ func (a *app) runJobs(f jobsFlags, args []string) error {
 				campaign.Grouped(q.Offset+1), campaign.Grouped(shown), campaign.Grouped(total), f.page+1)
 		}
 	}
+	if w := a.deviceWarning(); w != "" {
+		out := a.out
+		if f.json {
+			out = a.errOut // stdout stays the JSON array
+		}
+		fmt.Fprintln(out, "⚠ "+w)
+	}
 	if f.json {
 		if records == nil {
 			records = []campaign.CampaignRecord{}

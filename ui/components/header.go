@@ -19,6 +19,18 @@ type Header struct {
 	// Operator is who is signed in ("" for none), cut to 24 cells: it is
 	// untrusted text.
 	Operator string
+	// Warning is a standing warning shown on the line below ("" for none:
+	// that line stays blank), such as a disconnected WhatsApp device.
+	Warning string
+}
+
+// WarningView is the line below the header: the warning cut to width, or
+// "".
+func (h Header) WarningView(st *common.Styles, width int) string {
+	if h.Warning == "" {
+		return ""
+	}
+	return st.Warning.Render(campaign.SanitizeLine("⚠ "+h.Warning, width))
 }
 
 // View draws the header in width cells; when both sides do not fit it is
