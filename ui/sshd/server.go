@@ -88,11 +88,15 @@ type Config struct {
 
 // Server is a configured SSH server. Build it with New.
 type Server struct {
-	cfg        Config
-	log        *log.Logger
-	keys       *authorizedKeys
-	srv        *ssh.Server
-	store      *store.DB // shared by every session
+	cfg   Config
+	log   *log.Logger
+	keys  *authorizedKeys
+	srv   *ssh.Server
+	store *store.DB // shared by every session
+	// syncMu serialises each operator's folder syncs (by folder name);
+	// syncing counts those running beside sessions, awaited on Close.
+	syncMu     sync.Map
+	syncing    sync.WaitGroup
 	closeStore func() error
 
 	// closing is cancelled when shutdown begins; sessions watch it.
@@ -490,6 +494,7 @@ func (s *Server) Close() error {
 		if errors.Is(err, net.ErrClosed) {
 			err = nil
 		}
+		s.syncing.Wait() // the store they write to closes next
 		s.closeErr = errors.Join(err, s.closeStore())
 	})
 	return s.closeErr

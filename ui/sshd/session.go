@@ -200,8 +200,13 @@ func (s *Server) sessionMiddleware(next ssh.Handler) ssh.Handler {
 		}
 		if len(sess.Command()) == 0 {
 			// The composer's picker reads the folder: uploads made on the
-			// team's other hosts are put there first.
-			s.syncUploads(st, st.importDir)
+			// team's other hosts are put there — beside the session, not
+			// before it (sharing a large list takes seconds).
+			s.syncing.Add(1)
+			go func() {
+				defer s.syncing.Done()
+				s.syncUploads(st, st.importDir)
+			}()
 		}
 
 		next(sess)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"spotcast/campaign"
 	"spotcast/campaign/store"
@@ -38,6 +39,12 @@ func (s *Server) shareUpload(st *sessionState, path string, meta campaign.Upload
 // another host are removed here, and files that never were shared (made
 // before the database, or copied in by hand) are shared now.
 func (s *Server) syncUploads(st *sessionState, dir string) {
+	mu, _ := s.syncMu.LoadOrStore(st.id.dirName(), new(sync.Mutex))
+	mu.(*sync.Mutex).Lock()
+	defer mu.(*sync.Mutex).Unlock()
+	if s.closing.Err() != nil {
+		return
+	}
 	all, err := s.store.Uploads()
 	if err != nil {
 		s.log.Error("cannot list the shared uploads", "operator", st.id.Name(), "err", err)
