@@ -31,6 +31,7 @@ type (
 		gen   int
 		rep   *campaign.Report
 		err   error
+		took  time.Duration // how long the read took
 	}
 	funnelRecipientsMsg struct {
 		owner, status string
@@ -153,8 +154,9 @@ func (f *funnelPanel) Drilling() bool { return f.level != funnelClosed }
 func (f *funnelPanel) fetch() tea.Cmd {
 	r, id, gen, owner := f.reader(), f.campaignID, f.gen, f.owner
 	return func() tea.Msg {
+		start := time.Now()
 		rep, err := r.Report(id)
-		return funnelReportMsg{owner: owner, gen: gen, rep: rep, err: err}
+		return funnelReportMsg{owner: owner, gen: gen, rep: rep, err: err, took: time.Since(start)}
 	}
 }
 
@@ -182,8 +184,10 @@ func (f *funnelPanel) Update(msg tea.Msg) (cmd tea.Cmd, handled bool) {
 		if f.tick == nil {
 			return nil, true
 		}
+		// A slow read (a campaign of a million recipients takes a second
+		// or more) is asked for less often: the store is shared.
 		owner, gen := f.owner, f.gen
-		return f.tick(funnelEvery, func(time.Time) tea.Msg { return funnelTickMsg{owner: owner, gen: gen} }), true
+		return f.tick(max(funnelEvery, 10*msg.took), func(time.Time) tea.Msg { return funnelTickMsg{owner: owner, gen: gen} }), true
 	case funnelRecipientsMsg:
 		if msg.owner != f.owner || msg.gen != f.gen || msg.status != f.status {
 			return nil, msg.owner == f.owner
