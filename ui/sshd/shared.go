@@ -36,8 +36,8 @@ func (s *Server) shareUpload(st *sessionState, path string, meta campaign.Upload
 
 // syncUploads brings the operator's folder in line with the database:
 // uploads made on another host are written here, shared files removed on
-// another host are removed here, and files that never were shared (made
-// before the database, or copied in by hand) are shared now.
+// another host are removed here, and uploads that never were shared (made
+// before the database) are shared now.
 func (s *Server) syncUploads(st *sessionState, dir string) {
 	mu, _ := s.syncMu.LoadOrStore(st.id.dirName(), new(sync.Mutex))
 	mu.(*sync.Mutex).Lock()
@@ -74,7 +74,9 @@ func (s *Server) syncUploads(st *sessionState, dir string) {
 			p := filepath.Join(dir, l.name)
 			os.Remove(p)
 			os.Remove(campaign.UploadMetaPath(p))
-		case !shared:
+		case !shared && l.meta != nil:
+			// An upload from before the database (it has its sidecar). A
+			// file copied in by hand is this host's own: not shared.
 			s.adoptUpload(st, dir, l)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"spotcast/campaign"
 	"spotcast/campaign/store"
@@ -13,8 +14,8 @@ import (
 
 // Two servers of a team, each with its own state and import folders, share
 // one database: an upload made on one is listed, and offered to the
-// composer, on the other; one removed on either is gone from both; a file
-// from before the database is shared at the next session.
+// composer, on the other; one removed on either is gone from both; an
+// upload from before the database is shared at the next session.
 func TestUploadsAreSharedAcrossHosts(t *testing.T) {
 	alice := newKey(t, "alice")
 	dbPath := filepath.Join(t.TempDir(), "team.db")
@@ -64,13 +65,21 @@ func TestUploadsAreSharedAcrossHosts(t *testing.T) {
 		t.Fatalf("march.csv is still in A's folder: %v", err)
 	}
 
-	// A list copied into A's folder by hand (or from before the database)
-	// is shared by the next command there.
-	if err := os.WriteFile(filepath.Join(folderOf(a, alice), "old.csv"), []byte("phone\n+919876500001\n"), 0o600); err != nil {
+	// An upload from before the database (its sidecar beside it) is
+	// shared by the next command there; a file copied in by hand stays
+	// that host's own.
+	old := filepath.Join(folderOf(a, alice), "old.csv")
+	if err := os.WriteFile(old, []byte("phone\n+919876500001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := campaign.WriteUploadMeta(old, campaign.UploadMeta{Rows: 1, Valid: 1, CheckedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folderOf(a, alice), "mine.csv"), []byte("phone\n+919876500002\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	runA("ls", "")
-	if out, _, _ := runB("ls", ""); !strings.Contains(out, "old.csv") {
-		t.Fatalf("a file from before the database was not shared:\n%s", out)
+	if out, _, _ := runB("ls", ""); !strings.Contains(out, "old.csv") || strings.Contains(out, "mine.csv") {
+		t.Fatalf("want the old upload shared and the hand-copied file not:\n%s", out)
 	}
 }
