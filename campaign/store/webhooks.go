@@ -293,16 +293,13 @@ func (s *DB) Report(campaignID string) (*Report, error) {
 		return nil, err
 	}
 	f := &rep.Funnel
-	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*),
-		COALESCE(SUM(CASE WHEN b.state = 'accepted' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN b.state = 'accepted' AND (r.status >= 1 OR r.replied_at > 0) THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN b.state = 'accepted' AND (r.status >= 2 OR r.replied_at > 0) THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN b.state = 'accepted' AND (r.status >= 3 OR r.replied_at > 0) THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.replied_at > 0 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN r.failed = 1 THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN b.state IN ('pending', 'rejected') THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN b.state IN ('unknown', 'sending') THEN 1 ELSE 0 END), 0),
-		COALESCE(MAX(r.updated_at), 0)
+	// One SUM per status, from the same conditions the drill-down lists by;
+	// scanned in campaign.FunnelStatuses' order.
+	var sums strings.Builder
+	for _, st := range campaign.FunnelStatuses {
+		fmt.Fprintf(&sums, "COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0), ", funnelCond[st])
+	}
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT COUNT(*), `+sums.String()+`COALESCE(MAX(r.updated_at), 0)
 		FROM recipients r JOIN batches b ON b.campaign_id = r.campaign_id AND b.idx = r.batch
 		WHERE r.campaign_id = ?`), campaignID).Scan(&rep.Recipients, &f.Accepted, &f.Sent, &f.Delivered, &f.Read, &f.Replied, &f.Failed, &f.NotSent, &f.Unknown, new(int64))
 	if err != nil {
@@ -322,26 +319,28 @@ func (s *DB) Report(campaignID string) (*Report, error) {
 	return rep, nil
 }
 
-// FunnelStatuses are the statuses a drill-down may ask for.
-var FunnelStatuses = campaign.FunnelStatuses
+// funnelCond is each of campaign.FunnelStatuses as SQL over a recipient
+// r and its batch b: cumulative, as the funnel counts (a reply shows the
+// message arrived and was read).
+var funnelCond = map[string]string{
+	"accepted":  "b.state = 'accepted'",
+	"sent":      "b.state = 'accepted' AND (r.status >= 1 OR r.replied_at > 0)",
+	"delivered": "b.state = 'accepted' AND (r.status >= 2 OR r.replied_at > 0)",
+	"read":      "b.state = 'accepted' AND (r.status >= 3 OR r.replied_at > 0)",
+	"replied":   "r.replied_at > 0",
+	"failed":    "r.failed = 1",
+	"notsent":   "b.state IN ('pending', 'rejected')",
+	"unknown":   "b.state IN ('unknown', 'sending')",
+}
 
 // RecipientsWith lists a campaign's recipients of one funnel status
 // (cumulative as the funnel counts them), by number.
 func (s *DB) RecipientsWith(campaignID, status string) ([]RecipientState, error) {
-	conds := map[string]string{
-		"accepted":  "b.state = 'accepted'",
-		"sent":      "b.state = 'accepted' AND (r.status >= 1 OR r.replied_at > 0)",
-		"delivered": "b.state = 'accepted' AND (r.status >= 2 OR r.replied_at > 0)",
-		"read":      "b.state = 'accepted' AND (r.status >= 3 OR r.replied_at > 0)",
-		"replied":   "r.replied_at > 0",
-		"failed":    "r.failed = 1",
-		"notsent":   "b.state IN ('pending', 'rejected')",
-		"unknown":   "b.state IN ('unknown', 'sending')",
-	}
-	cond, ok := conds[strings.ToLower(strings.ReplaceAll(status, " ", ""))]
+	st, ok := campaign.FunnelStatus(status)
 	if !ok {
-		return nil, fmt.Errorf("%q is not a funnel status: use one of %s", campaign.SanitizeLine(status, 30), strings.Join(FunnelStatuses, ", "))
+		return nil, fmt.Errorf("%q is not a funnel status: use one of %s", campaign.SanitizeLine(status, 30), strings.Join(campaign.FunnelStatuses, ", "))
 	}
+	cond := funnelCond[st]
 	rows, err := s.db.QueryContext(ctx, s.q(`SELECT r.recipient, r.status, r.failed, r.replied_at, r.updated_at, b.state, b.error
 		FROM recipients r JOIN batches b ON b.campaign_id = r.campaign_id AND b.idx = r.batch
 		WHERE r.campaign_id = ? AND `+cond+` ORDER BY r.recipient`), campaignID)
