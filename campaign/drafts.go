@@ -133,8 +133,8 @@ func DeleteDraft(stateDir, operator string) error {
 }
 
 // DraftStore keeps each operator's draft and last test number: the
-// database does (package campaign/store); FileDrafts is the files from
-// before it, kept for tests and imported by the database.
+// database does (package campaign/store). The file functions above are
+// the store from before it, which the database imports.
 type DraftStore interface {
 	SaveDraft(d Draft) error
 	// LatestDraft is nil, nil when the operator has none.
@@ -143,19 +143,4 @@ type DraftStore interface {
 	// TestNumber is "" when the operator never sent a test.
 	TestNumber(operator string) string
 	SaveTestNumber(operator, number string) error
-}
-
-// FileDrafts is the draft store in files under a state directory.
-type FileDrafts string
-
-var _ DraftStore = FileDrafts("")
-
-func (d FileDrafts) SaveDraft(dr Draft) error { return SaveDraft(string(d), dr) }
-func (d FileDrafts) LatestDraft(operator string) (*Draft, error) {
-	return LatestDraft(string(d), operator)
-}
-func (d FileDrafts) DeleteDraft(operator string) error { return DeleteDraft(string(d), operator) }
-func (d FileDrafts) TestNumber(operator string) string { return LastTestNumber(string(d), operator) }
-func (d FileDrafts) SaveTestNumber(operator, number string) error {
-	return SaveTestNumber(string(d), operator, number)
 }
