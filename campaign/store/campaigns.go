@@ -320,17 +320,14 @@ func (s *DB) Campaigns(q campaign.CampaignQuery) (campaign.CampaignPage, error) 
 		return p, fmt.Errorf("listing campaigns in %s: %w", s.where, err)
 	}
 	query := `SELECT ` + campaignCols + ` FROM campaigns` + w + ` ORDER BY created_at DESC, id DESC`
-	if q.Limit > 0 {
-		query += fmt.Sprintf(" LIMIT %d", q.Limit)
-	}
-	if q.Offset > 0 {
-		if q.Limit <= 0 {
-			query += " LIMIT -1"
-			if s.d.name == "postgres" {
-				query = strings.TrimSuffix(query, " LIMIT -1") + " LIMIT ALL"
-			}
+	if q.Limit > 0 || q.Offset > 0 {
+		// SQLite takes an OFFSET only after a LIMIT: without a page size
+		// the count just read bounds it.
+		limit := q.Limit
+		if limit <= 0 {
+			limit = max(p.Total, 1)
 		}
-		query += fmt.Sprintf(" OFFSET %d", q.Offset)
+		query += fmt.Sprintf(" LIMIT %d OFFSET %d", limit, max(q.Offset, 0))
 	}
 	rows, err := s.db.QueryContext(ctx, s.q(query), args...)
 	if err != nil {
