@@ -489,7 +489,7 @@ func TestUploads(t *testing.T) {
 		if err != nil || got == nil || !reflect.DeepEqual(*got, u) {
 			t.Fatalf("upload = %+v, %v", got, err)
 		}
-		list, _ := s.Uploads()
+		list, _ := s.Uploads("")
 		if len(list) != 1 || list[0].Name != "march.csv" || list[0].Meta.DefaultCountry != "IN" || list[0].CSV != nil {
 			t.Fatalf("list = %+v", list)
 		}

@@ -289,7 +289,7 @@ func (s *DB) importLists(ctx context.Context, tx *sql.Tx, dir string, imp *FileI
 			sub, _ := os.ReadDir(filepath.Join(dir, ent.Name()))
 			for _, f := range sub {
 				if f.Type().IsRegular() && !strings.HasPrefix(f.Name(), ".") {
-					names = append(names, ent.Name()+"/"+f.Name())
+					names = append(names, UploadKey(ent.Name(), f.Name()))
 				}
 			}
 		}

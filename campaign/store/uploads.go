@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"spotcast/campaign"
 )
@@ -47,9 +48,25 @@ func (s *DB) PutUpload(u Upload, replace bool) error {
 // ErrUploadExists: PutUpload without replace found the name taken.
 var ErrUploadExists = errors.New("an upload of that name exists")
 
-// Uploads lists the uploads (without their files), by name.
-func (s *DB) Uploads() ([]Upload, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT name, operator, phone_column, default_country, international, rows_n, valid, checked_at FROM uploads ORDER BY name`)
+// UploadKey is an upload's name in the database: the folder it is kept in
+// (the SSH server's folder per operator) and its file name.
+func UploadKey(folder, name string) string {
+	if folder == "" {
+		return name
+	}
+	return folder + "/" + name
+}
+
+// Uploads lists the uploads of one folder ("": every upload), without
+// their files, by name.
+func (s *DB) Uploads(folder string) ([]Upload, error) {
+	q, args := `SELECT name, operator, phone_column, default_country, international, rows_n, valid, checked_at FROM uploads`, []any{}
+	if folder != "" {
+		prefix := UploadKey(folder, "")
+		q += ` WHERE SUBSTR(name, 1, ?) = ?`
+		args = append(args, utf8.RuneCountInString(prefix), prefix) // SUBSTR counts characters
+	}
+	rows, err := s.db.QueryContext(ctx, s.q(q+` ORDER BY name`), args...)
 	if err != nil {
 		return nil, fmt.Errorf("listing uploads in %s: %w", s.where, err)
 	}

@@ -16,7 +16,7 @@ import (
 // database is what every host of a team shares. An upload's key there is
 // the operator's folder name and the file name.
 
-func uploadKey(st *sessionState, name string) string { return st.id.dirName() + "/" + name }
+func uploadKey(st *sessionState, name string) string { return store.UploadKey(st.id.dirName(), name) }
 
 // shareUpload stores a checked upload in the database and marks its
 // sidecar shared. It reports a failure for the log: the upload is still
@@ -45,15 +45,15 @@ func (s *Server) syncUploads(st *sessionState, dir string) {
 	if s.closing.Err() != nil {
 		return
 	}
-	all, err := s.store.Uploads()
+	mine, err := s.store.Uploads(st.id.dirName())
 	if err != nil {
 		s.log.Error("cannot list the shared uploads", "operator", st.id.Name(), "err", err)
 		return
 	}
-	prefix := st.id.dirName() + "/"
+	prefix := uploadKey(st, "")
 	inDB := map[string]store.Upload{}
-	for _, u := range all {
-		if name, ok := strings.CutPrefix(u.Name, prefix); ok && !strings.Contains(name, "/") {
+	for _, u := range mine {
+		if name := strings.TrimPrefix(u.Name, prefix); !strings.Contains(name, "/") {
 			inDB[name] = u
 		}
 	}
