@@ -14,6 +14,9 @@ import (
 	"spotcast/ui"
 )
 
+// defaultJobs is `spotcast jobs` with no flags: the newest page of 50.
+var defaultJobs = jobsFlags{limit: 50, page: 1}
+
 // jobsFlags select and page the campaigns `spotcast jobs` lists.
 type jobsFlags struct {
 	json            bool
@@ -53,8 +56,8 @@ are listed; --operator keeps one operator's.`,
 	fl.StringVar(&f.operator, "operator", "", "only this operator's campaigns (a user name, or an SSH key's SHA256:… fingerprint)")
 	fl.StringVar(&f.since, "since", "", "only campaigns created since then: a duration back (24h, 7d) or a date (2026-11-25, 2026-11-25T09:00)")
 	fl.StringVar(&f.status, "status", "", "only campaigns with a request in that state (pending, accepted, rejected, unknown) or a job in that status (COMPLETED, PROCESSING, …)")
-	fl.IntVar(&f.limit, "limit", 50, "campaigns per page")
-	fl.IntVar(&f.page, "page", 1, "which page, newest first")
+	fl.IntVar(&f.limit, "limit", defaultJobs.limit, "campaigns per page")
+	fl.IntVar(&f.page, "page", defaultJobs.page, "which page, newest first")
 	return cmd
 }
 
@@ -92,7 +95,7 @@ func (a *app) runJobsTUI(ctx context.Context) error {
 	defer c.close()
 	res, err := a.runUI(ctx, c, ui.Options{JobsOnly: true})
 	if err != nil {
-		return a.runJobs(jobsFlags{limit: 50, page: 1}, nil) // the TUI could not start: the plain list still helps
+		return a.runJobs(defaultJobs, nil) // the TUI could not start: the plain list still helps
 	}
 	return a.uiDone(res)
 }
