@@ -87,11 +87,13 @@ func (a *app) runWatch(ctx context.Context, ids []string, asJSON, allowAPIChange
 // checkTargets refuses jobs journaled against another API than the one
 // configured: asking the wrong API about them can only mislead.
 func checkTargets(c *conn, ids []string, refs map[string]campaign.JobRef) error {
+	checked := map[string]bool{} // a campaign's jobs share its target: one lookup each
 	for _, id := range ids {
 		ref, ok := refs[id]
-		if !ok {
+		if !ok || checked[ref.CampaignID] {
 			continue
 		}
+		checked[ref.CampaignID] = true
 		rec, _ := c.store.Campaign(ref.CampaignID)
 		if rec != nil && !rec.Target().Same(c.engine.Target) {
 			return targetMismatch(&campaign.TargetMismatchError{CampaignID: rec.CampaignID, Recorded: rec.Target(), Current: c.engine.Target}, "job "+campaign.Sanitize(id)+" of ")
