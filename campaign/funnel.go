@@ -138,14 +138,15 @@ func WriteRecipientsCSV(w io.Writer, rows []RecipientState) error {
 		if rec != "" && !strings.HasPrefix(rec, "+") {
 			rec = "+" + rec
 		}
-		_ = cw.Write([]string{rec, Sanitize(r.Status), at, spreadsheetSafe(Sanitize(r.Error))})
+		_ = cw.Write([]string{rec, Sanitize(r.Status), at, SpreadsheetSafe(Sanitize(r.Error))})
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// spreadsheetSafe stops a spreadsheet from running text as a formula.
-func spreadsheetSafe(s string) string {
+// SpreadsheetSafe stops a spreadsheet from running text as a formula: a
+// cell starting =, +, - or @ gets a leading quote.
+func SpreadsheetSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
 		return "'" + s
 	}

@@ -34,19 +34,26 @@ func VerifyWebhookSignature(secret, body []byte, header string) bool {
 	if err != nil || len(want) != sha256.Size || len(secret) == 0 {
 		return false
 	}
-	sign := func(b []byte) []byte {
-		m := hmac.New(sha256.New, secret)
-		m.Write(b)
-		return m.Sum(nil)
-	}
-	if hmac.Equal(sign(body), want) {
+	if hmac.Equal(webhookMAC(secret, body), want) {
 		return true
 	}
 	var compact bytes.Buffer
 	if json.Compact(&compact, body) != nil || bytes.Equal(compact.Bytes(), body) {
 		return false
 	}
-	return hmac.Equal(sign(compact.Bytes()), want)
+	return hmac.Equal(webhookMAC(secret, compact.Bytes()), want)
+}
+
+// SignWebhook is the signature of body under secret as WhatsSpot sends
+// it in X-Hub-Signature: HMAC-SHA256, in hex.
+func SignWebhook(secret, body []byte) string {
+	return hex.EncodeToString(webhookMAC(secret, body))
+}
+
+func webhookMAC(secret, body []byte) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write(body)
+	return m.Sum(nil)
 }
 
 // DeliveryStatus is how far a message got. It only rises: an event that

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"container/heap"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -383,9 +380,7 @@ func (h *hooker) worker() {
 // deliver posts one event, trying again (three times in all) when the
 // receiver is unreachable or answers 5xx or 429, as WhatsSpot retries.
 func (h *hooker) deliver(body []byte) bool {
-	m := hmac.New(sha256.New, []byte(h.cfg.Secret))
-	m.Write(body)
-	sig := hex.EncodeToString(m.Sum(nil))
+	sig := campaign.SignWebhook([]byte(h.cfg.Secret), body)
 	for try := range 3 {
 		if try > 0 {
 			select {

@@ -263,16 +263,8 @@ func (a *app) optoutExport() error {
 	w := csv.NewWriter(a.out)
 	w.Write([]string{"number", "source", "at", "reason"})
 	for _, r := range rows {
-		w.Write([]string{r.Number, r.Source, r.At.Format(time.RFC3339), csvCell(r.Reason)})
+		w.Write([]string{r.Number, r.Source, r.At.Format(time.RFC3339), campaign.SpreadsheetSafe(r.Reason)})
 	}
 	w.Flush()
 	return w.Error()
-}
-
-// csvCell keeps a spreadsheet from reading a cell as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
