@@ -187,10 +187,7 @@ func prefilled(opts Options) bool {
 // prefill applies what the flags gave; a complete campaign opens on Review.
 func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	p := opts.Prefill
-	m.typ.Select(t)
-	m.syncType()
-	m.content.SetValue(p.Content)
-	m.media.SetValue(p.MediaURL)
+	m.setMessage(campaign.Campaign{Type: t, Content: p.Content, MediaURL: p.MediaURL})
 	if !p.ScheduledAt.IsZero() {
 		m.schedule.SetCustom(p.ScheduledAt)
 	}
