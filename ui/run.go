@@ -248,8 +248,8 @@ func (m *Model) Close() error {
 		}
 		m.jobs.Close()
 		// Known now, while the store is open: FinalResult reads it.
-		m.finalDraftSaved, m.finalDraftErr = m.draftState()
-		m.finalDraftKnown = true
+		saved, err := m.draftState()
+		m.finalDraft = &draftOutcome{saved: saved, err: err}
 		if m.ownStore != nil {
 			errs = append(errs, m.ownStore.Close())
 		}
@@ -267,8 +267,8 @@ func FinalResult(tm tea.Model) Result {
 		return Result{Failed: true, Message: "spotcast: the interface ended unexpectedly"}
 	}
 	var r Result
-	if m.finalDraftKnown {
-		r.DraftSaved, r.DraftErr = m.finalDraftSaved, m.finalDraftErr
+	if d := m.finalDraft; d != nil {
+		r.DraftSaved, r.DraftErr = d.saved, d.err
 	} else {
 		r.DraftSaved, r.DraftErr = m.draftState()
 	}
