@@ -262,6 +262,12 @@ func (m *Model) saveDraftNow() error {
 	return m.draftSaveErr
 }
 
+// draftOutcome is what draftState said when the session closed.
+type draftOutcome struct {
+	saved bool
+	err   error
+}
+
 // draftState says what became of the draft on the way out: saved (on disk
 // and up to date), or the error that kept it from being saved. Neither: no
 // draft (nothing composed, or it was sent).

@@ -149,10 +149,8 @@ type Model struct {
 
 	closeOnce sync.Once
 	closeErr  error
-	// finalDraft*: the draft's state as Close left it.
-	finalDraftKnown bool
-	finalDraftSaved bool
-	finalDraftErr   error
+	// finalDraft: the draft's state as Close left it (nil: not closed yet).
+	finalDraft *draftOutcome
 }
 
 func newModel(c *common.Common) *Model {

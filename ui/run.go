@@ -187,10 +187,7 @@ func prefilled(opts Options) bool {
 // prefill applies what the flags gave; a complete campaign opens on Review.
 func (m *Model) prefill(opts Options, t campaign.MessageType) {
 	p := opts.Prefill
-	m.typ.Select(t)
-	m.syncType()
-	m.content.SetValue(p.Content)
-	m.media.SetValue(p.MediaURL)
+	m.setMessage(campaign.Campaign{Type: t, Content: p.Content, MediaURL: p.MediaURL})
 	if !p.ScheduledAt.IsZero() {
 		m.schedule.SetCustom(p.ScheduledAt)
 	}
@@ -251,8 +248,8 @@ func (m *Model) Close() error {
 		}
 		m.jobs.Close()
 		// Known now, while the store is open: FinalResult reads it.
-		m.finalDraftSaved, m.finalDraftErr = m.draftState()
-		m.finalDraftKnown = true
+		saved, err := m.draftState()
+		m.finalDraft = &draftOutcome{saved: saved, err: err}
 		if m.ownStore != nil {
 			errs = append(errs, m.ownStore.Close())
 		}
@@ -270,8 +267,8 @@ func FinalResult(tm tea.Model) Result {
 		return Result{Failed: true, Message: "spotcast: the interface ended unexpectedly"}
 	}
 	var r Result
-	if m.finalDraftKnown {
-		r.DraftSaved, r.DraftErr = m.finalDraftSaved, m.finalDraftErr
+	if d := m.finalDraft; d != nil {
+		r.DraftSaved, r.DraftErr = d.saved, d.err
 	} else {
 		r.DraftSaved, r.DraftErr = m.draftState()
 	}
