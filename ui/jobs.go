@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -201,7 +202,7 @@ func (m *jobsModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.loading = false
 		m.records, m.loadErr = msg.records, msg.err
 		m.warnings, m.total = nil, msg.total
-		msg.warnings = append(m.carried, msg.warnings...)
+		msg.warnings = append(slices.Clip(m.carried), msg.warnings...) // never into carried's array
 		for _, w := range msg.warnings {
 			if !m.warned[w] {
 				m.warned[w] = true

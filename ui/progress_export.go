@@ -40,7 +40,7 @@ func writeFailuresCSV(dir, path string, rows []failedRow) error {
 	w := csv.NewWriter(f)
 	_ = w.Write([]string{"job_id", "recipient", "error"})
 	for _, r := range rows {
-		_ = w.Write([]string{campaign.Sanitize(r.job), campaign.Sanitize(r.recipient), csvSafe(campaign.Sanitize(r.err))})
+		_ = w.Write([]string{campaign.Sanitize(r.job), campaign.Sanitize(r.recipient), campaign.SpreadsheetSafe(campaign.Sanitize(r.err))})
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
@@ -51,14 +51,6 @@ func writeFailuresCSV(dir, path string, rows []failedRow) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
-}
-
-// csvSafe stops a spreadsheet from running API text as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // safeName keeps a file-name-friendly part of an ID.
